@@ -1,0 +1,112 @@
+/**
+ * IP prefixes as BGP carries them: family, length, and the address bytes with
+ * every host bit zero. Parsing is strict (a prefix with host bits set is an
+ * operator mistake worth naming); a bare address means /32 or /128.
+ */
+import ipaddr from 'ipaddr.js';
+
+export type Family = 'ipv4' | 'ipv6';
+
+export interface Prefix {
+  readonly family: Family;
+  readonly length: number;
+  /** 4 or 16 bytes, host bits zero. */
+  readonly bytes: Uint8Array;
+}
+
+export class PrefixError extends Error {
+  readonly errorCode = 'INVALID_PREFIX';
+  constructor(message: string) {
+    super(message);
+    this.name = 'PrefixError';
+  }
+}
+
+export function familyBytes(family: Family): number {
+  return family === 'ipv4' ? 4 : 16;
+}
+
+export function maxLength(family: Family): number {
+  return family === 'ipv4' ? 32 : 128;
+}
+
+/** Parse "203.0.113.0/24", "2001:db8::/32" or a bare address. Throws PrefixError. */
+export function parsePrefix(text: string): Prefix {
+  const trimmed = text.trim();
+  const slash = trimmed.indexOf('/');
+  const addressText = slash === -1 ? trimmed : trimmed.slice(0, slash);
+  const address = parseAddress(addressText, `prefix "${text}"`);
+  const family: Family = address.kind() === 'ipv4' ? 'ipv4' : 'ipv6';
+  const max = maxLength(family);
+  let length = max;
+  if (slash !== -1) {
+    const lengthText = trimmed.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(lengthText) || Number(lengthText) > max) {
+      throw new PrefixError(`prefix "${text}": length must be 0 to ${max}`);
+    }
+    length = Number(lengthText);
+  }
+  const bytes = Uint8Array.from(address.toByteArray());
+  const masked = maskBytes(bytes, length);
+  if (!equalBytes(bytes, masked)) {
+    throw new PrefixError(
+      `prefix "${text}" has host bits set; did you mean ${formatPrefix({ family, length, bytes: masked })}?`,
+    );
+  }
+  return { family, length, bytes: masked };
+}
+
+/** Parse an IPv4 or IPv6 address (no zone) into its address family and bytes. */
+export function parseAddress(text: string, what = 'address'): ipaddr.IPv4 | ipaddr.IPv6 {
+  const trimmed = text.trim();
+  if (!ipaddr.isValid(trimmed) || trimmed.includes('%')) {
+    throw new PrefixError(`${what}: "${trimmed}" is not an IPv4 or IPv6 address`);
+  }
+  // ipaddr.js accepts legacy forms such as "10.1" or octal; BGP config must be unambiguous.
+  if (!trimmed.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(trimmed)) {
+    throw new PrefixError(`${what}: "${trimmed}" is not a dotted-quad IPv4 address`);
+  }
+  return ipaddr.parse(trimmed);
+}
+
+export function addressBytes(text: string, what = 'address'): Uint8Array {
+  return Uint8Array.from(parseAddress(text, what).toByteArray());
+}
+
+export function formatAddress(bytes: Uint8Array): string {
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  return ipaddr.fromByteArray(Array.from(bytes)).toString();
+}
+
+export function formatPrefix(prefix: Prefix): string {
+  return `${formatAddress(prefix.bytes)}/${prefix.length}`;
+}
+
+/** Builds a prefix from wire bytes, zeroing host bits (RFC 4271 4.3: trailing bits are irrelevant). */
+export function prefixFromBytes(family: Family, length: number, significant: Uint8Array): Prefix {
+  const bytes = new Uint8Array(familyBytes(family));
+  bytes.set(significant.subarray(0, Math.min(significant.length, bytes.length)));
+  return { family, length, bytes: maskBytes(bytes, length) };
+}
+
+export function maskBytes(bytes: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  for (let i = 0; i < out.length; i++) {
+    const bitsHere = Math.max(0, Math.min(8, length - i * 8));
+    out[i] = (out[i] ?? 0) & ((0xff << (8 - bitsHere)) & 0xff);
+  }
+  return out;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** A stable map key. Cheaper than formatPrefix for hot paths. */
+export function prefixKey(prefix: Prefix): string {
+  return `${prefix.family === 'ipv4' ? 4 : 6}:${prefix.length}:${Buffer.from(prefix.bytes).toString('hex')}`;
+}
+
+export function samePrefix(a: Prefix, b: Prefix): boolean {
+  return a.family === b.family && a.length === b.length && equalBytes(a.bytes, b.bytes);
+}
