@@ -1,0 +1,460 @@
+/**
+ * The BGP finite state machine as a pure transition function.
+ *
+ * RFC 4271 section 8 (states, events, actions), section 10 (timer jitter),
+ * RFC 6608 (FSM error subcodes), RFC 9687 (send hold timer), RFC 6793 (4-octet AS
+ * in OPEN), RFC 4760 (family negotiation), RFC 6286 (BGP Identifier).
+ *
+ * State and event in, new state and actions out: no sockets, no timers, no clock.
+ * The session carries out the actions (connect, send, start a timer) and feeds
+ * the follow-up events back in order.
+ *
+ * Known gaps and choices:
+ * - Connection collision detection (RFC 4271 section 6.8) needs two connections at
+ *   once; the session holds the second one and asks `resolveCollision` here which
+ *   survives. The FSM itself sees one connection at a time.
+ * - After any failure the FSM goes to Idle and restarts itself after an idle-hold
+ *   delay that backs off exponentially with consecutive failures (the optional
+ *   DampPeerOscillations behaviour of section 8.1.1), so a flapping peer cannot
+ *   make us spin. The count resets once an Established session hears from its peer.
+ * - DelayOpen and the optional Connect-state OPEN handling are not implemented.
+ */
+import { AS_TRANS, Afi, BGP_VERSION, CapabilityCode, ErrorCode, FsmSubcode, OpenSubcode, Safi } from './constants.js';
+import { BgpProtocolError, type NotificationFields } from './errors.js';
+import type { Family } from './prefix.js';
+import type { Capability, OpenMessage } from './types.js';
+
+export type FsmStateName = 'idle' | 'connect' | 'active' | 'open-sent' | 'open-confirm' | 'established';
+
+export type TimerName = 'connect-retry' | 'hold' | 'keepalive' | 'idle-hold';
+
+export interface FsmConfig {
+  readonly localAsn: number;
+  readonly peerAsn: number;
+  readonly routerId: string;
+  /** Our proposed hold time in seconds: 0, or 3 and above. */
+  readonly holdTime: number;
+  /** Wait for the peer to connect; never connect out. */
+  readonly passive: boolean;
+  /** Base connect-retry / idle-hold delay in seconds; doubles per consecutive failure. */
+  readonly connectRetry: number;
+  /** Upper bound of the backoff, seconds. */
+  readonly maxConnectRetry: number;
+  /** Hold time while waiting for the peer's OPEN (RFC 4271 suggests 4 minutes). */
+  readonly openHoldTime: number;
+  readonly families: readonly Family[];
+}
+
+/** What both OPENs agreed on. */
+export interface Negotiated {
+  readonly peerAsn: number;
+  readonly peerRouterId: string;
+  readonly holdTime: number;
+  readonly keepaliveTime: number;
+  readonly families: readonly Family[];
+  readonly fourOctetAs: boolean;
+  readonly routeRefresh: boolean;
+  readonly peerCapabilities: readonly Capability[];
+}
+
+export interface FsmState {
+  readonly name: FsmStateName;
+  /** ManualStart seen and no ManualStop since. */
+  readonly enabled: boolean;
+  /** Consecutive failures since the last healthy session; drives backoff. */
+  readonly failures: number;
+  readonly negotiated?: Negotiated;
+}
+
+export type FsmEvent =
+  | { readonly type: 'start' }
+  | { readonly type: 'stop'; readonly notification: NotificationFields }
+  | { readonly type: 'timer'; readonly timer: TimerName }
+  /** RFC 9687: our writes have been stuck for the send hold time. */
+  | { readonly type: 'send-hold-expired' }
+  /** A TCP connection is up: our outgoing one, or an accepted incoming one. */
+  | { readonly type: 'tcp-connected' }
+  /** The connection attempt failed, or the connection closed. */
+  | { readonly type: 'tcp-failed'; readonly reason: string }
+  | { readonly type: 'open'; readonly open: OpenMessage }
+  | { readonly type: 'keepalive' }
+  | { readonly type: 'update' }
+  | { readonly type: 'route-refresh' }
+  | { readonly type: 'notification'; readonly notification: NotificationFields }
+  /** A message failed to decode in a way that resets the session. */
+  | { readonly type: 'protocol-error'; readonly error: BgpProtocolError };
+
+export type FsmAction =
+  | { readonly type: 'connect' }
+  | { readonly type: 'disconnect' }
+  | { readonly type: 'send-open' }
+  | { readonly type: 'send-keepalive' }
+  | { readonly type: 'send-notification'; readonly notification: NotificationFields }
+  | { readonly type: 'start-timer'; readonly timer: TimerName; readonly seconds: number }
+  | { readonly type: 'stop-timer'; readonly timer: TimerName }
+  | { readonly type: 'established'; readonly negotiated: Negotiated }
+  | { readonly type: 'session-down'; readonly reason: string };
+
+export interface Transition {
+  readonly state: FsmState;
+  readonly actions: readonly FsmAction[];
+}
+
+/** Randomness comes in from outside so the function stays pure. */
+export interface FsmEnvironment {
+  /** Uniform in [0, 1). */
+  readonly random: () => number;
+}
+
+export const initialFsmState: FsmState = { name: 'idle', enabled: false, failures: 0 };
+
+const allTimers: readonly TimerName[] = ['connect-retry', 'hold', 'keepalive', 'idle-hold'];
+
+/** RFC 4271 section 10: timers get a random factor between 0.75 and 1.0. */
+export function jitter(seconds: number, env: FsmEnvironment): number {
+  return seconds * (0.75 + 0.25 * env.random());
+}
+
+/** Backoff before attempt n+1 after n consecutive failures. */
+export function backoffSeconds(config: FsmConfig, failures: number, env: FsmEnvironment): number {
+  const base = config.connectRetry * 2 ** Math.min(failures, 16);
+  return jitter(Math.min(config.maxConnectRetry, base), env);
+}
+
+export function transition(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmEnvironment): Transition {
+  if (event.type === 'start') return start(state, config, env);
+  if (event.type === 'stop') return stop(state, event.notification);
+  if (event.type === 'send-hold-expired' && state.name !== 'idle') {
+    return fail(state, config, env, 'send hold timer expired', {
+      code: ErrorCode.SendHoldTimerExpired,
+      subcode: 0,
+      data: new Uint8Array(0),
+    });
+  }
+  switch (state.name) {
+    case 'idle':
+      if (event.type === 'timer' && event.timer === 'idle-hold' && state.enabled) {
+        return start({ ...state, enabled: false }, config, env);
+      }
+      return { state, actions: [] };
+    case 'connect':
+    case 'active':
+      return connecting(state, event, config, env);
+    case 'open-sent':
+      return openSent(state, event, config, env);
+    case 'open-confirm':
+      return openConfirm(state, event, config, env);
+    case 'established':
+      return established(state, event, config, env);
+  }
+}
+
+function start(state: FsmState, config: FsmConfig, env: FsmEnvironment): Transition {
+  if (state.enabled && state.name !== 'idle') return { state, actions: [] };
+  if (config.passive) {
+    return { state: { ...state, name: 'active', enabled: true }, actions: [{ type: 'stop-timer', timer: 'idle-hold' }] };
+  }
+  return {
+    state: { ...state, name: 'connect', enabled: true },
+    actions: [
+      { type: 'stop-timer', timer: 'idle-hold' },
+      { type: 'connect' },
+      { type: 'start-timer', timer: 'connect-retry', seconds: backoffSeconds(config, state.failures, env) },
+    ],
+  };
+}
+
+function stop(state: FsmState, notification: NotificationFields): Transition {
+  const actions: FsmAction[] = [];
+  if (state.name === 'open-sent' || state.name === 'open-confirm' || state.name === 'established') {
+    actions.push({ type: 'send-notification', notification });
+  }
+  if (state.name !== 'idle') actions.push({ type: 'disconnect' });
+  if (state.name === 'established') actions.push({ type: 'session-down', reason: 'stopped' });
+  actions.push(...allTimers.map((timer): FsmAction => ({ type: 'stop-timer', timer })));
+  return { state: { name: 'idle', enabled: false, failures: 0 }, actions };
+}
+
+/**
+ * Any error after which the session is torn down: optionally send a NOTIFICATION,
+ * close, go Idle and restart after a backed-off idle hold.
+ */
+function fail(
+  state: FsmState,
+  config: FsmConfig,
+  env: FsmEnvironment,
+  reason: string,
+  notification?: NotificationFields,
+): Transition {
+  const actions: FsmAction[] = [];
+  if (notification !== undefined) actions.push({ type: 'send-notification', notification });
+  actions.push({ type: 'disconnect' });
+  if (state.name === 'established') actions.push({ type: 'session-down', reason });
+  actions.push(...allTimers.map((timer): FsmAction => ({ type: 'stop-timer', timer })));
+  const failures = state.failures + 1;
+  if (state.enabled) {
+    actions.push({ type: 'start-timer', timer: 'idle-hold', seconds: backoffSeconds(config, state.failures, env) });
+  }
+  return { state: { name: 'idle', enabled: state.enabled, failures }, actions };
+}
+
+function holdExpired(): NotificationFields {
+  return { code: ErrorCode.HoldTimerExpired, subcode: 0, data: new Uint8Array(0) };
+}
+
+function unexpected(subcode: number): NotificationFields {
+  return { code: ErrorCode.FsmError, subcode, data: new Uint8Array(0) };
+}
+
+function connecting(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmEnvironment): Transition {
+  switch (event.type) {
+    case 'tcp-connected':
+      return {
+        state: { ...state, name: 'open-sent' },
+        actions: [
+          { type: 'stop-timer', timer: 'connect-retry' },
+          { type: 'send-open' },
+          { type: 'start-timer', timer: 'hold', seconds: config.openHoldTime },
+        ],
+      };
+    case 'tcp-failed':
+      // Section 8.2.2: a failed attempt in Connect moves to Active, where the
+      // connect-retry timer (already running, backed off) triggers the next try.
+      if (state.name === 'connect') {
+        return { state: { ...state, name: 'active', failures: state.failures + 1 }, actions: [] };
+      }
+      return { state, actions: [] };
+    case 'timer':
+      if (event.timer === 'connect-retry' && !config.passive) {
+        return {
+          state: { ...state, name: 'connect' },
+          actions: [
+            { type: 'disconnect' },
+            { type: 'connect' },
+            { type: 'start-timer', timer: 'connect-retry', seconds: backoffSeconds(config, state.failures, env) },
+          ],
+        };
+      }
+      return { state, actions: [] };
+    case 'open':
+    case 'keepalive':
+    case 'update':
+    case 'route-refresh':
+    case 'notification':
+    case 'protocol-error':
+      // No connection is attached in these states; a stray event is dropped.
+      return { state, actions: [] };
+    default:
+      return { state, actions: [] };
+  }
+}
+
+function openSent(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmEnvironment): Transition {
+  switch (event.type) {
+    case 'open': {
+      const result = negotiate(event.open, config);
+      if (result instanceof BgpProtocolError) return fail(state, config, env, result.message, result);
+      const actions: FsmAction[] = [{ type: 'stop-timer', timer: 'hold' }, { type: 'send-keepalive' }];
+      if (result.holdTime > 0) {
+        actions.push(
+          { type: 'start-timer', timer: 'hold', seconds: result.holdTime },
+          { type: 'start-timer', timer: 'keepalive', seconds: jitter(result.keepaliveTime, env) },
+        );
+      }
+      return { state: { ...state, name: 'open-confirm', negotiated: result }, actions };
+    }
+    case 'timer':
+      if (event.timer === 'hold') return fail(state, config, env, 'hold timer expired in OpenSent', holdExpired());
+      return { state, actions: [] };
+    case 'tcp-failed':
+      return fail(state, config, env, event.reason);
+    case 'notification':
+      return fail(state, config, env, 'NOTIFICATION received');
+    case 'protocol-error':
+      return fail(state, config, env, event.error.message, event.error);
+    case 'keepalive':
+    case 'update':
+    case 'route-refresh':
+      return fail(state, config, env, `${event.type} before OPEN`, unexpected(FsmSubcode.UnexpectedMessageInOpenSent));
+    default:
+      return { state, actions: [] };
+  }
+}
+
+function openConfirm(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmEnvironment): Transition {
+  const negotiated = state.negotiated;
+  switch (event.type) {
+    case 'keepalive': {
+      if (negotiated === undefined) return fail(state, config, env, 'no negotiated session');
+      const actions: FsmAction[] = [];
+      if (negotiated.holdTime > 0) actions.push({ type: 'start-timer', timer: 'hold', seconds: negotiated.holdTime });
+      actions.push({ type: 'established', negotiated });
+      return { state: { ...state, name: 'established' }, actions };
+    }
+    case 'timer':
+      return keepaliveOrHold(state, event.timer, config, env);
+    case 'tcp-failed':
+      return fail(state, config, env, event.reason);
+    case 'notification':
+      return fail(state, config, env, 'NOTIFICATION received');
+    case 'protocol-error':
+      return fail(state, config, env, event.error.message, event.error);
+    case 'open':
+    case 'update':
+    case 'route-refresh':
+      return fail(
+        state,
+        config,
+        env,
+        `${event.type} in OpenConfirm`,
+        unexpected(FsmSubcode.UnexpectedMessageInOpenConfirm),
+      );
+    default:
+      return { state, actions: [] };
+  }
+}
+
+function established(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmEnvironment): Transition {
+  const negotiated = state.negotiated;
+  switch (event.type) {
+    case 'keepalive':
+    case 'update':
+    case 'route-refresh': {
+      // The peer is talking: the session is healthy, so the backoff starts over.
+      const actions: FsmAction[] = [];
+      if (negotiated !== undefined && negotiated.holdTime > 0) {
+        actions.push({ type: 'start-timer', timer: 'hold', seconds: negotiated.holdTime });
+      }
+      return { state: state.failures === 0 ? state : { ...state, failures: 0 }, actions };
+    }
+    case 'timer':
+      return keepaliveOrHold(state, event.timer, config, env);
+    case 'tcp-failed':
+      return fail(state, config, env, event.reason);
+    case 'notification':
+      return fail(state, config, env, 'NOTIFICATION received');
+    case 'protocol-error':
+      return fail(state, config, env, event.error.message, event.error);
+    case 'open':
+      return fail(state, config, env, 'OPEN in Established', unexpected(FsmSubcode.UnexpectedMessageInEstablished));
+    default:
+      return { state, actions: [] };
+  }
+}
+
+function keepaliveOrHold(state: FsmState, timer: TimerName, config: FsmConfig, env: FsmEnvironment): Transition {
+  if (timer === 'hold') return fail(state, config, env, 'hold timer expired', holdExpired());
+  if (timer === 'keepalive' && state.negotiated !== undefined && state.negotiated.keepaliveTime > 0) {
+    return {
+      state,
+      actions: [
+        { type: 'send-keepalive' },
+        { type: 'start-timer', timer: 'keepalive', seconds: jitter(state.negotiated.keepaliveTime, env) },
+      ],
+    };
+  }
+  return { state, actions: [] };
+}
+
+function familyOf(afi: number, safi: number): Family | undefined {
+  if (safi !== Safi.Unicast) return undefined;
+  if (afi === Afi.Ipv4) return 'ipv4';
+  if (afi === Afi.Ipv6) return 'ipv6';
+  return undefined;
+}
+
+function openError(subcode: number, message: string, data?: Uint8Array): BgpProtocolError {
+  return new BgpProtocolError(ErrorCode.OpenMessage, subcode, message, data === undefined ? {} : { data });
+}
+
+/** Checks a received OPEN against our settings (RFC 4271 section 6.2) and agrees on the session. */
+export function negotiate(open: OpenMessage, config: FsmConfig): Negotiated | BgpProtocolError {
+  if (open.version !== BGP_VERSION) {
+    return openError(
+      OpenSubcode.UnsupportedVersionNumber,
+      `peer speaks BGP version ${open.version}, we speak ${BGP_VERSION}`,
+      Uint8Array.of(0, BGP_VERSION),
+    );
+  }
+  let fourOctet: number | undefined;
+  let routeRefresh = false;
+  const offered = new Set<Family>();
+  let sawMultiprotocol = false;
+  for (const capability of open.capabilities) {
+    if (capability.kind === 'four-octet-as') fourOctet = capability.asn;
+    else if (capability.kind === 'route-refresh') routeRefresh = true;
+    else if (capability.kind === 'multiprotocol') {
+      sawMultiprotocol = true;
+      const family = familyOf(capability.afi, capability.safi);
+      if (family !== undefined) offered.add(family);
+    }
+  }
+  // RFC 6793 section 4.1: the capability carries the real AS; My AS is AS_TRANS when it needs 4 octets.
+  const peerAsn = fourOctet ?? open.myAs;
+  if (peerAsn !== config.peerAsn) {
+    return openError(OpenSubcode.BadPeerAs, `peer says AS ${peerAsn}, configured AS ${config.peerAsn}`);
+  }
+  if (fourOctet === undefined && open.myAs === AS_TRANS && config.peerAsn !== AS_TRANS) {
+    return openError(OpenSubcode.BadPeerAs, 'peer sent AS_TRANS without the 4-octet AS capability');
+  }
+  // Section 6.2: hold time 1 or 2 seconds MUST be rejected.
+  if (open.holdTime === 1 || open.holdTime === 2) {
+    return openError(OpenSubcode.UnacceptableHoldTime, `peer proposes a hold time of ${open.holdTime} s`);
+  }
+  if (open.routerId === '0.0.0.0') {
+    return openError(OpenSubcode.BadBgpIdentifier, 'peer BGP Identifier is 0.0.0.0');
+  }
+  // RFC 6286 section 2.2: identifiers must differ within an AS (iBGP); eBGP may share one.
+  if (config.peerAsn === config.localAsn && open.routerId === config.routerId) {
+    return openError(OpenSubcode.BadBgpIdentifier, `peer uses our own BGP Identifier ${open.routerId}`);
+  }
+  // RFC 4760 section 8: a peer that sends no multiprotocol capability speaks IPv4 unicast only.
+  if (!sawMultiprotocol) offered.add('ipv4');
+  const families = config.families.filter((f) => offered.has(f));
+  if (families.length === 0) {
+    return openError(
+      OpenSubcode.UnsupportedCapability,
+      `no address family in common (we offer ${config.families.join(', ')}, peer offers ${[...offered].join(', ') || 'none'})`,
+      multiprotocolCapabilityBytes(config.families),
+    );
+  }
+  const holdTime = Math.min(config.holdTime, open.holdTime);
+  return {
+    peerAsn,
+    peerRouterId: open.routerId,
+    holdTime,
+    keepaliveTime: Math.floor(holdTime / 3),
+    families,
+    fourOctetAs: fourOctet !== undefined,
+    routeRefresh,
+    peerCapabilities: open.capabilities,
+  };
+}
+
+/** RFC 5492 section 3: Unsupported Capability data lists the capabilities we need. */
+function multiprotocolCapabilityBytes(families: readonly Family[]): Uint8Array {
+  const out = new Uint8Array(families.length * 6);
+  families.forEach((family, i) => {
+    out.set([CapabilityCode.Multiprotocol, 4, 0, family === 'ipv4' ? Afi.Ipv4 : Afi.Ipv6, 0, Safi.Unicast], i * 6);
+  });
+  return out;
+}
+
+/** Dotted quad to a 32-bit unsigned number, for identifier comparison. */
+function routerIdValue(id: string): number {
+  return id.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
+}
+
+/**
+ * RFC 4271 section 6.8: when two connections race, the one initiated by the
+ * speaker with the higher BGP Identifier survives.
+ * Returns which connection to keep.
+ */
+export function resolveCollision(
+  localRouterId: string,
+  remoteRouterId: string,
+): 'keep-locally-initiated' | 'keep-remotely-initiated' {
+  return routerIdValue(localRouterId) > routerIdValue(remoteRouterId)
+    ? 'keep-locally-initiated'
+    : 'keep-remotely-initiated';
+}
