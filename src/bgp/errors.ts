@@ -3,7 +3,14 @@
  * (RFC 4271 section 6) and the RFC 7606 action: most UPDATE attribute faults no
  * longer reset the session.
  */
-import { CeaseSubcode, ErrorCode, FsmSubcode, HeaderSubcode, OpenSubcode, UpdateSubcode } from './constants.js';
+import {
+  CeaseSubcode,
+  ErrorCode,
+  FsmSubcode,
+  HeaderSubcode,
+  OpenSubcode,
+  UpdateSubcode,
+} from './constants.js';
 
 /** RFC 7606 section 2. */
 export type ErrorAction = 'session-reset' | 'treat-as-withdraw' | 'attribute-discard';

@@ -19,12 +19,22 @@
  *   make us spin. The count resets once an Established session hears from its peer.
  * - DelayOpen and the optional Connect-state OPEN handling are not implemented.
  */
-import { AS_TRANS, Afi, BGP_VERSION, CapabilityCode, ErrorCode, FsmSubcode, OpenSubcode, Safi } from './constants.js';
+import {
+  AS_TRANS,
+  Afi,
+  BGP_VERSION,
+  CapabilityCode,
+  ErrorCode,
+  FsmSubcode,
+  OpenSubcode,
+  Safi,
+} from './constants.js';
 import { BgpProtocolError, type NotificationFields } from './errors.js';
 import type { Family } from './prefix.js';
 import type { Capability, OpenMessage } from './types.js';
 
-export type FsmStateName = 'idle' | 'connect' | 'active' | 'open-sent' | 'open-confirm' | 'established';
+export type FsmStateName =
+  'idle' | 'connect' | 'active' | 'open-sent' | 'open-confirm' | 'established';
 
 export type TimerName = 'connect-retry' | 'hold' | 'keepalive' | 'idle-hold';
 
@@ -121,7 +131,12 @@ export function backoffSeconds(config: FsmConfig, failures: number, env: FsmEnvi
   return jitter(Math.min(config.maxConnectRetry, base), env);
 }
 
-export function transition(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmEnvironment): Transition {
+export function transition(
+  state: FsmState,
+  event: FsmEvent,
+  config: FsmConfig,
+  env: FsmEnvironment,
+): Transition {
   if (event.type === 'start') return start(state, config, env);
   if (event.type === 'stop') return stop(state, event.notification);
   if (event.type === 'send-hold-expired' && state.name !== 'idle') {
@@ -152,14 +167,21 @@ export function transition(state: FsmState, event: FsmEvent, config: FsmConfig, 
 function start(state: FsmState, config: FsmConfig, env: FsmEnvironment): Transition {
   if (state.enabled && state.name !== 'idle') return { state, actions: [] };
   if (config.passive) {
-    return { state: { ...state, name: 'active', enabled: true }, actions: [{ type: 'stop-timer', timer: 'idle-hold' }] };
+    return {
+      state: { ...state, name: 'active', enabled: true },
+      actions: [{ type: 'stop-timer', timer: 'idle-hold' }],
+    };
   }
   return {
     state: { ...state, name: 'connect', enabled: true },
     actions: [
       { type: 'stop-timer', timer: 'idle-hold' },
       { type: 'connect' },
-      { type: 'start-timer', timer: 'connect-retry', seconds: backoffSeconds(config, state.failures, env) },
+      {
+        type: 'start-timer',
+        timer: 'connect-retry',
+        seconds: backoffSeconds(config, state.failures, env),
+      },
     ],
   };
 }
@@ -193,7 +215,11 @@ function fail(
   actions.push(...allTimers.map((timer): FsmAction => ({ type: 'stop-timer', timer })));
   const failures = state.failures + 1;
   if (state.enabled) {
-    actions.push({ type: 'start-timer', timer: 'idle-hold', seconds: backoffSeconds(config, state.failures, env) });
+    actions.push({
+      type: 'start-timer',
+      timer: 'idle-hold',
+      seconds: backoffSeconds(config, state.failures, env),
+    });
   }
   return { state: { name: 'idle', enabled: state.enabled, failures }, actions };
 }
@@ -206,7 +232,12 @@ function unexpected(subcode: number): NotificationFields {
   return { code: ErrorCode.FsmError, subcode, data: new Uint8Array(0) };
 }
 
-function connecting(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmEnvironment): Transition {
+function connecting(
+  state: FsmState,
+  event: FsmEvent,
+  config: FsmConfig,
+  env: FsmEnvironment,
+): Transition {
   switch (event.type) {
     case 'tcp-connected':
       return {
@@ -231,7 +262,11 @@ function connecting(state: FsmState, event: FsmEvent, config: FsmConfig, env: Fs
           actions: [
             { type: 'disconnect' },
             { type: 'connect' },
-            { type: 'start-timer', timer: 'connect-retry', seconds: backoffSeconds(config, state.failures, env) },
+            {
+              type: 'start-timer',
+              timer: 'connect-retry',
+              seconds: backoffSeconds(config, state.failures, env),
+            },
           ],
         };
       }
@@ -249,12 +284,21 @@ function connecting(state: FsmState, event: FsmEvent, config: FsmConfig, env: Fs
   }
 }
 
-function openSent(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmEnvironment): Transition {
+function openSent(
+  state: FsmState,
+  event: FsmEvent,
+  config: FsmConfig,
+  env: FsmEnvironment,
+): Transition {
   switch (event.type) {
     case 'open': {
       const result = negotiate(event.open, config);
-      if (result instanceof BgpProtocolError) return fail(state, config, env, result.message, result);
-      const actions: FsmAction[] = [{ type: 'stop-timer', timer: 'hold' }, { type: 'send-keepalive' }];
+      if (result instanceof BgpProtocolError)
+        return fail(state, config, env, result.message, result);
+      const actions: FsmAction[] = [
+        { type: 'stop-timer', timer: 'hold' },
+        { type: 'send-keepalive' },
+      ];
       if (result.holdTime > 0) {
         actions.push(
           { type: 'start-timer', timer: 'hold', seconds: result.holdTime },
@@ -264,7 +308,8 @@ function openSent(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmE
       return { state: { ...state, name: 'open-confirm', negotiated: result }, actions };
     }
     case 'timer':
-      if (event.timer === 'hold') return fail(state, config, env, 'hold timer expired in OpenSent', holdExpired());
+      if (event.timer === 'hold')
+        return fail(state, config, env, 'hold timer expired in OpenSent', holdExpired());
       return { state, actions: [] };
     case 'tcp-failed':
       return fail(state, config, env, event.reason);
@@ -275,19 +320,31 @@ function openSent(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmE
     case 'keepalive':
     case 'update':
     case 'route-refresh':
-      return fail(state, config, env, `${event.type} before OPEN`, unexpected(FsmSubcode.UnexpectedMessageInOpenSent));
+      return fail(
+        state,
+        config,
+        env,
+        `${event.type} before OPEN`,
+        unexpected(FsmSubcode.UnexpectedMessageInOpenSent),
+      );
     default:
       return { state, actions: [] };
   }
 }
 
-function openConfirm(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmEnvironment): Transition {
+function openConfirm(
+  state: FsmState,
+  event: FsmEvent,
+  config: FsmConfig,
+  env: FsmEnvironment,
+): Transition {
   const negotiated = state.negotiated;
   switch (event.type) {
     case 'keepalive': {
       if (negotiated === undefined) return fail(state, config, env, 'no negotiated session');
       const actions: FsmAction[] = [];
-      if (negotiated.holdTime > 0) actions.push({ type: 'start-timer', timer: 'hold', seconds: negotiated.holdTime });
+      if (negotiated.holdTime > 0)
+        actions.push({ type: 'start-timer', timer: 'hold', seconds: negotiated.holdTime });
       actions.push({ type: 'established', negotiated });
       return { state: { ...state, name: 'established' }, actions };
     }
@@ -314,7 +371,12 @@ function openConfirm(state: FsmState, event: FsmEvent, config: FsmConfig, env: F
   }
 }
 
-function established(state: FsmState, event: FsmEvent, config: FsmConfig, env: FsmEnvironment): Transition {
+function established(
+  state: FsmState,
+  event: FsmEvent,
+  config: FsmConfig,
+  env: FsmEnvironment,
+): Transition {
   const negotiated = state.negotiated;
   switch (event.type) {
     case 'keepalive':
@@ -336,20 +398,39 @@ function established(state: FsmState, event: FsmEvent, config: FsmConfig, env: F
     case 'protocol-error':
       return fail(state, config, env, event.error.message, event.error);
     case 'open':
-      return fail(state, config, env, 'OPEN in Established', unexpected(FsmSubcode.UnexpectedMessageInEstablished));
+      return fail(
+        state,
+        config,
+        env,
+        'OPEN in Established',
+        unexpected(FsmSubcode.UnexpectedMessageInEstablished),
+      );
     default:
       return { state, actions: [] };
   }
 }
 
-function keepaliveOrHold(state: FsmState, timer: TimerName, config: FsmConfig, env: FsmEnvironment): Transition {
+function keepaliveOrHold(
+  state: FsmState,
+  timer: TimerName,
+  config: FsmConfig,
+  env: FsmEnvironment,
+): Transition {
   if (timer === 'hold') return fail(state, config, env, 'hold timer expired', holdExpired());
-  if (timer === 'keepalive' && state.negotiated !== undefined && state.negotiated.keepaliveTime > 0) {
+  if (
+    timer === 'keepalive' &&
+    state.negotiated !== undefined &&
+    state.negotiated.keepaliveTime > 0
+  ) {
     return {
       state,
       actions: [
         { type: 'send-keepalive' },
-        { type: 'start-timer', timer: 'keepalive', seconds: jitter(state.negotiated.keepaliveTime, env) },
+        {
+          type: 'start-timer',
+          timer: 'keepalive',
+          seconds: jitter(state.negotiated.keepaliveTime, env),
+        },
       ],
     };
   }
@@ -364,7 +445,12 @@ function familyOf(afi: number, safi: number): Family | undefined {
 }
 
 function openError(subcode: number, message: string, data?: Uint8Array): BgpProtocolError {
-  return new BgpProtocolError(ErrorCode.OpenMessage, subcode, message, data === undefined ? {} : { data });
+  return new BgpProtocolError(
+    ErrorCode.OpenMessage,
+    subcode,
+    message,
+    data === undefined ? {} : { data },
+  );
 }
 
 /** Checks a received OPEN against our settings (RFC 4271 section 6.2) and agrees on the session. */
@@ -392,21 +478,30 @@ export function negotiate(open: OpenMessage, config: FsmConfig): Negotiated | Bg
   // RFC 6793 section 4.1: the capability carries the real AS; My AS is AS_TRANS when it needs 4 octets.
   const peerAsn = fourOctet ?? open.myAs;
   if (peerAsn !== config.peerAsn) {
-    return openError(OpenSubcode.BadPeerAs, `peer says AS ${peerAsn}, configured AS ${config.peerAsn}`);
+    return openError(
+      OpenSubcode.BadPeerAs,
+      `peer says AS ${peerAsn}, configured AS ${config.peerAsn}`,
+    );
   }
   if (fourOctet === undefined && open.myAs === AS_TRANS && config.peerAsn !== AS_TRANS) {
     return openError(OpenSubcode.BadPeerAs, 'peer sent AS_TRANS without the 4-octet AS capability');
   }
   // Section 6.2: hold time 1 or 2 seconds MUST be rejected.
   if (open.holdTime === 1 || open.holdTime === 2) {
-    return openError(OpenSubcode.UnacceptableHoldTime, `peer proposes a hold time of ${open.holdTime} s`);
+    return openError(
+      OpenSubcode.UnacceptableHoldTime,
+      `peer proposes a hold time of ${open.holdTime} s`,
+    );
   }
   if (open.routerId === '0.0.0.0') {
     return openError(OpenSubcode.BadBgpIdentifier, 'peer BGP Identifier is 0.0.0.0');
   }
   // RFC 6286 section 2.2: identifiers must differ within an AS (iBGP); eBGP may share one.
   if (config.peerAsn === config.localAsn && open.routerId === config.routerId) {
-    return openError(OpenSubcode.BadBgpIdentifier, `peer uses our own BGP Identifier ${open.routerId}`);
+    return openError(
+      OpenSubcode.BadBgpIdentifier,
+      `peer uses our own BGP Identifier ${open.routerId}`,
+    );
   }
   // RFC 4760 section 8: a peer that sends no multiprotocol capability speaks IPv4 unicast only.
   if (!sawMultiprotocol) offered.add('ipv4');
@@ -435,7 +530,17 @@ export function negotiate(open: OpenMessage, config: FsmConfig): Negotiated | Bg
 function multiprotocolCapabilityBytes(families: readonly Family[]): Uint8Array {
   const out = new Uint8Array(families.length * 6);
   families.forEach((family, i) => {
-    out.set([CapabilityCode.Multiprotocol, 4, 0, family === 'ipv4' ? Afi.Ipv4 : Afi.Ipv6, 0, Safi.Unicast], i * 6);
+    out.set(
+      [
+        CapabilityCode.Multiprotocol,
+        4,
+        0,
+        family === 'ipv4' ? Afi.Ipv4 : Afi.Ipv6,
+        0,
+        Safi.Unicast,
+      ],
+      i * 6,
+    );
   });
   return out;
 }

@@ -6,11 +6,7 @@ import type { BgpProtocolError } from './errors.js';
 import type { Prefix } from './prefix.js';
 
 export type BgpMessage =
-  | OpenMessage
-  | UpdateMessage
-  | NotificationMessage
-  | KeepaliveMessage
-  | RouteRefreshMessage;
+  OpenMessage | UpdateMessage | NotificationMessage | KeepaliveMessage | RouteRefreshMessage;
 
 export type Capability =
   | { readonly kind: 'multiprotocol'; readonly afi: number; readonly safi: number }

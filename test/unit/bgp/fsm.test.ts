@@ -78,16 +78,22 @@ describe('FSM (RFC 4271 section 8)', () => {
     assert.equal(connected.state.name, 'open-sent');
     assert.ok(connected.actions.some((a) => a.type === 'send-open'));
     assert.ok(
-      connected.actions.some((a) => a.type === 'start-timer' && a.timer === 'hold' && a.seconds === 240),
+      connected.actions.some(
+        (a) => a.type === 'start-timer' && a.timer === 'hold' && a.seconds === 240,
+      ),
       'a large hold timer guards the wait for OPEN',
     );
   });
 
   it('a passive peer waits in Active and never connects', () => {
-    const { state, actions } = run([{ type: 'start' }, { type: 'timer', timer: 'connect-retry' }], initialFsmState, {
-      ...config,
-      passive: true,
-    });
+    const { state, actions } = run(
+      [{ type: 'start' }, { type: 'timer', timer: 'connect-retry' }],
+      initialFsmState,
+      {
+        ...config,
+        passive: true,
+      },
+    );
     assert.equal(state.name, 'active');
     assert.ok(!actions.some((a) => a.type === 'connect'));
   });
@@ -111,8 +117,14 @@ describe('FSM (RFC 4271 section 8)', () => {
       { type: 'open', open: { ...peerOpen, holdTime: 0 } },
       { type: 'keepalive' },
     ]);
-    const started = actions.filter((a) => a.type === 'start-timer').map((a) => (a.type === 'start-timer' ? a.timer : ''));
-    assert.deepEqual(started, ['connect-retry', 'hold'], 'only the connect-retry and OpenSent hold timers ran');
+    const started = actions
+      .filter((a) => a.type === 'start-timer')
+      .map((a) => (a.type === 'start-timer' ? a.timer : ''));
+    assert.deepEqual(
+      started,
+      ['connect-retry', 'hold'],
+      'only the connect-retry and OpenSent hold timers ran',
+    );
   });
 
   for (const state of ['open-sent', 'open-confirm', 'established'] as const) {
@@ -142,7 +154,11 @@ describe('FSM (RFC 4271 section 8)', () => {
   }
 
   it('UPDATE before OPEN is an FSM error (RFC 6608 subcode 1)', () => {
-    const { state, actions } = run([{ type: 'start' }, { type: 'tcp-connected' }, { type: 'update' }]);
+    const { state, actions } = run([
+      { type: 'start' },
+      { type: 'tcp-connected' },
+      { type: 'update' },
+    ]);
     assert.equal(state.name, 'idle');
     assert.deepEqual(
       notifications(actions).map((n) => [n.code, n.subcode]),
@@ -173,15 +189,24 @@ describe('FSM (RFC 4271 section 8)', () => {
     const delays: number[] = [];
     for (let i = 0; i < 8; i++) {
       const failed = run([{ type: 'tcp-failed', reason: 'reset' }], state);
-      const idleHold = failed.actions.find((a) => a.type === 'start-timer' && a.timer === 'idle-hold');
+      const idleHold = failed.actions.find(
+        (a) => a.type === 'start-timer' && a.timer === 'idle-hold',
+      );
       assert.ok(idleHold?.type === 'start-timer');
       delays.push(idleHold.seconds);
-      state = run([{ type: 'timer', timer: 'idle-hold' }, { type: 'tcp-connected' }], failed.state).state;
+      state = run(
+        [{ type: 'timer', timer: 'idle-hold' }, { type: 'tcp-connected' }],
+        failed.state,
+      ).state;
       assert.equal(state.name, 'open-sent');
     }
-    for (let i = 1; i < delays.length; i++) assert.ok((delays[i] ?? 0) >= (delays[i - 1] ?? 0), `non-decreasing: ${delays.join(', ')}`);
+    for (let i = 1; i < delays.length; i++)
+      assert.ok((delays[i] ?? 0) >= (delays[i - 1] ?? 0), `non-decreasing: ${delays.join(', ')}`);
     assert.ok((delays.at(-1) ?? 0) <= 120, 'capped at maxConnectRetry');
-    const healthy = run([{ type: 'open', open: peerOpen }, { type: 'keepalive' }, { type: 'keepalive' }], state);
+    const healthy = run(
+      [{ type: 'open', open: peerOpen }, { type: 'keepalive' }, { type: 'keepalive' }],
+      state,
+    );
     assert.equal(healthy.state.failures, 0);
   });
 
@@ -205,13 +230,20 @@ describe('OPEN negotiation (RFC 4271 6.2, RFC 6793, RFC 4760)', () => {
   });
 
   it('rejects the wrong peer AS', () => {
-    assert.equal(openError({ capabilities: [{ kind: 'four-octet-as', asn: 65999 }] }).subcode, OpenSubcode.BadPeerAs);
+    assert.equal(
+      openError({ capabilities: [{ kind: 'four-octet-as', asn: 65999 }] }).subcode,
+      OpenSubcode.BadPeerAs,
+    );
     assert.equal(openError({ myAs: 65999, capabilities: [] }).subcode, OpenSubcode.BadPeerAs);
   });
 
   it('accepts a 4-octet peer AS carried in the capability with AS_TRANS in My AS', () => {
     const result = negotiate(
-      { ...peerOpen, myAs: AS_TRANS, capabilities: [{ kind: 'four-octet-as', asn: 4_200_000_000 }] },
+      {
+        ...peerOpen,
+        myAs: AS_TRANS,
+        capabilities: [{ kind: 'four-octet-as', asn: 4_200_000_000 }],
+      },
       { ...config, peerAsn: 4_200_000_000 },
     );
     assert.ok(!(result instanceof BgpProtocolError));
@@ -226,9 +258,14 @@ describe('OPEN negotiation (RFC 4271 6.2, RFC 6793, RFC 4760)', () => {
   it('rejects identifier 0.0.0.0, and our own identifier on iBGP only (RFC 6286)', () => {
     assert.equal(openError({ routerId: '0.0.0.0' }).subcode, OpenSubcode.BadBgpIdentifier);
     const ibgp = { ...config, peerAsn: 65001 };
-    const same = { routerId: config.routerId, capabilities: [{ kind: 'four-octet-as' as const, asn: 65001 }] };
+    const same = {
+      routerId: config.routerId,
+      capabilities: [{ kind: 'four-octet-as' as const, asn: 65001 }],
+    };
     assert.equal(openError(same, ibgp).subcode, OpenSubcode.BadBgpIdentifier);
-    assert.ok(!(negotiate({ ...peerOpen, routerId: config.routerId }, config) instanceof BgpProtocolError));
+    assert.ok(
+      !(negotiate({ ...peerOpen, routerId: config.routerId }, config) instanceof BgpProtocolError),
+    );
   });
 
   it('treats a peer without multiprotocol capabilities as IPv4 unicast only', () => {
@@ -239,7 +276,10 @@ describe('OPEN negotiation (RFC 4271 6.2, RFC 6793, RFC 4760)', () => {
   });
 
   it('fails with Unsupported Capability when no family is shared', () => {
-    const error = openError({ capabilities: [{ kind: 'multiprotocol', afi: 2, safi: 1 }] }, { ...config, families: ['ipv4'] });
+    const error = openError(
+      { capabilities: [{ kind: 'multiprotocol', afi: 2, safi: 1 }] },
+      { ...config, families: ['ipv4'] },
+    );
     assert.equal(error.subcode, OpenSubcode.UnsupportedCapability);
     assert.deepEqual([...error.data], [1, 4, 0, 1, 0, 1]);
   });
@@ -256,18 +296,26 @@ describe('collision resolution (RFC 4271 6.8)', () => {
 describe('FSM properties', () => {
   const events: fc.Arbitrary<FsmEvent> = fc.oneof(
     fc.constant<FsmEvent>({ type: 'start' }),
-    fc.constant<FsmEvent>({ type: 'stop', notification: { code: 6, subcode: 2, data: new Uint8Array(0) } }),
-    fc.constantFrom<TimerName>('connect-retry', 'hold', 'keepalive', 'idle-hold').map((timer): FsmEvent => ({ type: 'timer', timer })),
+    fc.constant<FsmEvent>({
+      type: 'stop',
+      notification: { code: 6, subcode: 2, data: new Uint8Array(0) },
+    }),
+    fc
+      .constantFrom<TimerName>('connect-retry', 'hold', 'keepalive', 'idle-hold')
+      .map((timer): FsmEvent => ({ type: 'timer', timer })),
     fc.constant<FsmEvent>({ type: 'send-hold-expired' }),
     fc.constant<FsmEvent>({ type: 'tcp-connected' }),
     fc.constant<FsmEvent>({ type: 'tcp-failed', reason: 'x' }),
-    fc.record({ holdTime: fc.constantFrom(0, 1, 3, 9, 90), myAs: fc.constantFrom(65000, 65001) }).map(
-      (o): FsmEvent => ({ type: 'open', open: { ...peerOpen, ...o, capabilities: [] } }),
-    ),
+    fc
+      .record({ holdTime: fc.constantFrom(0, 1, 3, 9, 90), myAs: fc.constantFrom(65000, 65001) })
+      .map((o): FsmEvent => ({ type: 'open', open: { ...peerOpen, ...o, capabilities: [] } })),
     fc.constant<FsmEvent>({ type: 'keepalive' }),
     fc.constant<FsmEvent>({ type: 'update' }),
     fc.constant<FsmEvent>({ type: 'route-refresh' }),
-    fc.constant<FsmEvent>({ type: 'notification', notification: { code: 6, subcode: 4, data: new Uint8Array(0) } }),
+    fc.constant<FsmEvent>({
+      type: 'notification',
+      notification: { code: 6, subcode: 4, data: new Uint8Array(0) },
+    }),
   );
 
   it('random event sequences keep the FSM consistent', () => {
@@ -296,12 +344,17 @@ describe('FSM properties', () => {
               assert.equal(before.name, 'established');
               up = false;
             }
-            if (action.type === 'connect') assert.equal(passive, false, 'a passive peer never connects');
+            if (action.type === 'connect')
+              assert.equal(passive, false, 'a passive peer never connects');
           }
-          if (event.type === 'timer' && before.name === state.name && result.actions.length === 0) continue;
+          if (event.type === 'timer' && before.name === state.name && result.actions.length === 0)
+            continue;
           assert.equal(up, state.name === 'established');
           if (state.name === 'idle') {
-            assert.ok(!running.has('hold') && !running.has('keepalive'), 'no session timers in Idle');
+            assert.ok(
+              !running.has('hold') && !running.has('keepalive'),
+              'no session timers in Idle',
+            );
           }
           if (event.type === 'stop') {
             assert.equal(state.name, 'idle');
