@@ -250,22 +250,45 @@ export class PeerSession {
 
   /** A connection the listener accepted from this peer's address. */
   acceptIncoming(socket: Socket): void {
-    const state = this.fsm.name;
-    if (!this.fsm.enabled || state === 'idle') {
-      this.log.info({ state }, 'refusing incoming connection: session is not started');
+    if (!this.fsm.enabled) {
+      this.log.info('refusing incoming connection: session is stopped');
       rejectSocket(socket, CeaseSubcode.ConnectionRejected);
       return;
     }
+    // Waiting out the idle hold: the peer is ready now, so start at once rather than
+    // refuse (two speakers refusing each other's retries can stay in lockstep).
+    if (this.fsm.name === 'idle') this.dispatch({ type: 'start' });
+    this.attach(socket, false);
+  }
+
+  /**
+   * A new TCP connection, either direction. The first becomes the session's; one
+   * arriving while OPENs are exchanged is held until its OPEN names the BGP
+   * Identifier (RFC 4271 section 6.8); any later one is refused.
+   */
+  private attach(socket: Socket, initiatedLocally: boolean): void {
+    const state = this.fsm.name;
     if (state === 'connect' || state === 'active') {
-      this.abortOutgoing();
-      this.connection = new Connection(socket, false, this.connectionHandlers, this.env.clock);
+      this.connection = new Connection(
+        socket,
+        initiatedLocally,
+        this.connectionHandlers,
+        this.env.clock,
+      );
       this.dispatch({ type: 'tcp-connected' });
       return;
     }
     if ((state === 'open-sent' || state === 'open-confirm') && this.candidate === undefined) {
-      // RFC 4271 section 6.8: keep both until the second OPEN names the BGP Identifier.
-      this.log.info('connection collision: holding the incoming connection until its OPEN arrives');
-      this.candidate = new Connection(socket, false, this.connectionHandlers, this.env.clock);
+      this.log.info(
+        { initiatedLocally },
+        'connection collision: holding the second connection until its OPEN arrives',
+      );
+      this.candidate = new Connection(
+        socket,
+        initiatedLocally,
+        this.connectionHandlers,
+        this.env.clock,
+      );
       this.candidate.write(encodeMessage(this.openMessage(), this.candidate.context));
       return;
     }
@@ -422,7 +445,10 @@ export class PeerSession {
       this.outgoing = undefined;
       socket.destroy();
       this.log.debug({ err: error.message }, 'connect failed');
-      this.dispatch({ type: 'tcp-failed', reason: `connect failed: ${error.message}` });
+      // Only the attempt in Connect matters; once an incoming connection took over it is moot.
+      if (this.fsm.name === 'connect') {
+        this.dispatch({ type: 'tcp-failed', reason: `connect failed: ${error.message}` });
+      }
     };
     socket.once('error', onError);
     socket.once('connect', () => {
@@ -432,12 +458,7 @@ export class PeerSession {
         return;
       }
       this.outgoing = undefined;
-      if (this.fsm.name !== 'connect' && this.fsm.name !== 'active') {
-        socket.destroy();
-        return;
-      }
-      this.connection = new Connection(socket, true, this.connectionHandlers, this.env.clock);
-      this.dispatch({ type: 'tcp-connected' });
+      this.attach(socket, true);
     });
   }
 
@@ -524,7 +545,10 @@ export class PeerSession {
       this.dropCandidate(ceaseNotification(CeaseSubcode.ConnectionCollisionResolution));
       return;
     }
-    this.log.info('connection collision: the incoming connection wins');
+    this.log.info(
+      { initiatedLocally: candidate.initiatedLocally },
+      'connection collision: the second connection wins',
+    );
     primary.close(
       encodeMessage(
         notificationMessage(ceaseNotification(CeaseSubcode.ConnectionCollisionResolution)),
