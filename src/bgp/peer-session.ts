@@ -923,6 +923,8 @@ function notificationMessage(fields: NotificationFields): BgpMessage {
 /** Sends a Cease and closes a socket that no session will own. */
 export function rejectSocket(socket: Socket, subcode: number): void {
   socket.on('error', () => socket.destroy());
+  // Read and drop whatever the peer sends, or its FIN is never seen and the socket never closes.
+  socket.resume();
   socket.end(
     encodeMessage(notificationMessage(ceaseNotification(subcode)), { fourOctetAs: false }),
   );

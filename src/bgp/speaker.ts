@@ -183,9 +183,9 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     const session = this.sessions.get(key);
     if (session === undefined) return;
     this.sessions.delete(key);
-    await session.stop(
-      ceaseNotification(CeaseSubcode.PeerDeconfigured, encodeShutdownCommunication(message)),
-    );
+    // RFC 8203 defines shutdown text for subcodes 2 and 4 only, so the reason stays in our log.
+    this.logger.info({ peer: session.config.name, reason: message }, 'removing peer');
+    await session.stop(ceaseNotification(CeaseSubcode.PeerDeconfigured));
   }
 
   /** Announce (or change the attributes of) a prefix to every peer. Applied on the next tick, batched. */
