@@ -1,0 +1,7 @@
+/** Our speaker against a real BIRD 2 router (scenario: harness.ts). */
+import { test } from 'node:test';
+import { ebgpSuite } from './harness.js';
+
+test('interop with bird: eBGP, IPv4 + IPv6 over one IPv4 session', { timeout: 240_000 }, (t) =>
+  ebgpSuite(t, 'bird'),
+);
