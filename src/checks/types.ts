@@ -1,0 +1,51 @@
+/**
+ * What a health check is to the rest of the daemon: something that, run with an
+ * abort signal, says pass or fail with a reason and how long it took.
+ */
+import type { z } from 'zod';
+
+export interface CheckResult {
+  readonly ok: boolean;
+  /** Human-readable: why it failed, or a short note of what passed ("HTTP 200 in 3 ms"). */
+  readonly reason: string;
+  readonly durationMs: number;
+}
+
+/** Keys every check accepts, whatever its type. Seconds; fractions allowed. */
+export interface CheckCommon {
+  /** Unique within its service; defaults to a name derived from the check's target. */
+  readonly name: string;
+  readonly interval: number;
+  readonly timeout: number;
+  /** Per-check overrides of the service's rise/fall. */
+  readonly rise?: number;
+  readonly fall?: number;
+}
+
+export interface HealthCheck extends CheckCommon {
+  readonly type: string;
+  /**
+   * One probe. Must stop work promptly when `signal` aborts (the runner aborts it at
+   * the timeout and reports a failure whatever this promise does afterwards).
+   * Never rejects for an ordinary failure: returns { ok: false, reason }.
+   */
+  run(signal: AbortSignal): Promise<CheckResult>;
+  /** Releases anything held between runs (sockets, agents). */
+  close?(): void;
+}
+
+export interface CheckContext {
+  readonly service: string;
+}
+
+/** One kind of check: its config schema (the type-specific keys) and a factory. */
+export interface CheckType<Spec> {
+  readonly type: string;
+  /** zod schema of the type-specific keys of one item of `checks.<type>`; strict (unknown keys rejected). */
+  readonly schema: z.ZodType<Spec>;
+  /** Only for types whose items may be a bare string (cabourotte: the check's name). */
+  readonly fromString?: (text: string) => unknown;
+  /** Name used when the item sets none, e.g. "http https://127.0.0.1:8080/health". */
+  readonly defaultName: (spec: Spec) => string;
+  readonly create: (spec: Spec, common: CheckCommon, context: CheckContext) => HealthCheck;
+}

@@ -1,0 +1,70 @@
+/**
+ * The daemon's configuration after validation: what the rest of the program
+ * consumes. Parsing and validation (TOML + zod) live beside this file.
+ */
+import type { PeerOptions } from '../bgp/index.js';
+import type { CheckCommon } from '../checks/types.js';
+
+export type Policy =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'any' }
+  | { readonly kind: 'quorum'; readonly count: number };
+
+/** What a service does when it is down: withdraw (default) or keep announcing, degraded. */
+export type DownAction =
+  | { readonly kind: 'withdraw' }
+  | {
+      readonly kind: 'degrade';
+      readonly med?: number;
+      readonly prepend?: number;
+      readonly communities?: readonly string[];
+      readonly largeCommunities?: readonly string[];
+    };
+
+export interface PrefixConfig {
+  /** Which announcer carries it; only "bgp" (the embedded speaker) exists so far. */
+  readonly announcer: 'bgp';
+  /** Canonical text, e.g. "203.0.113.53/32". */
+  readonly prefix: string;
+  readonly vrf?: string;
+}
+
+export interface CheckConfig extends CheckCommon {
+  readonly type: string;
+  /** The type-specific keys, already validated by that type's schema. */
+  readonly spec: unknown;
+}
+
+export interface ServiceConfig {
+  readonly name: string;
+  readonly prefixes: readonly PrefixConfig[];
+  /** "healthy" (default): only while up. "always": a plain unicast announcement, no checks needed. */
+  readonly announce: 'healthy' | 'always';
+  readonly checks: readonly CheckConfig[];
+  readonly rise: number;
+  readonly fall: number;
+  /** Seconds a recovered service must stay up before it is announced again. */
+  readonly holdDown: number;
+  readonly policy: Policy;
+  readonly down: DownAction;
+  /** argv with {service}, {state}, {reason} placeholders; run on every transition. */
+  readonly onChange?: readonly string[];
+  /** Seconds the on_change hook may run before it is killed. */
+  readonly onChangeTimeout: number;
+}
+
+export interface BgpConfig {
+  readonly asn: number;
+  readonly routerId: string;
+  readonly holdTime?: number;
+  readonly listen?: { readonly host?: string; readonly port?: number };
+  readonly peers: readonly PeerOptions[];
+}
+
+export interface DaemonConfig {
+  /** Where it was read from, for messages. */
+  readonly source: string;
+  readonly bgp?: BgpConfig;
+  readonly services: readonly ServiceConfig[];
+  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' };
+}
