@@ -35,7 +35,7 @@ const MP_REACH6 = attr(
 function decode(bytes: Uint8Array, ctx: CodecContext = AS4): UpdateMessage {
   const msg = decodeMessage(bytes, ctx);
   assert.equal(msg.type, 'update');
-  return msg as UpdateMessage;
+  return msg;
 }
 
 /** Decodes, asserts treat-as-withdraw with these fields, and that 203.0.113.5/32 was withdrawn. */
