@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { BirdControl } from './bird-control.js';
 import { LabCommandError } from './errors.js';
 import { findExecutable, run } from './exec.js';
 import type { LabHost, Namespace, Owned } from './host.js';
@@ -196,6 +197,11 @@ export class BirdRouter implements Router {
       );
     }
     return stdout;
+  }
+
+  /** A persistent control-socket connection (close it when done). */
+  control(): Promise<BirdControl> {
+    return BirdControl.connect(this.ctlPath);
   }
 
   async routes(family: Family): Promise<LabRoute[]> {

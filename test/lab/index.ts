@@ -10,6 +10,7 @@ export {
   terminate,
 } from './daemons.js';
 export type { Router, RouterKind, BirdOptions } from './daemons.js';
+export { BirdControl } from './bird-control.js';
 export { SpeakerProcess } from './speaker-client.js';
 export type { PeerStateEvent, SpeakerExit } from './speaker-client.js';
 export type { SpeakerProcessConfig, SpeakerCommand, SpeakerEvent } from './speaker-protocol.js';
