@@ -1,0 +1,66 @@
+/**
+ * The safety invariant in one function: which prefixes should be announced, and
+ * with what attributes, given every service's state. A prefix is announced
+ * normally only for a service that is up; a down service's prefixes are
+ * withdrawn, or announced degraded when its `down` action says so.
+ */
+import type { AnnounceAttributes } from '../bgp/index.js';
+import type { DownAction, PrefixConfig } from '../config/types.js';
+import type { ServiceState } from './service-health.js';
+
+export interface ServiceRoutes {
+  readonly name: string;
+  readonly state: ServiceState;
+  readonly prefixes: readonly PrefixConfig[];
+  readonly down: DownAction;
+}
+
+export interface DesiredRoute {
+  readonly prefix: string;
+  readonly attributes: AnnounceAttributes;
+  /** Services that want it; the first one's attributes win. */
+  readonly services: readonly string[];
+  readonly degraded: boolean;
+}
+
+export function degradedAttributes(down: DownAction): AnnounceAttributes | undefined {
+  if (down.kind === 'withdraw') return undefined;
+  return {
+    ...(down.med === undefined ? {} : { med: down.med }),
+    ...(down.prepend === undefined ? {} : { prepend: down.prepend }),
+    ...(down.communities === undefined ? {} : { communities: down.communities }),
+    ...(down.largeCommunities === undefined ? {} : { largeCommunities: down.largeCommunities }),
+  };
+}
+
+/**
+ * Prefixes to announce, keyed by prefix text. When services share a prefix, a
+ * healthy announcement beats a degraded one.
+ */
+export function desiredRoutes(services: readonly ServiceRoutes[]): Map<string, DesiredRoute> {
+  const routes = new Map<string, DesiredRoute>();
+  for (const service of services) {
+    const up = service.state === 'up';
+    // Drained means "take me out": never announced, not even degraded.
+    const attributes = up
+      ? {}
+      : service.state === 'drained'
+        ? undefined
+        : degradedAttributes(service.down);
+    if (attributes === undefined) continue;
+    for (const { prefix } of service.prefixes) {
+      const existing = routes.get(prefix);
+      if (existing === undefined || (existing.degraded && up)) {
+        routes.set(prefix, {
+          prefix,
+          attributes,
+          services: existing === undefined ? [service.name] : [service.name, ...existing.services],
+          degraded: !up,
+        });
+      } else {
+        routes.set(prefix, { ...existing, services: [...existing.services, service.name] });
+      }
+    }
+  }
+  return routes;
+}

@@ -1,0 +1,2 @@
+export * from './service-health.js';
+export * from './desired-routes.js';

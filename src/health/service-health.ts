@@ -1,0 +1,244 @@
+/**
+ * Whether a service is up, as a pure state machine: check results and the time
+ * go in, transitions come out. No timers inside; `nextWake()` says when the
+ * caller should call `tick()` (the end of a hold-down).
+ *
+ * - A check is up after `rise` consecutive passes and down after `fall`
+ *   consecutive failures; it starts down, so nothing is announced until proven.
+ * - A service is up when its policy over the checks holds (all / any / quorum).
+ * - After a service has been down, it must stay healthy for `holdDown` seconds
+ *   before it counts as up again ("held-down" meanwhile). The first time up, at
+ *   start, there is no hold-down: a fresh node should join quickly.
+ * - A drained service is down whatever its checks say.
+ */
+import type { CheckResult } from '../checks/types.js';
+import type { Policy } from '../config/types.js';
+
+export type ServiceState = 'up' | 'down' | 'held-down' | 'drained';
+
+export interface CheckSettings {
+  readonly name: string;
+  readonly rise: number;
+  readonly fall: number;
+}
+
+export interface ServiceSettings {
+  readonly name: string;
+  readonly checks: readonly CheckSettings[];
+  readonly policy: Policy;
+  /** Seconds. */
+  readonly holdDown: number;
+  readonly announce: 'healthy' | 'always';
+}
+
+export interface CheckHealth {
+  readonly name: string;
+  readonly up: boolean;
+  readonly consecutivePasses: number;
+  readonly consecutiveFailures: number;
+  readonly last?: CheckResult & { readonly at: number };
+}
+
+export interface Transition {
+  readonly service: string;
+  readonly from: ServiceState;
+  readonly to: ServiceState;
+  readonly reason: string;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+export interface ServiceSnapshot {
+  readonly name: string;
+  readonly state: ServiceState;
+  readonly since: number;
+  readonly reason: string;
+  readonly checks: readonly CheckHealth[];
+  /** Epoch ms at which a hold-down ends, when held down. */
+  readonly holdDownUntil?: number;
+}
+
+/** Pure per-check counting: up after `rise` passes in a row, down after `fall` failures in a row. */
+export function applyResult(
+  health: CheckHealth,
+  result: CheckResult,
+  settings: CheckSettings,
+  at: number,
+): CheckHealth {
+  if (result.ok) {
+    const passes = health.consecutivePasses + 1;
+    return {
+      name: health.name,
+      up: health.up || passes >= settings.rise,
+      consecutivePasses: passes,
+      consecutiveFailures: 0,
+      last: { ...result, at },
+    };
+  }
+  const failures = health.consecutiveFailures + 1;
+  return {
+    name: health.name,
+    up: health.up && failures < settings.fall,
+    consecutivePasses: 0,
+    consecutiveFailures: failures,
+    last: { ...result, at },
+  };
+}
+
+export function policyHolds(policy: Policy, upCount: number, total: number): boolean {
+  switch (policy.kind) {
+    case 'all':
+      return upCount === total;
+    case 'any':
+      return upCount > 0;
+    case 'quorum':
+      return upCount >= policy.count;
+  }
+}
+
+export function describePolicy(policy: Policy): string {
+  return policy.kind === 'quorum' ? `quorum of ${policy.count}` : policy.kind;
+}
+
+export class ServiceHealth {
+  readonly settings: ServiceSettings;
+  private readonly checkSettings: Map<string, CheckSettings>;
+  private readonly checks = new Map<string, CheckHealth>();
+  private current: ServiceState = 'down';
+  private since: number;
+  private reason: string;
+  private drained = false;
+  private everUp = false;
+  private holdDownUntil: number | undefined;
+
+  constructor(settings: ServiceSettings, now: number) {
+    this.settings = settings;
+    this.since = now;
+    this.checkSettings = new Map(settings.checks.map((c) => [c.name, c]));
+    for (const check of settings.checks) {
+      this.checks.set(check.name, {
+        name: check.name,
+        up: false,
+        consecutivePasses: 0,
+        consecutiveFailures: 0,
+      });
+    }
+    this.reason =
+      settings.announce === 'always' ? 'announced always' : 'starting: no check has passed yet';
+    if (settings.announce === 'always') {
+      this.current = 'up';
+      this.everUp = true;
+    }
+  }
+
+  get state(): ServiceState {
+    return this.current;
+  }
+
+  /** A check finished. Returns the service transition it caused, if any. */
+  onResult(checkName: string, result: CheckResult, now: number): Transition | undefined {
+    const settings = this.checkSettings.get(checkName);
+    const health = this.checks.get(checkName);
+    if (settings === undefined || health === undefined) return undefined;
+    this.checks.set(checkName, applyResult(health, result, settings, now));
+    return this.evaluate(now);
+  }
+
+  /** Time passed (a hold-down may have ended). */
+  tick(now: number): Transition | undefined {
+    return this.evaluate(now);
+  }
+
+  setDrained(
+    drained: boolean,
+    now: number,
+    why = drained ? 'drained by operator' : 'undrained',
+  ): Transition | undefined {
+    this.drained = drained;
+    return this.evaluate(now, why);
+  }
+
+  /** When the caller should call `tick` next, epoch ms; undefined when nothing is pending. */
+  nextWake(): number | undefined {
+    return this.current === 'held-down' ? this.holdDownUntil : undefined;
+  }
+
+  snapshot(): ServiceSnapshot {
+    return {
+      name: this.settings.name,
+      state: this.current,
+      since: this.since,
+      reason: this.reason,
+      checks: [...this.checks.values()],
+      ...(this.current === 'held-down' && this.holdDownUntil !== undefined
+        ? { holdDownUntil: this.holdDownUntil }
+        : {}),
+    };
+  }
+
+  private evaluate(now: number, operatorReason?: string): Transition | undefined {
+    const { next, reason } = this.decide(now, operatorReason);
+    if (next === this.current) {
+      // Keep the reason fresh while down (the failing check's latest words).
+      if (next === 'down') this.reason = reason;
+      return undefined;
+    }
+    const transition: Transition = {
+      service: this.settings.name,
+      from: this.current,
+      to: next,
+      reason,
+      at: now,
+    };
+    if (next === 'up') this.everUp = true;
+    this.current = next;
+    this.since = now;
+    this.reason = reason;
+    return transition;
+  }
+
+  private decide(now: number, operatorReason?: string): { next: ServiceState; reason: string } {
+    if (this.drained) return { next: 'drained', reason: operatorReason ?? 'drained by operator' };
+    if (this.settings.announce === 'always') {
+      return { next: 'up', reason: operatorReason ?? 'announced always' };
+    }
+    const all = [...this.checks.values()];
+    const upCount = all.filter((c) => c.up).length;
+    const healthy = policyHolds(this.settings.policy, upCount, all.length);
+    if (!healthy) {
+      this.holdDownUntil = undefined;
+      return { next: 'down', reason: this.failureReason(all, upCount) };
+    }
+    const passing = `${upCount}/${all.length} checks up (policy ${describePolicy(this.settings.policy)})`;
+    if (this.current === 'up') return { next: 'up', reason: this.reason };
+    // Hold-down guards against a flapping service: it applies after the checks took
+    // the service down, not at first start and not when an operator undrains it.
+    if (!this.everUp || this.settings.holdDown <= 0 || this.current === 'drained') {
+      return { next: 'up', reason: passing };
+    }
+    if (this.current !== 'held-down' || this.holdDownUntil === undefined) {
+      this.holdDownUntil = now + this.settings.holdDown * 1000;
+    }
+    if (now >= this.holdDownUntil) {
+      return { next: 'up', reason: `${passing}; held down for ${this.settings.holdDown} s` };
+    }
+    return {
+      next: 'held-down',
+      reason: `${passing}; holding down for ${this.settings.holdDown} s`,
+    };
+  }
+
+  private failureReason(all: readonly CheckHealth[], upCount: number): string {
+    const failing = all.filter((c) => !c.up);
+    const details = failing.map((c) => {
+      if (c.last === undefined) return `${c.name}: not run yet`;
+      if (c.last.ok) {
+        const rise = this.checkSettings.get(c.name)?.rise ?? 1;
+        return `${c.name}: passing, ${c.consecutivePasses}/${rise} to rise`;
+      }
+      return `${c.name}: ${c.last.reason} (${c.consecutiveFailures} failure${c.consecutiveFailures === 1 ? '' : 's'} in a row)`;
+    });
+    const summary = `${upCount}/${all.length} checks up (policy ${describePolicy(this.settings.policy)})`;
+    return details.length > 0 ? `${summary}; ${details.join('; ')}` : summary;
+  }
+}
