@@ -18,7 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BirdRouter, FrrRouter, GobgpRouter, terminate } from './daemons.js';
 import type { BirdOptions } from './daemons.js';
@@ -71,7 +71,10 @@ function installExitHooks(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       for (const lab of live) lab.teardownSync();
+      // Re-raise for the default action; if the signal was ignored when we started
+      // (a background job), exit anyway rather than carry on with the lab gone.
       process.kill(process.pid, signal);
+      setImmediate(() => process.exit(128 + (constants.signals[signal] ?? 0)));
     });
   }
 }
