@@ -237,6 +237,11 @@ class AttributeDecoder {
     }
     this.#seen[type] = 1;
 
+    // RFC 6793 4.1: a NEW speaker never sends AS4_PATH / AS4_AGGREGATOR to a NEW speaker;
+    // from one that does, they are ignored, whatever their flags or contents.
+    if (this.#ctx.fourOctetAs && (type === AttrType.As4Path || type === AttrType.As4Aggregator))
+      return;
+
     const expected = expectedFlags[type]!;
     if (expected < 0) {
       this.#unrecognized(flags, type, vs, ve);
@@ -372,8 +377,6 @@ class AttributeDecoder {
         this.#mpUnreach(vs, ve);
         return;
       case AttrType.As4Path: {
-        // RFC 6793 4.1: a NEW speaker never sends AS4_PATH to a NEW speaker; one that does is ignored.
-        if (fourOctet) return;
         const r = parseAsPath(b, vs, ve, 4);
         // RFC 6793 section 6: "MUST discard the attribute and continue processing the UPDATE message".
         if ('error' in r)
@@ -383,7 +386,6 @@ class AttributeDecoder {
         return;
       }
       case AttrType.As4Aggregator: {
-        if (fourOctet) return; // RFC 6793 4.1, as for AS4_PATH
         if (length !== 8)
           return this.#discard(
             UpdateSubcode.AttributeLengthError,
@@ -617,6 +619,8 @@ function originCode(origin: Origin): number {
  * Encodes path attributes, each a separate array, in wire order: MP_REACH_NLRI /
  * MP_UNREACH_NLRI first (RFC 7606 5.1: "SHALL be encoded as the very first path
  * attribute"), the rest in ascending type order (RFC 4271 section 5).
+ * Empty communities, large communities and cluster lists are left out: a
+ * zero-length one is malformed (RFC 7606 7.8, 7.10; RFC 8092 section 6).
  */
 export function encodeAttributes(attrs: PathAttributes, ctx: CodecContext): Uint8Array[] {
   const asnSize = ctx.fourOctetAs ? 4 : 2;
@@ -636,6 +640,7 @@ export function encodeAttributes(attrs: PathAttributes, ctx: CodecContext): Uint
     // every ASN is mappable, and it leaves the confederation segments out.
     if (asnSize === 2 && needsAs4(attrs.asPath)) {
       const as4 = withoutConfed(attrs.asPath);
+      // Only confederation segments need 4 octets: AS4_PATH cannot carry them, so none is sent.
       if (as4.length > 0)
         add(AttrType.As4Path, asPathAttribute(OPTIONAL_TRANSITIVE, AttrType.As4Path, as4, 4));
     }

@@ -318,7 +318,7 @@ describe('rebuilding the path from an OLD speaker (RFC 6793 4.2.3)', () => {
           head +
           asPath2('02 01 0000fde9') +
           tail +
-          as4Path('02 01 fa56ea01') +
+          attr(0x80, 17, '02 01 fa56ea01') + // wrong flags too: still ignored quietly
           attr(0xc0, 18, 'fa56ea01 cb007107'),
         nlri: NLRI,
       }),
