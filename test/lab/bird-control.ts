@@ -10,6 +10,10 @@
 import { createConnection } from 'node:net';
 import type { Socket } from 'node:net';
 
+// "203.0.113.80/32      unicast [node1 12:00:00.123] * (100) [AS65001i]"; further paths
+// repeat the line without the network.
+const PATH_LINE = /^\S*\s+(?:unicast|blackhole|unreachable|prohibited|multipath)\s+\[([^\s\]]+)/gm;
+
 interface Pending {
   command: string;
   lines: string[];
@@ -54,6 +58,22 @@ export class BirdControl {
       this.queue.push({ command, lines: [], resolve, reject });
       this.socket.write(`${command}\n`);
     });
+  }
+
+  /**
+   * The protocols that hold a path for exactly `prefix` (best first as BIRD lists them);
+   * [] when BIRD has no such network. Example: ["node1", "node2"].
+   */
+  async paths(prefix: string): Promise<string[]> {
+    const table = prefix.includes(':') ? 'master6' : 'master4';
+    let text: string;
+    try {
+      text = await this.command(`show route ${prefix} table ${table}`);
+    } catch (error) {
+      if (error instanceof Error && /Network not found/.test(error.message)) return [];
+      throw error;
+    }
+    return [...text.matchAll(PATH_LINE)].map((m) => m[1] ?? '');
   }
 
   close(): void {

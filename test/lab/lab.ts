@@ -23,9 +23,15 @@ import { join } from 'node:path';
 import { BirdRouter, FrrRouter, GobgpRouter, terminate } from './daemons.js';
 import type { BirdOptions } from './daemons.js';
 import { LabUnavailable } from './errors.js';
+import { ExabgpSpeaker } from './exabgp.js';
+import type { ExabgpOptions } from './exabgp.js';
 import { findExecutable, run } from './exec.js';
 import type { RunOptions, RunResult } from './exec.js';
 import type { LabHost, Namespace, Owned } from './host.js';
+import { HttpService } from './http-service.js';
+import type { HttpServiceOptions } from './http-service.js';
+import { LabProcess } from './process.js';
+import type { ProcessOptions } from './process.js';
 import { SpeakerProcess } from './speaker-client.js';
 import type { SpeakerProcessConfig } from './speaker-protocol.js';
 import { isAlive } from './wait.js';
@@ -262,6 +268,35 @@ export class Lab implements LabHost {
   ): Promise<SpeakerProcess> {
     const n = this.ns(ns);
     return this.own(new SpeakerProcess(this, n, options.name ?? n.name, config));
+  }
+
+  /**
+   * Starts any program inside the namespace (`ip netns exec`); it is stopped on teardown.
+   * Log files go to `<lab dir>/proc-<name>/`.
+   */
+  spawn(ns: string | Namespace, options: ProcessOptions): Promise<LabProcess> {
+    if (!NAME_RE.test(options.name)) throw new Error(`bad process name ${options.name}`);
+    const n = this.ns(ns);
+    return this.own(new LabProcess(join(this.dir, `proc-${n.name}-${options.name}`), n, options));
+  }
+
+  /** A toggleable HTTP service (test/lab/http-service-process.ts) in the namespace. */
+  startHttpService(
+    ns: string | Namespace,
+    options: HttpServiceOptions & { name?: string } = {},
+  ): Promise<HttpService> {
+    const n = this.ns(ns);
+    const name = options.name ?? 'http-service';
+    return this.own(new HttpService(join(this.dir, `proc-${n.name}-${name}`), n, options));
+  }
+
+  /** ExaBGP 4.2 in the foreground, optionally with its healthcheck program. */
+  startExabgp(
+    ns: string | Namespace,
+    options: ExabgpOptions & { name?: string },
+  ): Promise<ExabgpSpeaker> {
+    const n = this.ns(ns);
+    return this.own(new ExabgpSpeaker(this.dir, n, options.name ?? n.name, options));
   }
 
   /** Removes everything this lab made. Safe to call twice; throws an AggregateError of what failed. */
