@@ -1,0 +1,103 @@
+/** The human summary `anycast-guard check-config` prints for a valid configuration. */
+import type { PeerOptions } from '../bgp/index.js';
+import type { CheckConfig, DaemonConfig, DownAction, Policy, ServiceConfig } from './types.js';
+
+/** BgpSpeaker's defaults, for showing what a peer will actually use. */
+const SPEAKER_HOLD_TIME = 30;
+const BGP_PORT = 179;
+
+export function describeConfig(config: DaemonConfig): string {
+  const lines: string[] = [`configuration ${config.source}`, `log level ${config.log.level}`];
+  const bgp = config.bgp;
+  if (bgp === undefined) lines.push('bgp: none');
+  else {
+    const hold = bgp.holdTime ?? SPEAKER_HOLD_TIME;
+    const listen =
+      bgp.listen === undefined
+        ? 'outgoing connections only'
+        : `listening on [${bgp.listen.host ?? '::'}]:${bgp.listen.port ?? BGP_PORT}`;
+    lines.push(`bgp: AS ${bgp.asn}, router id ${bgp.routerId}, hold time ${hold} s, ${listen}`);
+    lines.push(`  peers (${bgp.peers.length}):`);
+    for (const peer of bgp.peers) lines.push(`    ${describePeer(peer, bgp.asn, hold)}`);
+  }
+  lines.push(`services (${config.services.length}):`);
+  for (const service of config.services) lines.push(...describeService(service));
+  return lines.join('\n');
+}
+
+function describePeer(peer: PeerOptions, localAsn: number, defaultHold: number): string {
+  const name = peer.name === undefined ? '' : ` "${peer.name}"`;
+  const port = peer.port === undefined || peer.port === BGP_PORT ? '' : ` port ${peer.port}`;
+  const parts = [
+    `${peer.address}${port}${name}: AS ${peer.asn} (${peer.asn === localAsn ? 'iBGP' : 'eBGP'})`,
+    peer.passive === true ? 'passive' : 'connects out',
+    `hold time ${peer.holdTime ?? defaultHold} s`,
+    `families ${(peer.families ?? ['ipv4', 'ipv6']).join(' ')}`,
+  ];
+  if (peer.localAddress !== undefined) parts.push(`from ${peer.localAddress}`);
+  const hop = peer.nextHop;
+  if (hop !== undefined) {
+    const hops = [
+      hop.ipv4,
+      hop.ipv6,
+      hop.ipv6LinkLocal === undefined ? undefined : `${hop.ipv6LinkLocal} (link-local)`,
+    ].filter((h) => h !== undefined);
+    parts.push(`next hop ${hops.join(', ')}`);
+  } else parts.push('next hop self');
+  if (peer.communities !== undefined && peer.communities.length > 0)
+    parts.push(`communities ${peer.communities.join(' ')}`);
+  if (peer.largeCommunities !== undefined && peer.largeCommunities.length > 0)
+    parts.push(`large communities ${peer.largeCommunities.join(' ')}`);
+  if (peer.med !== undefined) parts.push(`med ${peer.med}`);
+  if (peer.prepend !== undefined && peer.prepend > 0) parts.push(`prepend ${peer.prepend}`);
+  if (peer.localPref !== undefined) parts.push(`local pref ${peer.localPref}`);
+  return parts.join(', ');
+}
+
+function describeService(service: ServiceConfig): string[] {
+  const lines = [
+    `  ${service.name}: ${service.announce === 'always' ? 'always announced' : 'announced while healthy'}, policy ${describePolicy(service.policy)}, rise ${service.rise}, fall ${service.fall}, hold-down ${service.holdDown} s, when down ${describeDown(service.down)}`,
+  ];
+  const byAnnouncer = new Map<string, string[]>();
+  for (const p of service.prefixes) {
+    const list = byAnnouncer.get(p.announcer) ?? [];
+    list.push(p.vrf === undefined ? p.prefix : `${p.prefix} (vrf ${p.vrf})`);
+    byAnnouncer.set(p.announcer, list);
+  }
+  for (const [announcer, list] of byAnnouncer)
+    lines.push(`    prefixes (${announcer}): ${list.join(', ')}`);
+  lines.push(`    checks (${service.checks.length}):`);
+  for (const check of service.checks) lines.push(`      ${describeCheck(check)}`);
+  if (service.onChange !== undefined)
+    lines.push(
+      `    on change: ${service.onChange.map(quoteArg).join(' ')} (timeout ${service.onChangeTimeout} s)`,
+    );
+  return lines;
+}
+
+function describeCheck(check: CheckConfig): string {
+  const counts =
+    check.rise === undefined && check.fall === undefined
+      ? ''
+      : `, rise ${check.rise ?? 'as service'}, fall ${check.fall ?? 'as service'}`;
+  return `${check.type} "${check.name}": every ${check.interval} s, timeout ${check.timeout} s${counts}`;
+}
+
+function describePolicy(policy: Policy): string {
+  return policy.kind === 'quorum' ? `quorum of ${policy.count}` : policy.kind;
+}
+
+function describeDown(down: DownAction): string {
+  if (down.kind === 'withdraw') return 'withdraw';
+  const parts: string[] = [];
+  if (down.med !== undefined) parts.push(`med ${down.med}`);
+  if (down.prepend !== undefined) parts.push(`prepend ${down.prepend}`);
+  if (down.communities !== undefined) parts.push(`communities ${down.communities.join(' ')}`);
+  if (down.largeCommunities !== undefined)
+    parts.push(`large communities ${down.largeCommunities.join(' ')}`);
+  return `keep announcing with ${parts.join(', ')}`;
+}
+
+function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./{}-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,37 @@
+/**
+ * The configuration: read a TOML file, check every key, and produce the
+ * DaemonConfig the daemon runs from, or one ConfigError listing each problem
+ * at its key path.
+ */
+import { checkTypes } from '../checks/index.js';
+import type { CheckTypeRegistry } from './checks.js';
+import { loadConfigWith, parseConfigWith } from './parse.js';
+import type { DaemonConfig } from './types.js';
+
+export type * from './types.js';
+export { ConfigError, formatIssues, type ConfigErrorCode, type ConfigIssue } from './errors.js';
+export { describeConfig } from './describe.js';
+export { DEFAULT_CONFIG_PATH } from './parse.js';
+export type { CheckTypeRegistry, ConfigCheckType } from './checks.js';
+
+export interface ConfigOptions {
+  /** The check types to accept. Default: every type in src/checks. */
+  readonly checkTypes?: CheckTypeRegistry;
+}
+
+/**
+ * Parses and checks a configuration; `source` names it in messages (the file path).
+ * Throws ConfigError: code CONFIG_SYNTAX (not TOML) or CONFIG_INVALID, with every issue.
+ */
+export function parseConfig(
+  text: string,
+  source: string,
+  options: ConfigOptions = {},
+): DaemonConfig {
+  return parseConfigWith(text, source, { checkTypes: options.checkTypes ?? checkTypes });
+}
+
+/** Reads and parses a file. A missing or unreadable file is a ConfigError (CONFIG_UNREADABLE). */
+export function loadConfig(path: string, options: ConfigOptions = {}): Promise<DaemonConfig> {
+  return loadConfigWith(path, { checkTypes: options.checkTypes ?? checkTypes });
+}

@@ -1,0 +1,124 @@
+/**
+ * Reading a configuration file: TOML → checked → DaemonConfig, or one
+ * ConfigError listing every problem found, each at its key path.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { buildBgp } from './bgp.js';
+import { registryMap, type CheckTypeRegistry, type ConfigCheckType } from './checks.js';
+import { ConfigError } from './errors.js';
+import { formatPath, isTable, IssueList, validate, type KeyPath } from './issues.js';
+import { logSchema } from './schema.js';
+import { bgpPrefixesPath } from './prefixes.js';
+import { buildService, type BuiltService } from './services.js';
+import { didYouMean } from './suggest.js';
+import type { DaemonConfig } from './types.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/anycast-guard/config.toml';
+
+export interface ParseOptions {
+  /** The check types to accept. */
+  readonly checkTypes: CheckTypeRegistry;
+}
+
+const ROOT_KEYS = ['log', 'bgp', 'services'];
+
+/**
+ * Parses and checks a configuration. `source` names it in messages (the file path).
+ * Throws ConfigError (code CONFIG_SYNTAX or CONFIG_INVALID).
+ */
+export function parseConfigWith(text: string, source: string, options: ParseOptions): DaemonConfig {
+  let document: Record<string, unknown>;
+  try {
+    document = parseToml(text);
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const reason = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
+      throw new ConfigError(
+        'CONFIG_SYNTAX',
+        source,
+        [
+          {
+            path: '',
+            message: `invalid TOML at line ${error.line}, column ${error.column}: ${reason}`,
+            line: error.line,
+            column: error.column,
+          },
+        ],
+        { cause: error, excerpt: error.codeblock },
+      );
+    }
+    throw error;
+  }
+
+  const issues = new IssueList();
+  const registry: ReadonlyMap<string, ConfigCheckType> = registryMap(options.checkTypes);
+  for (const key of Object.keys(document))
+    if (!ROOT_KEYS.includes(key)) issues.add([key], `unknown key${didYouMean(key, ROOT_KEYS)}`);
+
+  const log = validate(logSchema, document.log ?? {}, ['log'], issues);
+  const bgp = document.bgp === undefined ? undefined : buildBgp(document.bgp, issues);
+
+  const built: BuiltService[] = [];
+  const rawServices = document.services;
+  if (rawServices === undefined || (isTable(rawServices) && Object.keys(rawServices).length === 0))
+    issues.add(['services'], 'no services: add a [services.NAME] table with prefixes and checks');
+  else if (!isTable(rawServices)) issues.add(['services'], 'must be a table of services');
+  else
+    for (const [name, raw] of Object.entries(rawServices)) {
+      const service = buildService(name, raw, registry, issues);
+      if (service !== undefined) built.push(service);
+      const bgpPath = isTable(raw)
+        ? bgpPrefixesPath(raw.prefixes, ['services', name, 'prefixes'])
+        : undefined;
+      if (bgpPath !== undefined && document.bgp === undefined)
+        issues.add(
+          bgpPath,
+          'these prefixes are announced by the embedded BGP speaker, which needs a [bgp] section (asn, router_id, [[bgp.peers]])',
+        );
+    }
+
+  // A prefix belongs to one service: two would fight over announcing it.
+  const owners = new Map<string, { service: string; path: KeyPath }>();
+  for (const service of built) {
+    service.config.prefixes.forEach((p, i) => {
+      const key = `${p.announcer} ${p.prefix} ${p.vrf ?? ''}`;
+      const path = service.prefixPaths[i]!;
+      const owner = owners.get(key);
+      if (owner !== undefined && owner.service !== service.config.name)
+        issues.add(
+          path,
+          `${p.prefix} is also a prefix of service "${owner.service}" (${formatPath(owner.path)}); a prefix belongs to one service`,
+        );
+      else owners.set(key, { service: service.config.name, path });
+    });
+  }
+
+  if (issues.count > 0 || log === undefined)
+    throw new ConfigError('CONFIG_INVALID', source, issues.items);
+  return {
+    source,
+    ...(bgp === undefined ? {} : { bgp }),
+    services: built.map((s) => s.config),
+    log: { level: log.level ?? 'info' },
+  };
+}
+
+/** Reads and parses a file; an unreadable file is a ConfigError (CONFIG_UNREADABLE) naming the errno. */
+export async function loadConfigWith(path: string, options: ParseOptions): Promise<DaemonConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    const detail =
+      error instanceof Error ? (/^[A-Z]+: ([^,]+)/.exec(error.message)?.[1] ?? error.message) : '';
+    throw new ConfigError(
+      'CONFIG_UNREADABLE',
+      path,
+      [{ path: '', message: `cannot read the configuration file: ${errno} (${detail})` }],
+      { cause: error },
+    );
+  }
+  return parseConfigWith(text, path, options);
+}

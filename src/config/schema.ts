@@ -1,0 +1,184 @@
+/**
+ * zod schemas for the fixed parts of the file, one per TOML table, as the
+ * operator writes them (snake_case). Strict: an unknown key is an error.
+ * The parts whose shape depends on something else (the announcers under
+ * `prefixes`, the check types under `checks`) are checked in code beside this.
+ */
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { parseCommunity, parseLargeCommunity } from '../bgp/index.js';
+
+/**
+ * Longest duration in seconds. Node's timers overflow above 2^31-1 ms (about
+ * 24.8 days) and then fire at once, so nothing may come near that.
+ */
+export const MAX_SECONDS = 86_400;
+
+/** A whole number in [min, max]. */
+export function wholeNumber(min: number, max: number): z.ZodType<number> {
+  return z.custom<number>(
+    (v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max,
+    `must be a whole number from ${min} to ${max}`,
+  );
+}
+
+/** Seconds, fractions allowed: more than 0 (or at least 0), at most `max`. */
+export function seconds(options: { zero?: boolean; max?: number } = {}): z.ZodType<number> {
+  const max = options.max ?? MAX_SECONDS;
+  const low = options.zero === true ? 'from 0' : 'more than 0 and';
+  return z.custom<number>(
+    (v) =>
+      typeof v === 'number' &&
+      Number.isFinite(v) &&
+      (options.zero === true ? v >= 0 : v > 0) &&
+      v <= max,
+    options.zero === true
+      ? `must be a number of seconds ${low} to ${max}`
+      : `must be a number of seconds ${low} at most ${max}`,
+  );
+}
+
+export const asn = wholeNumber(1, 0xffffffff);
+export const uint32 = wholeNumber(0, 0xffffffff);
+/** At least one consecutive result. */
+export const count = wholeNumber(1, 1000);
+
+/** RFC 4271 section 4.2: 0, or 3 to 65535 seconds. */
+export const holdTime = z.custom<number>(
+  (v) => typeof v === 'number' && Number.isInteger(v) && (v === 0 || (v >= 3 && v <= 65535)),
+  'must be 0 or a whole number of seconds from 3 to 65535 (RFC 4271 4.2)',
+);
+
+export const nonEmpty = z.string().min(1);
+
+/** An IP address as Node's sockets take it (IPv4 dotted quad or IPv6), optionally of one family. */
+export function ipAddress(family?: 4 | 6): z.ZodType<string> {
+  return z.string().superRefine((value, ctx) => {
+    const kind = isIP(value);
+    if (kind === 0) ctx.addIssue({ code: 'custom', message: 'is not an IP address' });
+    else if (family !== undefined && kind !== family)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an IPv${family} address, not IPv${kind}`,
+      });
+  });
+}
+
+/** fe80::/10, as RFC 2545 wants for the second IPv6 next hop. */
+export const linkLocalAddress = ipAddress(6).superRefine((value, ctx) => {
+  if (isIP(value) === 6 && !isLinkLocal(value))
+    ctx.addIssue({ code: 'custom', message: 'must be an IPv6 link-local address (fe80::/10)' });
+});
+
+export function isLinkLocal(address: string): boolean {
+  return isIP(address) === 6 && ipaddr.IPv6.parse(address.split('%')[0]!).range() === 'linkLocal';
+}
+
+function parsedBy(parse: (text: string) => unknown): z.ZodType<string> {
+  return z.string().superRefine((value, ctx) => {
+    try {
+      parse(value);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  });
+}
+
+export const community = parsedBy(parseCommunity);
+export const largeCommunity = parsedBy(parseLargeCommunity);
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+export const logSchema = z.strictObject({ level: z.enum(LOG_LEVELS).optional() });
+
+export const bgpSchema = z.strictObject({
+  asn,
+  router_id: z.string().superRefine((value, ctx) => {
+    if (isIP(value) !== 4 || value === '0.0.0.0')
+      ctx.addIssue({ code: 'custom', message: 'must be a non-zero IPv4 address (dotted quad)' });
+  }),
+  hold_time: holdTime.optional(),
+  listen: z
+    .strictObject({ host: ipAddress().optional(), port: wholeNumber(0, 65535).optional() })
+    .optional(),
+  /** Each peer is checked on its own with peerSchema, so one bad peer hides nothing else. */
+  peers: z.array(z.unknown()).optional(),
+});
+
+export const FAMILIES = ['ipv4', 'ipv6'] as const;
+
+export const peerSchema = z.strictObject({
+  address: ipAddress(),
+  asn,
+  name: nonEmpty.optional(),
+  port: wholeNumber(1, 65535).optional(),
+  local_address: ipAddress().optional(),
+  passive: z.boolean().optional(),
+  hold_time: holdTime.optional(),
+  connect_retry: seconds({ max: 3600 }).optional(),
+  max_connect_retry: seconds({ max: 3600 }).optional(),
+  families: z.array(z.enum(FAMILIES)).min(1).optional(),
+  next_hop: z
+    .union([
+      ipAddress(),
+      z.strictObject({
+        ipv4: ipAddress(4).optional(),
+        ipv6: ipAddress(6).optional(),
+        ipv6_link_local: linkLocalAddress.optional(),
+      }),
+    ])
+    .describe('an IP address or a table { ipv4 = "…", ipv6 = "…", ipv6_link_local = "…" }')
+    .optional(),
+  communities: z.array(community).optional(),
+  large_communities: z.array(largeCommunity).optional(),
+  med: uint32.optional(),
+  prepend: wholeNumber(0, 32).optional(),
+  local_pref: uint32.optional(),
+});
+export type RawPeer = z.infer<typeof peerSchema>;
+
+export const degradeSchema = z.strictObject({
+  med: uint32.optional(),
+  prepend: wholeNumber(0, 32).optional(),
+  communities: z.array(community).optional(),
+  large_communities: z.array(largeCommunity).optional(),
+});
+
+export const serviceSchema = z.strictObject({
+  /** Checked in code (prefixes.ts): an array, or a table of announcers. */
+  prefixes: z.unknown().optional(),
+  /** Checked in code (checks.ts): a table of check types. */
+  checks: z.unknown().optional(),
+  rise: count.optional(),
+  fall: count.optional(),
+  hold_down: seconds({ zero: true }).optional(),
+  policy: z
+    .union([z.enum(['all', 'any']), z.strictObject({ quorum: wholeNumber(1, 1000) })])
+    .describe('"all", "any" or a table { quorum = N }')
+    .optional(),
+  down: z
+    .union([z.literal('withdraw'), degradeSchema])
+    .describe(
+      '"withdraw" or a table of degraded attributes { med = …, prepend = …, communities = […], large_communities = […] }',
+    )
+    .optional(),
+  on_change: z.array(z.string()).min(1).optional(),
+  on_change_timeout: seconds({ max: 3600 }).optional(),
+  announce: z.enum(['healthy', 'always']).optional(),
+});
+export type RawService = z.infer<typeof serviceSchema>;
+
+/** Keys every check item accepts, whatever its type (the identity key is name or check_name). */
+export const checkCommonSchema = z.strictObject({
+  name: nonEmpty.optional(),
+  check_name: nonEmpty.optional(),
+  interval: seconds().optional(),
+  timeout: seconds().optional(),
+  rise: count.optional(),
+  fall: count.optional(),
+});
+export const CHECK_COMMON_KEYS = ['interval', 'timeout', 'rise', 'fall'] as const;

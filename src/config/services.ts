@@ -1,0 +1,155 @@
+/**
+ * One [services.NAME] table → ServiceConfig: prefixes, checks, and the rules
+ * that turn check results into announcements (rise, fall, hold-down, policy,
+ * what to do when down, the on_change hook).
+ */
+import { buildChecks, type ConfigCheckType } from './checks.js';
+import { formatPath, isTable, validate, type IssueList, type KeyPath } from './issues.js';
+import { buildPrefixes } from './prefixes.js';
+import { serviceSchema } from './schema.js';
+import { didYouMean } from './suggest.js';
+import type { DownAction, Policy, ServiceConfig } from './types.js';
+
+export const SERVICE_DEFAULTS = {
+  rise: 2,
+  fall: 2,
+  holdDown: 10,
+  onChangeTimeout: 5,
+} as const;
+
+/** Placeholders on_change arguments may use. */
+export const HOOK_PLACEHOLDERS = ['service', 'state', 'reason'] as const;
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export interface BuiltService {
+  readonly config: ServiceConfig;
+  /** Per prefix of config.prefixes, where it was written. */
+  readonly prefixPaths: readonly KeyPath[];
+}
+
+export function buildService(
+  name: string,
+  raw: unknown,
+  registry: ReadonlyMap<string, ConfigCheckType>,
+  issues: IssueList,
+): BuiltService | undefined {
+  const path: KeyPath = ['services', name];
+  if (!NAME_PATTERN.test(name))
+    issues.add(
+      path,
+      'service names are 1 to 64 letters, digits, ".", "-" or "_", starting with a letter or digit',
+    );
+  if (!isTable(raw)) {
+    issues.add(path, `must be a table ([services.${name}])`);
+    return undefined;
+  }
+  const before = issues.count;
+  const service = validate(serviceSchema, raw, path, issues);
+  const prefixes = buildPrefixes(raw.prefixes, [...path, 'prefixes'], issues);
+  const checks = buildChecks(raw.checks, [...path, 'checks'], registry, issues);
+  if (service === undefined) return undefined;
+
+  const seen = new Map<string, KeyPath>();
+  prefixes.prefixes.forEach((p, i) => {
+    const at = prefixes.paths[i]!;
+    const key = `${p.prefix} ${p.vrf ?? ''}`;
+    const first = seen.get(key);
+    if (first !== undefined) issues.add(at, `${p.prefix} is listed twice in this service`);
+    else seen.set(key, at);
+  });
+
+  const announce = service.announce ?? 'healthy';
+  // Only when the checks had no errors of their own: otherwise those say it.
+  if (
+    checks.length === 0 &&
+    announce !== 'always' &&
+    !hasIssuesUnder(issues, [...path, 'checks'], before)
+  )
+    issues.add(
+      [...path, 'checks'],
+      'a service with no checks is never announced; add checks or announce = "always"',
+    );
+
+  let policy: Policy = { kind: 'all' };
+  if (service.policy === 'any') policy = { kind: 'any' };
+  else if (typeof service.policy === 'object') {
+    const quorum = service.policy.quorum;
+    policy = { kind: 'quorum', count: quorum };
+    const total = countChecks(raw.checks);
+    if (quorum > total)
+      issues.add(
+        [...path, 'policy', 'quorum'],
+        `is ${quorum} but the service has ${total} check${total === 1 ? '' : 's'}; it could never be met`,
+      );
+  }
+
+  let down: DownAction = { kind: 'withdraw' };
+  if (typeof service.down === 'object') {
+    const d = service.down;
+    if (Object.keys(d).length === 0)
+      issues.add(
+        [...path, 'down'],
+        'is empty: set med, prepend, communities and/or large_communities, or use "withdraw"',
+      );
+    down = {
+      kind: 'degrade',
+      ...(d.med === undefined ? {} : { med: d.med }),
+      ...(d.prepend === undefined ? {} : { prepend: d.prepend }),
+      ...(d.communities === undefined ? {} : { communities: d.communities }),
+      ...(d.large_communities === undefined ? {} : { largeCommunities: d.large_communities }),
+    };
+  }
+
+  if (service.on_change !== undefined) {
+    if (service.on_change[0] === '')
+      issues.add([...path, 'on_change', 0], 'must name the program to run');
+    service.on_change.forEach((arg, i) => {
+      for (const match of arg.matchAll(/\{([^{}]*)\}/g)) {
+        const placeholder = match[1] ?? '';
+        if (!(HOOK_PLACEHOLDERS as readonly string[]).includes(placeholder))
+          issues.add(
+            [...path, 'on_change', i],
+            `unknown placeholder {${placeholder}}${didYouMean(placeholder, HOOK_PLACEHOLDERS)}; known: ${HOOK_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+          );
+      }
+    });
+  }
+  if (service.on_change_timeout !== undefined && service.on_change === undefined)
+    issues.add([...path, 'on_change_timeout'], 'is set but there is no on_change hook');
+
+  if (issues.count > before) return undefined;
+  const config: ServiceConfig = {
+    name,
+    prefixes: prefixes.prefixes,
+    announce,
+    checks,
+    rise: service.rise ?? SERVICE_DEFAULTS.rise,
+    fall: service.fall ?? SERVICE_DEFAULTS.fall,
+    holdDown: service.hold_down ?? SERVICE_DEFAULTS.holdDown,
+    policy,
+    down,
+    ...(service.on_change === undefined ? {} : { onChange: service.on_change }),
+    onChangeTimeout: service.on_change_timeout ?? SERVICE_DEFAULTS.onChangeTimeout,
+  };
+  return { config, prefixPaths: prefixes.paths };
+}
+
+/** How many check items are written, valid or not (for the quorum bound). */
+function countChecks(raw: unknown): number {
+  if (!isTable(raw)) return 0;
+  return Object.values(raw).reduce<number>(
+    (n, items) => n + (Array.isArray(items) ? items.length : 0),
+    0,
+  );
+}
+
+function hasIssuesUnder(issues: IssueList, path: KeyPath, since: number): boolean {
+  const prefix = formatPath(path);
+  return issues.items
+    .slice(since)
+    .some(
+      (i) =>
+        i.path === prefix || i.path.startsWith(`${prefix}.`) || i.path.startsWith(`${prefix}[`),
+    );
+}
