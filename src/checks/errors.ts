@@ -1,0 +1,22 @@
+/**
+ * Errors of the checks area. A failing probe is never an error (it is a
+ * CheckResult with ok: false); these are programming or configuration mistakes.
+ */
+
+export type CheckErrorCode =
+  /** No check type of that name is registered. */
+  | 'CHECK_UNKNOWN_TYPE'
+  /** A check's spec did not pass its type's schema. */
+  | 'CHECK_INVALID_SPEC'
+  /** The scheduler was asked to do something impossible (same check twice, interval ≤ 0). */
+  | 'CHECK_SCHEDULER_MISUSE';
+
+export class CheckError extends Error {
+  readonly code: CheckErrorCode;
+
+  constructor(code: CheckErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CheckError';
+    this.code = code;
+  }
+}

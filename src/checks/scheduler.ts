@@ -1,0 +1,214 @@
+/**
+ * Runs checks on their intervals with an injected Clock.
+ *
+ * - Each check runs every `interval` seconds on a fixed grid (no drift): the
+ *   first run comes a splay after start (a fraction of the interval, by default
+ *   derived from the check's type and name, so a thousand checks do not fire
+ *   together and a restart keeps their phases).
+ * - Runs of one check never overlap: when a slot falls due while the previous
+ *   run is still going, that slot is skipped and counted.
+ * - If the process stalls past whole slots, the missed slots are not replayed:
+ *   the run happens once, late (its lag shows it), and the grid carries on.
+ * - Results go to `onResult` with when the run was due, when it started, and
+ *   the lag between the two (the daemon reports check-start lag).
+ * - stop() clears every timer and aborts runs in flight (their results are
+ *   dropped); add()/remove() apply config reloads to a running scheduler.
+ */
+import { type Clock, type TimerHandle, systemClock } from '../clock/index.js';
+import { CheckError } from './errors.js';
+import { runCheck } from './runner.js';
+import type { CheckResult, HealthCheck } from './types.js';
+import { errorMessage } from './util.js';
+
+export interface CheckTiming {
+  /** When the run was due (clock ms). */
+  readonly scheduledAt: number;
+  /** When it actually started. */
+  readonly startedAt: number;
+  /** startedAt - scheduledAt. */
+  readonly lagMs: number;
+}
+
+export type CheckResultListener = (
+  check: HealthCheck,
+  result: CheckResult,
+  timing: CheckTiming,
+) => void;
+
+export interface CheckSchedulerOptions {
+  readonly onResult: CheckResultListener;
+  readonly clock?: Clock;
+  readonly checks?: Iterable<HealthCheck>;
+  /** Fraction of the interval, in [0, 1), before a check's first run. Default: hashSplay. */
+  readonly splay?: (check: HealthCheck) => number;
+  /** A due run skipped because the previous run of the check is still going. */
+  readonly onSkip?: (check: HealthCheck, scheduledAt: number) => void;
+}
+
+export interface CheckStats {
+  /** Runs whose result was delivered. */
+  readonly runs: number;
+  /** Slots skipped because a run was still going. */
+  readonly skipped: number;
+  readonly running: boolean;
+  /** Clock ms of the next slot, when the scheduler is started. */
+  readonly nextAt?: number;
+}
+
+/** FNV-1a of the check's type and name, as a fraction in [0, 1): same check, same phase. */
+export function hashSplay(check: HealthCheck): number {
+  let hash = 0x811c9dc5;
+  const text = `${check.type}\0${check.name}`;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash / 2 ** 32;
+}
+
+interface InFlight {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+interface Entry {
+  readonly check: HealthCheck;
+  readonly intervalMs: number;
+  timer?: TimerHandle;
+  nextAt?: number;
+  inFlight?: InFlight;
+  runs: number;
+  skipped: number;
+}
+
+export class CheckScheduler {
+  private readonly clock: Clock;
+  private readonly onResult: CheckResultListener;
+  private readonly onSkip: CheckSchedulerOptions['onSkip'];
+  private readonly splay: (check: HealthCheck) => number;
+  private readonly entries = new Map<HealthCheck, Entry>();
+  private started = false;
+
+  constructor(options: CheckSchedulerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.onResult = options.onResult;
+    this.onSkip = options.onSkip;
+    this.splay = options.splay ?? hashSplay;
+    for (const check of options.checks ?? []) this.add(check);
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  has(check: HealthCheck): boolean {
+    return this.entries.has(check);
+  }
+
+  stats(check: HealthCheck): CheckStats | undefined {
+    const entry = this.entries.get(check);
+    if (entry === undefined) return undefined;
+    return {
+      runs: entry.runs,
+      skipped: entry.skipped,
+      running: entry.inFlight !== undefined,
+      ...(entry.timer === undefined || entry.nextAt === undefined ? {} : { nextAt: entry.nextAt }),
+    };
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const entry of this.entries.values()) this.armFirst(entry);
+  }
+
+  /** Clears every timer and aborts runs in flight; resolves once they have settled. */
+  async stop(): Promise<void> {
+    this.started = false;
+    const pending: Promise<void>[] = [];
+    for (const entry of this.entries.values()) {
+      const done = this.halt(entry);
+      if (done !== undefined) pending.push(done);
+    }
+    await Promise.all(pending);
+  }
+
+  add(check: HealthCheck): void {
+    if (this.entries.has(check)) {
+      throw new CheckError('CHECK_SCHEDULER_MISUSE', `check "${check.name}" is already scheduled`);
+    }
+    if (!(check.interval > 0) || !Number.isFinite(check.interval)) {
+      throw new CheckError(
+        'CHECK_SCHEDULER_MISUSE',
+        `check "${check.name}" has interval ${check.interval}; it must be a positive number of seconds`,
+      );
+    }
+    const entry: Entry = { check, intervalMs: check.interval * 1000, runs: 0, skipped: 0 };
+    this.entries.set(check, entry);
+    if (this.started) this.armFirst(entry);
+  }
+
+  /** Stops scheduling the check and aborts its run in flight (whose result is dropped). */
+  remove(check: HealthCheck): void {
+    const entry = this.entries.get(check);
+    if (entry === undefined) return;
+    this.entries.delete(check);
+    void this.halt(entry);
+  }
+
+  private halt(entry: Entry): Promise<void> | undefined {
+    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.nextAt = undefined;
+    const inFlight = entry.inFlight;
+    if (inFlight === undefined) return undefined;
+    inFlight.controller.abort(new Error('check scheduler stopped'));
+    return inFlight.done;
+  }
+
+  private armFirst(entry: Entry): void {
+    const fraction = this.splay(entry.check);
+    const clamped = Number.isFinite(fraction) ? Math.min(Math.max(fraction, 0), 1) : 0;
+    this.arm(entry, this.clock.now() + Math.floor(clamped * entry.intervalMs));
+  }
+
+  private arm(entry: Entry, at: number): void {
+    entry.nextAt = at;
+    entry.timer = this.clock.setTimeout(() => this.due(entry, at), at - this.clock.now());
+  }
+
+  private due(entry: Entry, scheduledAt: number): void {
+    entry.timer = undefined;
+    if (!this.started || this.entries.get(entry.check) !== entry) return;
+    const now = this.clock.now();
+    let next = scheduledAt + entry.intervalMs;
+    if (next <= now) next += (Math.floor((now - next) / entry.intervalMs) + 1) * entry.intervalMs;
+    this.arm(entry, next);
+    if (entry.inFlight !== undefined) {
+      entry.skipped++;
+      this.onSkip?.(entry.check, scheduledAt);
+      return;
+    }
+    this.startRun(entry, scheduledAt, now);
+  }
+
+  private startRun(entry: Entry, scheduledAt: number, startedAt: number): void {
+    const controller = new AbortController();
+    const timing: CheckTiming = { scheduledAt, startedAt, lagMs: startedAt - scheduledAt };
+    const done = runCheck(entry.check, this.clock, controller.signal).then((result) => {
+      if (entry.inFlight?.controller === controller) entry.inFlight = undefined;
+      if (controller.signal.aborted || this.entries.get(entry.check) !== entry) return;
+      entry.runs++;
+      try {
+        this.onResult(entry.check, result, timing);
+      } catch (error) {
+        process.emitWarning(`check result listener threw: ${errorMessage(error)}`);
+      }
+    });
+    entry.inFlight = { controller, done };
+  }
+}
