@@ -226,7 +226,10 @@ export function validate<T>(
         const description = schemaAt(schema, path)
           .map(describedBy)
           .find((d) => d !== undefined);
-        leaf(at(), `must be ${description ?? 'another kind of value'}`, actual);
+        const message = !ZOD_DEFAULT.test(issue.message)
+          ? issue.message
+          : `must be ${description ?? 'another kind of value'}`;
+        leaf(at(), actual === undefined ? 'is required' : message, actual);
         return;
       }
       default:

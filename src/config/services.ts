@@ -18,7 +18,7 @@ export const SERVICE_DEFAULTS = {
 } as const;
 
 /** Placeholders on_change arguments may use. */
-export const HOOK_PLACEHOLDERS = ['service', 'state', 'reason'] as const;
+export const HOOK_PLACEHOLDERS = ['service', 'state', 'previous', 'reason'] as const;
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 

@@ -272,6 +272,28 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "a type schema's message for a value of no accepted kind",
+    toml: BGP + '[services.dns]\nprefixes = ["203.0.113.53"]\nchecks.exec = [{ command = 5 }]\n',
+    issues: [
+      [
+        'services.dns.checks.exec[0].command',
+        'command must be a list of arguments or a command line string, got 5',
+      ],
+    ],
+  },
+  {
+    name: 'an item inside a list of the accepted kind is reported at its index',
+    toml:
+      BGP +
+      '[services.dns]\nprefixes = ["203.0.113.53"]\nchecks.exec = [{ command = ["/bin/echo", 5] }]\n',
+    issues: [['services.dns.checks.exec[0].command[1]', 'must be a string, got 5']],
+  },
+  {
+    name: 'a required check key that is missing',
+    toml: BGP + '[services.dns]\nprefixes = ["203.0.113.53"]\nchecks.exec = [{ interval = 1 }]\n',
+    issues: [['services.dns.checks.exec[0].command', 'is required']],
+  },
+  {
     name: 'duplicate check name (derived names collide)',
     toml:
       BGP +
@@ -376,7 +398,7 @@ const cases: Case[] = [
     issues: [
       [
         'services.dns.on_change[1]',
-        "unknown placeholder {servce} (did you mean 'service'?); known: {service}, {state}, {reason}",
+        "unknown placeholder {servce} (did you mean 'service'?); known: {service}, {state}, {previous}, {reason}",
       ],
     ],
   },

@@ -18,8 +18,13 @@ const dns = {
 
 const exec = {
   type: 'exec',
-  schema: z.strictObject({ command: z.array(z.string()).min(1) }),
-  defaultName: (spec: { command: string[] }) => `exec ${spec.command.join(' ')}`,
+  schema: z.strictObject({
+    command: z.union([z.array(z.string()).min(1), z.string()], {
+      error: 'command must be a list of arguments or a command line string',
+    }),
+  }),
+  defaultName: (spec: { command: string[] | string }) =>
+    `exec ${Array.isArray(spec.command) ? spec.command.join(' ') : spec.command}`,
 };
 
 const http = {
