@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { runDemo } from './demo.js';
+import { runCheckConfig } from './check-config.js';
+import { DEFAULT_CONFIG_PATH } from '../config/index.js';
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
@@ -29,6 +31,20 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError('must be 0 to 65535');
   return port;
 }
+
+program
+  .command('check-config')
+  .description(
+    'check the configuration file and print what it configures; exit 1 if it is not valid',
+  )
+  .option('-c, --config <path>', 'configuration file', DEFAULT_CONFIG_PATH)
+  .action(async (options: { config: string }) => {
+    process.exitCode = await runCheckConfig({
+      config: options.config,
+      print: (text) => console.log(text),
+      printError: (text) => console.error(text),
+    });
+  });
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`anycast-guard: ${error instanceof Error ? error.message : String(error)}`);
