@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { describeConfig, parseConfig } from '../../../src/config/index.js';
+import { speakerKeyPath } from '../../../src/config/bgp.js';
+import { BGP, testCheckTypes } from './support.js';
+
+describe('describeConfig', () => {
+  it('summarises services, prefixes per announcer, checks and peers', () => {
+    const config = parseConfig(
+      BGP +
+        'communities = ["65001:100"]\nnext_hop = { ipv4 = "198.18.0.1", ipv6 = "2001:db8::1" }\n' +
+        `
+[services.dns]
+prefixes = ["203.0.113.53", { prefix = "2001:db8::53", vrf = "blue" }]
+checks.dns = [{ server = "127.0.0.1", name = "check.local", check_name = "resolver", interval = 1, rise = 1 }]
+checks.exec = [{ command = ["/usr/local/bin/check", "a b"], interval = 0.5 }]
+policy = { quorum = 1 }
+down = { med = 1000, prepend = 2 }
+on_change = ["/usr/local/bin/notify", "{service} is {state}"]
+
+[services.mgmt]
+prefixes = ["198.51.100.10"]
+announce = "always"
+`,
+      '/etc/anycast-guard/config.toml',
+      { checkTypes: testCheckTypes },
+    );
+    assert.equal(
+      describeConfig(config),
+      [
+        'configuration /etc/anycast-guard/config.toml',
+        'log level info',
+        'bgp: AS 65001, router id 198.18.0.1, hold time 30 s, outgoing connections only',
+        '  peers (1):',
+        '    198.18.0.2: AS 65000 (eBGP), connects out, hold time 30 s, families ipv4 ipv6, next hop 198.18.0.1, 2001:db8::1, communities 65001:100',
+        'services (2):',
+        '  dns: announced while healthy, policy quorum of 1, rise 2, fall 2, hold-down 10 s, when down keep announcing with med 1000, prepend 2',
+        '    prefixes (bgp): 203.0.113.53/32, 2001:db8::53/128 (vrf blue)',
+        '    checks (2):',
+        '      dns "resolver": every 1 s, timeout 1 s, rise 1, fall as service',
+        '      exec "exec /usr/local/bin/check a b": every 0.5 s, timeout 0.5 s',
+        "    on change: /usr/local/bin/notify '{service} is {state}' (timeout 5 s)",
+        '  mgmt: always announced, policy all, rise 2, fall 2, hold-down 10 s, when down withdraw',
+        '    prefixes (bgp): 198.51.100.10/32',
+        '    checks (0):',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('speakerKeyPath', () => {
+  it("maps BgpSpeaker's option names back to the file's keys", () => {
+    assert.deepEqual(speakerKeyPath('routerId'), ['bgp', 'router_id']);
+    assert.deepEqual(speakerKeyPath('peers[2].holdTime'), ['bgp', 'peers', 2, 'hold_time']);
+    assert.deepEqual(speakerKeyPath('peers[0].nextHop.ipv6LinkLocal'), [
+      'bgp',
+      'peers',
+      0,
+      'next_hop',
+      'ipv6_link_local',
+    ]);
+    assert.deepEqual(speakerKeyPath('peers[1].largeCommunities[3]'), [
+      'bgp',
+      'peers',
+      1,
+      'large_communities',
+      3,
+    ]);
+  });
+});
