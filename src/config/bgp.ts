@@ -22,7 +22,15 @@ export function buildBgp(raw: unknown, issues: IssueList): BgpConfig | undefined
     return undefined;
   }
   const before = issues.count;
-  const section = validate(bgpSchema, raw, path, issues);
+  let section = validate(bgpSchema, isTable(raw.peers) ? { ...raw, peers: [] } : raw, path, issues);
+  if (isTable(raw.peers)) {
+    // [bgp.peers] (one table) where [[bgp.peers]] (an array of tables) was meant.
+    issues.add(
+      [...path, 'peers'],
+      'must be an array of tables: write each peer as [[bgp.peers]] (double brackets)',
+    );
+    section = undefined;
+  }
   // Peers are checked even when the section has other problems.
   const rawPeers = Array.isArray(raw.peers) ? (raw.peers as unknown[]) : [];
   const peers: PeerOptions[] = [];

@@ -249,6 +249,8 @@ export function validate<T>(
     const shown = describeValue(actual);
     const got =
       actual === undefined ||
+      Array.isArray(actual) ||
+      isTable(actual) ||
       message.startsWith('is required') ||
       message.includes('got ') ||
       (typeof actual === 'string' && message.includes(shown))

@@ -41,7 +41,7 @@ export function buildService(
       'service names are 1 to 64 letters, digits, ".", "-" or "_", starting with a letter or digit',
     );
   if (!isTable(raw)) {
-    issues.add(path, `must be a table ([services.${name}])`);
+    issues.add(path, `must be a table: write [services.${name}] (single brackets)`);
     return undefined;
   }
   const before = issues.count;

@@ -224,6 +224,38 @@ const cases: Case[] = [
     issues: [['bgp.peers[0].max_connect_retry', 'must be at least connect_retry (10 s)']],
   },
   {
+    name: '[bgp.peers] written with single brackets',
+    toml: BGP.replace('[[bgp.peers]]', '[bgp.peers]') + SERVICE,
+    issues: [
+      [
+        'bgp.peers',
+        'must be an array of tables: write each peer as [[bgp.peers]] (double brackets)',
+      ],
+    ],
+  },
+  {
+    name: '[[services.NAME]] written with double brackets',
+    toml: BGP + SERVICE.replace('[services.dns]', '[[services.dns]]'),
+    issues: [['services.dns', 'must be a table: write [services.dns] (single brackets)']],
+  },
+  {
+    name: 'a table where a list or string belongs: the message, without "got a table"',
+    toml:
+      BGP +
+      '[services.dns]\nprefixes = ["203.0.113.53"]\nchecks.exec = [{ command = { argv = [] } }]\n',
+    issues: [
+      [
+        'services.dns.checks.exec[0].command',
+        'command must be a list of arguments or a command line string',
+      ],
+    ],
+  },
+  {
+    name: 'an empty list where one item at least is needed',
+    toml: BGP + '[services.dns]\nprefixes = ["203.0.113.53"]\nchecks.exec = [{ command = [] }]\n',
+    issues: [['services.dns.checks.exec[0].command', 'must list at least 1 item']],
+  },
+  {
     name: '[bgp] without peers',
     toml: '[bgp]\nasn = 65001\nrouter_id = "198.18.0.1"\n' + SERVICE,
     issues: [['bgp.peers', 'no peers: add at least one [[bgp.peers]] with address and asn']],
