@@ -1,129 +1,209 @@
 /**
- * `anycast-guard demo`: the embedded speaker announcing to our own collector on
- * loopback. No router and no root needed; shows a session come up, routes with
- * their attributes arrive, a withdrawal, and a Cease with a shutdown message.
+ * `anycast-guard demo`: the whole product on loopback, no router and no root.
+ *
+ * A small HTTP service, the daemon health-checking it, and our own BGP speaker in
+ * collector mode standing in for the router. Break the service and watch the
+ * route withdrawn; mend it and watch it come back after the hold-down. On a
+ * terminal the keys b / m / q drive it (or the printed URLs); otherwise it runs a
+ * scripted break-and-mend and exits.
  */
-import { BgpSpeaker, type PeerStatus } from '../bgp/index.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { BgpSpeaker } from '../bgp/index.js';
+import { parseConfig } from '../config/index.js';
+import { Daemon } from '../daemon/index.js';
+import type { Transition } from '../health/index.js';
 
 export interface DemoOptions {
   readonly print: (line: string) => void;
-  /** Collector port; 0 picks a free one. */
-  readonly port: number;
+  /** Interactive keys on a terminal; scripted otherwise. */
+  readonly interactive: boolean;
+  readonly holdDown: number;
 }
 
 const SPEAKER_ADDRESS = '127.0.0.2';
 const COLLECTOR_ADDRESS = '127.0.0.1';
 
+class DemoService {
+  healthy = true;
+  private server: Server | undefined;
+
+  async start(): Promise<number> {
+    const server = createServer((request, response) => {
+      if (request.url === '/break') this.healthy = false;
+      if (request.url === '/mend') this.healthy = true;
+      if (request.url === '/health' || request.url === '/break' || request.url === '/mend') {
+        response.writeHead(this.healthy ? 200 : 503, { 'content-type': 'text/plain' });
+        response.end(this.healthy ? 'ok\n' : 'broken\n');
+        return;
+      }
+      response.writeHead(404).end();
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
 export async function runDemo(options: DemoOptions): Promise<void> {
   const { print } = options;
+  const started = Date.now();
+  const stamp = (text: string): void =>
+    print(`[${((Date.now() - started) / 1000).toFixed(2).padStart(6)} s] ${text}`);
+
+  const service = new DemoService();
+  const servicePort = await service.start();
   const collector = new BgpSpeaker({
     asn: 65000,
     routerId: '198.18.0.2',
-    listen: { host: COLLECTOR_ADDRESS, port: options.port },
+    listen: { host: COLLECTOR_ADDRESS, port: 0 },
     collector: true,
     peers: [{ address: SPEAKER_ADDRESS, asn: 65001, passive: true, name: 'anycast-guard' }],
   });
   await collector.start();
-  const port = collector.listenPort ?? options.port;
-  const speaker = new BgpSpeaker({
-    asn: 65001,
-    routerId: '198.18.0.1',
-    peers: [
-      {
-        address: COLLECTOR_ADDRESS,
-        port,
-        localAddress: SPEAKER_ADDRESS,
-        asn: 65000,
-        name: 'collector',
-        connectRetry: 1,
-        // Loopback has no global IPv6 address to use as "self".
-        nextHop: { ipv6: '::1' },
-        communities: ['65001:100'],
-        largeCommunities: ['65001:1:2'],
-      },
-    ],
+
+  const config = parseConfig(
+    `
+[bgp]
+asn = 65001
+router_id = "198.18.0.1"
+[[bgp.peers]]
+name = "collector"
+address = "${COLLECTOR_ADDRESS}"
+port = ${collector.listenPort ?? 0}
+asn = 65000
+local_address = "${SPEAKER_ADDRESS}"
+connect_retry = 1
+next_hop = { ipv6 = "2001:db8::1" }    # loopback has no global IPv6 address to use as "self"
+communities = ["65001:100"]
+
+[services.web]
+prefixes = ["203.0.113.80", "2001:db8::80"]
+checks.http = [{ url = "http://127.0.0.1:${servicePort}/health", interval = 0.5, timeout = 0.4 }]
+rise = 2
+fall = 2
+hold_down = ${options.holdDown}
+`,
+    'the demo configuration',
+  );
+
+  const transitions: Transition[] = [];
+  const daemon = new Daemon(config, {
+    logger: pino({ level: 'silent' }),
+    onTransition: (t) => {
+      transitions.push(t);
+      stamp(`service ${t.service}: ${t.from} → ${t.to} (${t.reason})`);
+    },
   });
-  try {
-    print(
-      `collector (AS 65000) listening on ${COLLECTOR_ADDRESS}:${port}; speaker (AS 65001) connecting from ${SPEAKER_ADDRESS}`,
-    );
-    await speaker.start();
-    const established = await waitFor(
-      () => speaker.peerStatus().find((p) => p.state === 'established'),
-      10_000,
-      'session to reach Established',
-    );
-    print(describePeer(established));
 
-    speaker.announce('203.0.113.53/32', { communities: ['no-export'] });
-    speaker.announce('2001:db8::53/128', { med: 50 });
-    speaker.announce('198.51.100.0/24', { prepend: 2 });
-    await waitFor(
-      () => (collector.receivedRoutes().length === 3 ? true : undefined),
-      5000,
-      'three routes at the collector',
-    );
-    print('\nthe collector received:');
-    printRoutes(collector, print);
+  let lastTable = '';
+  const watch = setInterval(() => {
+    const table = collector
+      .receivedRoutes()
+      .map((r) => r.prefix)
+      .sort()
+      .join(', ');
+    if (table !== lastTable) {
+      lastTable = table;
+      stamp(`router (our collector) has: ${table === '' ? 'no routes from us' : table}`);
+    }
+  }, 20);
 
-    speaker.withdraw('2001:db8::53/128');
-    await waitFor(
-      () => (collector.receivedRoutes().length === 2 ? true : undefined),
-      5000,
-      'the withdrawal',
-    );
-    print('\nafter withdrawing 2001:db8::53/128:');
-    printRoutes(collector, print);
-
-    await speaker.stop('demo finished');
-    const down = await waitFor(
-      () => collector.peerStatus().find((p) => p.lastErrorReceived !== undefined),
-      5000,
-      'the collector to see our Cease',
-    );
-    print(
-      `\nspeaker stopped; the collector got "${down.lastErrorReceived?.description ?? ''}" with message "${down.lastErrorReceived?.shutdownMessage ?? ''}" and now holds ${collector.receivedRoutes().length} routes`,
-    );
-  } finally {
-    await speaker.stop();
+  const stopAll = async (): Promise<void> => {
+    clearInterval(watch);
+    await daemon.stop('demo finished');
     await collector.stop();
+    await service.stop();
+  };
+
+  print(`demo HTTP service on http://127.0.0.1:${servicePort}/health (break: /break, mend: /mend)`);
+  print(
+    `router: our BGP collector, AS 65000, on ${COLLECTOR_ADDRESS}:${collector.listenPort ?? 0}`,
+  );
+  print(
+    `anycast-guard: AS 65001, service "web" announces 203.0.113.80/32 and 2001:db8::80/128 while healthy`,
+  );
+  print(`checks every 0.5 s, rise 2, fall 2, hold-down ${options.holdDown} s\n`);
+  await daemon.start();
+
+  try {
+    if (options.interactive) await interactive(service, stamp, print);
+    else await scripted(service, collector, stamp);
+  } finally {
+    await stopAll();
+  }
+  stamp('stopped: every route withdrawn, session closed with Cease');
+}
+
+async function interactive(
+  service: DemoService,
+  stamp: (text: string) => void,
+  print: (line: string) => void,
+): Promise<void> {
+  print('keys: b = break the service, m = mend it, q = quit\n');
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    await new Promise<void>((resolve) => {
+      stdin.on('data', (data: Buffer) => {
+        const key = data.toString();
+        if (key === 'b') {
+          service.healthy = false;
+          stamp('you broke the service: /health now answers 503');
+        } else if (key === 'm') {
+          service.healthy = true;
+          stamp('you mended the service: /health answers 200 again');
+        } else if (key === 'q' || key === '\u0003') resolve();
+      });
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
   }
 }
 
-function describePeer(p: PeerStatus): string {
-  return `session ${p.localAddress ?? '?'} -> ${p.address} Established: hold time ${p.holdTime ?? '?'} s, families ${(p.families ?? []).join(' + ')}, 4-octet AS ${p.fourOctetAs === true ? 'yes' : 'no'}`;
+async function scripted(
+  service: DemoService,
+  collector: BgpSpeaker,
+  stamp: (text: string) => void,
+): Promise<void> {
+  const routes = (): number => collector.receivedRoutes().length;
+  await until(() => routes() === 2, 15_000, 'the routes to be announced');
+  await pause(1000);
+  service.healthy = false;
+  const brokenAt = Date.now();
+  stamp('breaking the service: /health now answers 503');
+  await until(() => routes() === 0, 15_000, 'the withdrawal');
+  stamp(`withdrawn ${Date.now() - brokenAt} ms after the service broke (2 failed checks at 0.5 s)`);
+  await pause(1000);
+  service.healthy = true;
+  const mendedAt = Date.now();
+  stamp('mending the service');
+  await until(() => routes() === 2, 30_000, 'the routes to come back');
+  stamp(
+    `announced again ${Date.now() - mendedAt} ms after the service was mended (rise, then hold-down)`,
+  );
+  await pause(500);
 }
 
-function printRoutes(collector: BgpSpeaker, print: (line: string) => void): void {
-  const rows = collector
-    .receivedRoutes()
-    .sort((a, b) => a.prefix.localeCompare(b.prefix))
-    .map((r) => [
-      r.prefix,
-      r.nextHop ?? '-',
-      r.asPath.join(' ') || '-',
-      r.med === undefined ? '-' : String(r.med),
-      [...r.communities, ...r.largeCommunities].join(' ') || '-',
-    ]);
-  const header = ['prefix', 'next hop', 'AS path', 'MED', 'communities'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  for (const row of [header, ...rows])
-    print(
-      '  ' +
-        row
-          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd(),
-    );
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+async function until(probe: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
+  while (!probe()) {
     if (Date.now() > deadline)
       throw new Error(`demo: timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await pause(20);
   }
 }

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runDemo } from './demo.js';
 import { runCheckConfig } from './check-config.js';
 import { DEFAULT_CONFIG_PATH } from '../config/index.js';
+import { runDaemon } from './run.js';
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
@@ -16,20 +17,38 @@ const program = new Command()
   .version(packageJson.version);
 
 program
-  .command('demo')
-  .description(
-    'run the embedded BGP speaker against a built-in collector on loopback (no router, no root)',
-  )
-  .option('--port <port>', 'collector port (0 picks a free one)', parsePort, 0)
-  .action(async (options: { port: number }) => {
-    await runDemo({ port: options.port, print: (line) => console.log(line) });
+  .command('run')
+  .description('run the daemon in the foreground: check services, announce the healthy ones')
+  .option('-c, --config <path>', 'configuration file', DEFAULT_CONFIG_PATH)
+  .option('--log-level <level>', 'override log.level from the configuration')
+  .action(async (options: { config: string; logLevel?: string }) => {
+    await runDaemon({
+      config: options.config,
+      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    });
   });
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgumentError('must be 0 to 65535');
-  return port;
+program
+  .command('demo')
+  .description(
+    'a service, the daemon and a BGP collector on loopback: break and mend the service, watch the route (no router, no root)',
+  )
+  .option('--hold-down <seconds>', 'hold-down after the service recovers', parseSeconds, 3)
+  .option('--scripted', 'run the scripted break-and-mend even on a terminal')
+  .action(async (options: { holdDown: number; scripted?: boolean }) => {
+    await runDemo({
+      print: (line) => console.log(line),
+      interactive: process.stdin.isTTY && options.scripted !== true,
+      holdDown: options.holdDown,
+    });
+  });
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
+    throw new InvalidArgumentError('must be 0 to 3600 seconds');
+  }
+  return seconds;
 }
 
 program

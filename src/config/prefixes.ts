@@ -91,7 +91,15 @@ function addItems(
       return;
     }
     const vrf = typeof parsed === 'string' ? undefined : parsed.vrf;
-    out.prefixes.push({ announcer: 'bgp', prefix, ...(vrf === undefined ? {} : { vrf }) });
+    if (vrf !== undefined) {
+      // Silently ignoring it would announce in the wrong routing table.
+      issues.add(
+        [...at, 'vrf'],
+        'the embedded BGP speaker has no VRFs; VRFs come with the FRRouting announcer',
+      );
+      return;
+    }
+    out.prefixes.push({ announcer: 'bgp', prefix });
     out.paths.push(at);
   });
   return out;

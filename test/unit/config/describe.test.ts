@@ -11,7 +11,7 @@ describe('describeConfig', () => {
         'communities = ["65001:100"]\nnext_hop = { ipv4 = "198.18.0.1", ipv6 = "2001:db8::1" }\n' +
         `
 [services.dns]
-prefixes = ["203.0.113.53", { prefix = "2001:db8::53", vrf = "blue" }]
+prefixes = ["203.0.113.53", { prefix = "2001:db8::53" }]
 checks.dns = [{ server = "127.0.0.1", name = "check.local", check_name = "resolver", interval = 1, rise = 1 }]
 checks.exec = [{ command = ["/usr/local/bin/check", "a b"], interval = 0.5 }]
 policy = { quorum = 1 }
@@ -35,7 +35,7 @@ announce = "always"
         '    198.18.0.2: AS 65000 (eBGP), connects out, hold time 30 s, families ipv4 ipv6, next hop 198.18.0.1, 2001:db8::1, communities 65001:100',
         'services (2):',
         '  dns: announced while healthy, policy quorum of 1, rise 2, fall 2, hold-down 10 s, when down keep announcing with med 1000, prepend 2',
-        '    prefixes (bgp): 203.0.113.53/32, 2001:db8::53/128 (vrf blue)',
+        '    prefixes (bgp): 203.0.113.53/32, 2001:db8::53/128',
         '    checks (2):',
         '      dns "resolver": every 1 s, timeout 1 s, rise 1, fall as service',
         '      exec "exec /usr/local/bin/check a b": every 0.5 s, timeout 0.5 s',

@@ -175,9 +175,31 @@ describe("anycastd's README example", () => {
     );
   });
 
-  it('with prefixes.bgp and a [bgp] section it is accepted, Cabourotte bare strings and all', () => {
+  it('with prefixes.bgp, its VRFs are refused at their keys: the embedded speaker has one table', () => {
+    assert.throws(
+      () =>
+        parseConfig(
+          ANYCASTD_README.replaceAll('prefixes.frrouting', 'prefixes.bgp') + BGP,
+          'anycastd.toml',
+        ),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(
+          error.issues.map((i) => i.path),
+          ['services.ntp.prefixes.bgp[0].vrf', 'services.ntp.prefixes.bgp[1].vrf'],
+        );
+        assert.match(error.issues[0]?.message ?? '', /embedded BGP speaker has no VRFs/);
+        return true;
+      },
+    );
+  });
+
+  it('with prefixes.bgp, no VRFs and a [bgp] section it is accepted, Cabourotte bare strings and all', () => {
     const config = parseConfig(
-      ANYCASTD_README.replaceAll('prefixes.frrouting', 'prefixes.bgp') + BGP,
+      ANYCASTD_README.replaceAll('prefixes.frrouting', 'prefixes.bgp').replaceAll(
+        ', "vrf" = "123"',
+        '',
+      ) + BGP,
       'anycastd.toml',
     );
     assert.deepEqual(
@@ -213,8 +235,8 @@ describe("anycastd's README example", () => {
         {
           name: 'ntp',
           prefixes: [
-            { announcer: 'bgp', prefix: '2001:db8::123:7e11:713e/128', vrf: '123' },
-            { announcer: 'bgp', prefix: '203.0.113.123/32', vrf: '123' },
+            { announcer: 'bgp', prefix: '2001:db8::123:7e11:713e/128' },
+            { announcer: 'bgp', prefix: '203.0.113.123/32' },
           ],
           checks: [
             [

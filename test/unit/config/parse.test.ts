@@ -54,7 +54,7 @@ on_change = ["/usr/local/bin/notify", "{service}", "{state}", "{reason}"]
 on_change_timeout = 2.5
 
 [services.ntp]
-prefixes.bgp = [{ prefix = "198.51.100.0/24" }, { prefix = "2001:DB8:123::/48", vrf = "123" }]
+prefixes.bgp = [{ prefix = "198.51.100.0/24" }, { prefix = "2001:DB8:123::/48" }]
 announce = "always"
 policy = "any"
 
@@ -155,7 +155,7 @@ const EXPECTED: DaemonConfig = {
       name: 'ntp',
       prefixes: [
         { announcer: 'bgp', prefix: '198.51.100.0/24' },
-        { announcer: 'bgp', prefix: '2001:db8:123::/48', vrf: '123' },
+        { announcer: 'bgp', prefix: '2001:db8:123::/48' },
       ],
       announce: 'always',
       checks: [],

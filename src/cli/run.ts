@@ -1,0 +1,73 @@
+/**
+ * `anycast-guard run`: the daemon in the foreground, as systemd or a shell runs it.
+ *
+ * SIGTERM / SIGINT: withdraw everything, Cease every session, exit 0 — within
+ * STOP_TIMEOUT_MS, or exit 1 if something hangs (a second signal exits at once).
+ * SIGHUP: reload the config file; a bad file is logged and the running config kept.
+ */
+import { pino, type Logger } from 'pino';
+import { loadConfig } from '../config/index.js';
+import { Daemon } from '../daemon/index.js';
+
+const STOP_TIMEOUT_MS = 10_000;
+
+export interface RunOptions {
+  readonly config: string;
+  readonly logLevel?: string;
+}
+
+export async function runDaemon(options: RunOptions): Promise<void> {
+  // A bad config at start: report it and exit non-zero, announcing nothing.
+  const config = await loadConfig(options.config);
+  const logger: Logger = pino({
+    level: options.logLevel ?? config.log.level,
+    base: { pid: process.pid },
+  });
+  const daemon = new Daemon(config, { logger });
+  await daemon.start();
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping: withdrawing every route');
+    const force = setTimeout(() => {
+      logger.error({ timeoutMs: STOP_TIMEOUT_MS }, 'stop took too long: exiting anyway');
+      process.exit(1);
+    }, STOP_TIMEOUT_MS);
+    force.unref();
+    daemon
+      .stop(`anycast-guard stopping (${signal})`)
+      .then(() => {
+        logger.flush();
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
+  let reloading = Promise.resolve();
+  process.on('SIGHUP', () => {
+    reloading = reloading.then(async () => {
+      logger.info({ config: options.config }, 'SIGHUP: reloading configuration');
+      try {
+        const next = await loadConfig(options.config);
+        await daemon.reload(next);
+        if (next.log.level !== logger.level && options.logLevel === undefined)
+          logger.level = next.log.level;
+      } catch (error) {
+        logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'reload failed: keeping the running configuration',
+        );
+      }
+    });
+  });
+}

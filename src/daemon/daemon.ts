@@ -1,0 +1,368 @@
+/**
+ * The composition root: one daemon wires config, checks, health and the BGP
+ * speaker, and owns their lifecycle (DESIGN.md "Lifecycle order").
+ *
+ * start: speaker up (announcing nothing), then checks; each result feeds the
+ *        pure health machine; a transition recomputes the desired routes and
+ *        the speaker is told the difference.
+ * stop:  checks stop, then the speaker withdraws everything and sends Cease.
+ * reload: services whose config is unchanged keep their checks and state (a
+ *        healthy service is never withdrawn by a reload); changed ones start
+ *        over (down until proven); removed ones are withdrawn.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import { BgpSpeaker, type AnnounceAttributes, type PeerStatus } from '../bgp/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock/index.js';
+import { checkTypes as defaultCheckTypes } from '../checks/index.js';
+import { CheckScheduler, type CheckTiming } from '../checks/scheduler.js';
+import type { CheckResult, CheckType, HealthCheck } from '../checks/types.js';
+import type { BgpConfig, DaemonConfig, ServiceConfig } from '../config/types.js';
+import {
+  ServiceHealth,
+  desiredRoutes,
+  type ServiceSnapshot,
+  type Transition,
+} from '../health/index.js';
+import { runHook } from './hook.js';
+
+export interface DaemonOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly checkTypes?: Readonly<Record<string, CheckType<never>>>;
+  /** Called on every service transition (tests, the demo, the API). */
+  readonly onTransition?: (transition: Transition) => void;
+  /** Called on every check result, with its scheduling lag (metrics, benchmarks). */
+  readonly onCheckResult?: (
+    service: string,
+    check: HealthCheck,
+    result: CheckResult,
+    timing: CheckTiming,
+  ) => void;
+}
+
+interface ManagedService {
+  readonly config: ServiceConfig;
+  readonly health: ServiceHealth;
+  readonly checks: readonly HealthCheck[];
+  wake: TimerHandle | undefined;
+}
+
+export interface RouteStatus {
+  readonly prefix: string;
+  readonly services: readonly string[];
+  readonly degraded: boolean;
+  readonly attributes: AnnounceAttributes;
+}
+
+export interface DaemonStatus {
+  readonly services: readonly (ServiceSnapshot & { readonly prefixes: readonly string[] })[];
+  readonly routes: readonly RouteStatus[];
+  readonly peers: readonly PeerStatus[];
+}
+
+export class DaemonError extends Error {
+  readonly errorCode = 'DAEMON';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DaemonError';
+  }
+}
+
+export class Daemon {
+  private config: DaemonConfig;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly types: Readonly<Record<string, CheckType<never>>>;
+  private readonly onTransition: ((transition: Transition) => void) | undefined;
+  private readonly onResultHook: DaemonOptions['onCheckResult'];
+  private speaker: BgpSpeaker | undefined;
+  private readonly services = new Map<string, ManagedService>();
+  private readonly owners = new Map<HealthCheck, ManagedService>();
+  private readonly scheduler: CheckScheduler;
+  /** What the speaker has been told to announce: prefix → attributes. */
+  private readonly announced = new Map<string, AnnounceAttributes>();
+  private running = false;
+
+  constructor(config: DaemonConfig, options: DaemonOptions) {
+    this.config = config;
+    this.log = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.types = options.checkTypes ?? defaultCheckTypes;
+    this.onTransition = options.onTransition;
+    this.onResultHook = options.onCheckResult;
+    this.scheduler = new CheckScheduler({
+      clock: this.clock,
+      onResult: (check, result, timing) => this.onCheckResult(check, result, timing),
+    });
+  }
+
+  get currentConfig(): DaemonConfig {
+    return this.config;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    if (this.config.bgp !== undefined) this.speaker = await this.startSpeaker(this.config.bgp);
+    for (const service of this.config.services) this.addService(service);
+    this.running = true;
+    this.scheduler.start();
+    // Services announced "always" are up from the start.
+    this.reconcile();
+    this.log.info(
+      { services: this.config.services.length, peers: this.config.bgp?.peers.length ?? 0 },
+      'anycast-guard started',
+    );
+  }
+
+  /** Withdraw everything, Cease every session, stop every check. Bounded in time. */
+  async stop(reason = 'anycast-guard shutting down'): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.scheduler.stop();
+    for (const service of this.services.values()) this.removeService(service);
+    this.announced.clear();
+    await this.speaker?.stop(reason);
+    this.speaker = undefined;
+    this.log.info({ reason }, 'anycast-guard stopped: every route withdrawn');
+  }
+
+  /** Apply a new config. Unchanged services keep their state; the caller validated `next`. */
+  async reload(
+    next: DaemonConfig,
+  ): Promise<{ added: string[]; changed: string[]; removed: string[] }> {
+    const previous = this.config;
+    if (!isDeepStrictEqual(previous.bgp, next.bgp)) await this.reloadBgp(previous.bgp, next.bgp);
+    const nextByName = new Map(next.services.map((s) => [s.name, s]));
+    const added: string[] = [];
+    const changed: string[] = [];
+    const removed: string[] = [];
+    for (const [name, managed] of [...this.services]) {
+      const wanted = nextByName.get(name);
+      if (wanted === undefined) {
+        this.removeService(managed);
+        removed.push(name);
+      } else if (!isDeepStrictEqual(wanted, managed.config)) {
+        this.removeService(managed);
+        this.addService(wanted);
+        changed.push(name);
+      }
+    }
+    for (const service of next.services) {
+      if (!this.services.has(service.name)) {
+        this.addService(service);
+        added.push(service.name);
+      }
+    }
+    this.config = next;
+    this.reconcile();
+    this.log.info({ added, changed, removed, source: next.source }, 'configuration reloaded');
+    return { added, changed, removed };
+  }
+
+  drain(name: string, drained: boolean, reason?: string): Transition | undefined {
+    const service = this.services.get(name);
+    if (service === undefined) throw new DaemonError(`no service named "${name}"`);
+    const transition = service.health.setDrained(drained, this.clock.now(), reason);
+    if (transition !== undefined) this.afterTransition(service, transition);
+    return transition;
+  }
+
+  status(): DaemonStatus {
+    const routes = desiredRoutes(this.routeInputs());
+    return {
+      services: [...this.services.values()].map((s) => ({
+        ...s.health.snapshot(),
+        prefixes: s.config.prefixes.map((p) => p.prefix),
+      })),
+      routes: [...routes.values()].map((r) => ({
+        prefix: r.prefix,
+        services: r.services,
+        degraded: r.degraded,
+        attributes: r.attributes,
+      })),
+      peers: this.speaker?.peerStatus() ?? [],
+    };
+  }
+
+  private async startSpeaker(bgp: BgpConfig): Promise<BgpSpeaker> {
+    const speaker = new BgpSpeaker({
+      asn: bgp.asn,
+      routerId: bgp.routerId,
+      ...(bgp.holdTime === undefined ? {} : { holdTime: bgp.holdTime }),
+      ...(bgp.listen === undefined ? {} : { listen: bgp.listen }),
+      peers: bgp.peers,
+      logger: this.log.child({ component: 'bgp' }),
+      clock: this.clock,
+    });
+    await speaker.start();
+    return speaker;
+  }
+
+  private async reloadBgp(
+    previous: BgpConfig | undefined,
+    next: BgpConfig | undefined,
+  ): Promise<void> {
+    const speaker = this.speaker;
+    const sameIdentity =
+      previous !== undefined &&
+      next !== undefined &&
+      previous.asn === next.asn &&
+      previous.routerId === next.routerId &&
+      previous.holdTime === next.holdTime &&
+      isDeepStrictEqual(previous.listen, next.listen);
+    if (speaker !== undefined && sameIdentity) {
+      // Only peers changed: touch those, keep every other session up.
+      const before = new Map(previous.peers.map((p) => [p.address, p]));
+      const after = new Map(next.peers.map((p) => [p.address, p]));
+      for (const [address, peer] of before) {
+        if (!isDeepStrictEqual(after.get(address), peer))
+          await speaker.removePeer(address, 'peer configuration changed');
+      }
+      for (const [address, peer] of after) {
+        if (!isDeepStrictEqual(before.get(address), peer)) speaker.addPeer(peer);
+      }
+      return;
+    }
+    this.log.warn('BGP identity or listener changed: restarting the speaker');
+    await speaker?.stop('anycast-guard configuration changed');
+    this.speaker = next === undefined ? undefined : await this.startSpeaker(next);
+    this.announced.clear();
+  }
+
+  private addService(config: ServiceConfig): void {
+    const checks = config.checks.map((check) => {
+      const type = this.types[check.type];
+      if (type === undefined)
+        throw new DaemonError(`services.${config.name}: unknown check type "${check.type}"`);
+      const { spec, type: _type, ...common } = check;
+      return type.create(spec as never, common, { service: config.name });
+    });
+    const health = new ServiceHealth(
+      {
+        name: config.name,
+        checks: config.checks.map((c) => ({
+          name: c.name,
+          rise: c.rise ?? config.rise,
+          fall: c.fall ?? config.fall,
+        })),
+        policy: config.policy,
+        holdDown: config.holdDown,
+        announce: config.announce,
+      },
+      this.clock.now(),
+    );
+    const managed: ManagedService = { config, health, checks, wake: undefined };
+    this.services.set(config.name, managed);
+    for (const check of checks) {
+      this.owners.set(check, managed);
+      this.scheduler.add(check);
+    }
+  }
+
+  private removeService(managed: ManagedService): void {
+    for (const check of managed.checks) {
+      this.scheduler.remove(check);
+      this.owners.delete(check);
+      check.close?.();
+    }
+    if (managed.wake !== undefined) this.clock.clearTimeout(managed.wake);
+    this.services.delete(managed.config.name);
+  }
+
+  private onCheckResult(check: HealthCheck, result: CheckResult, timing: CheckTiming): void {
+    const service = this.owners.get(check);
+    if (service === undefined || !this.running) return;
+    this.log.debug(
+      {
+        service: service.config.name,
+        check: check.name,
+        ok: result.ok,
+        reason: result.reason,
+        ms: result.durationMs,
+        lagMs: timing.lagMs,
+      },
+      'check result',
+    );
+    this.onResultHook?.(service.config.name, check, result, timing);
+    const transition = service.health.onResult(check.name, result, this.clock.now());
+    if (transition !== undefined) this.afterTransition(service, transition);
+  }
+
+  private afterTransition(service: ManagedService, transition: Transition): void {
+    const prefixes = service.config.prefixes.map((p) => p.prefix);
+    const level = transition.to === 'up' ? 'info' : 'warn';
+    this.log[level](
+      {
+        service: transition.service,
+        state: transition.to,
+        previous: transition.from,
+        reason: transition.reason,
+        prefixes,
+      },
+      `service ${transition.service} is ${transition.to}`,
+    );
+    this.scheduleWake(service);
+    this.reconcile();
+    this.onTransition?.(transition);
+    if (service.config.onChange !== undefined) {
+      void runHook(service.config.onChange, transition, service.config.onChangeTimeout, this.log);
+    }
+  }
+
+  /** A held-down service needs a tick when its hold-down ends. */
+  private scheduleWake(service: ManagedService): void {
+    if (service.wake !== undefined) this.clock.clearTimeout(service.wake);
+    service.wake = undefined;
+    const at = service.health.nextWake();
+    if (at === undefined) return;
+    service.wake = this.clock.setTimeout(
+      () => {
+        service.wake = undefined;
+        const transition = service.health.tick(this.clock.now());
+        if (transition !== undefined) this.afterTransition(service, transition);
+        else this.scheduleWake(service);
+      },
+      Math.max(0, at - this.clock.now()),
+    );
+  }
+
+  private routeInputs() {
+    return [...this.services.values()].map((s) => ({
+      name: s.config.name,
+      state: s.health.state,
+      prefixes: s.config.prefixes,
+      down: s.config.down,
+    }));
+  }
+
+  /** Tell the speaker the difference between what is announced and what should be. */
+  private reconcile(): void {
+    const speaker = this.speaker;
+    if (speaker === undefined) return;
+    const wanted = desiredRoutes(this.routeInputs());
+    for (const [prefix] of this.announced) {
+      if (!wanted.has(prefix)) {
+        speaker.withdraw(prefix);
+        this.announced.delete(prefix);
+        this.log.info({ prefix }, 'withdrawn');
+      }
+    }
+    for (const [prefix, route] of wanted) {
+      const current = this.announced.get(prefix);
+      if (current === undefined || !isDeepStrictEqual(current, route.attributes)) {
+        speaker.announce(prefix, route.attributes);
+        this.announced.set(prefix, route.attributes);
+        this.log.info(
+          {
+            prefix,
+            services: route.services,
+            degraded: route.degraded,
+            attributes: route.attributes,
+          },
+          route.degraded ? 'announced degraded' : 'announced',
+        );
+      }
+    }
+  }
+}
