@@ -1,0 +1,235 @@
+/**
+ * The daemon in-process against a real HTTP service and our collector on loopback.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { BgpSpeaker } from '../../../src/bgp/index.js';
+import { parseConfig } from '../../../src/config/index.js';
+import { Daemon } from '../../../src/daemon/index.js';
+import type { Transition } from '../../../src/health/index.js';
+import { eventually } from '../../helpers/raw-peer.js';
+
+class Service {
+  healthy = true;
+  server: Server | undefined;
+  port = 0;
+  async start(): Promise<void> {
+    const server = createServer((_request, response) => {
+      response.writeHead(this.healthy ? 200 : 503).end();
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.port = (server.address() as AddressInfo).port;
+  }
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}
+
+describe('daemon over loopback', () => {
+  const web = new Service();
+  const api = new Service();
+  let collector: BgpSpeaker;
+  let dir = '';
+
+  before(async () => {
+    await web.start();
+    await api.start();
+    dir = await mkdtemp(join(tmpdir(), 'anycast-guard-daemon-'));
+    collector = new BgpSpeaker({
+      asn: 65000,
+      routerId: '198.18.0.2',
+      listen: { host: '127.0.0.1', port: 0 },
+      collector: true,
+      peers: [{ address: '127.0.0.2', asn: 65001, passive: true }],
+    });
+    await collector.start();
+  });
+
+  after(async () => {
+    await collector.stop();
+    await web.stop();
+    await api.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function config(services: string): ReturnType<typeof parseConfig> {
+    return parseConfig(
+      `
+[bgp]
+asn = 65001
+router_id = "198.18.0.1"
+[[bgp.peers]]
+address = "127.0.0.1"
+port = ${collector.listenPort ?? 0}
+asn = 65000
+local_address = "127.0.0.2"
+connect_retry = 0.2
+next_hop = { ipv6 = "2001:db8::1" }
+${services}`,
+      'test.toml',
+    );
+  }
+
+  const webService = (extra = ''): string => `
+[services.web]
+prefixes = ["203.0.113.80", "2001:db8::80"]
+checks.http = [{ name = "health", url = "http://127.0.0.1:${web.port}/", interval = 0.1, timeout = 0.1 }]
+rise = 2
+fall = 1
+hold_down = 0.5
+${extra}`;
+
+  const routes = (): string[] =>
+    collector
+      .receivedRoutes()
+      .map((r) => r.prefix)
+      .sort();
+
+  it('announces only after rise passes, withdraws on failure, returns after the hold-down', async () => {
+    const transitions: Transition[] = [];
+    const firstResults: boolean[] = [];
+    let daemon: Daemon | undefined;
+    const hookFile = join(dir, 'hook.log');
+    daemon = new Daemon(
+      config(
+        webService(
+          `on_change = ["${process.execPath}", "-e", "require('fs').appendFileSync(process.argv[1], process.argv[2] + ' ' + process.argv[3] + '\\\\n')", "${hookFile}", "{service}", "{state}"]`,
+        ),
+      ),
+      {
+        logger: pino({ level: 'silent' }),
+        onTransition: (t) => transitions.push(t),
+        onCheckResult: () => {
+          // After the first pass, rise (2) is not reached: nothing may be announced yet.
+          if (firstResults.length === 0) firstResults.push(daemon?.status().routes.length === 0);
+        },
+      },
+    );
+    web.healthy = true;
+    await daemon.start();
+    try {
+      await eventually(() => routes().length === 2, 'the routes to be announced');
+      assert.deepEqual(firstResults, [true], 'nothing announced after a single pass');
+      assert.deepEqual(routes(), ['2001:db8::80/128', '203.0.113.80/32']);
+
+      web.healthy = false;
+      await eventually(() => routes().length === 0, 'the withdrawal');
+      const down = daemon.status().services[0];
+      assert.equal(down?.state, 'down');
+      assert.match(down?.reason ?? '', /HTTP 503/);
+
+      web.healthy = true;
+      await eventually(() => daemon?.status().services[0]?.state === 'held-down', 'held-down');
+      assert.deepEqual(routes(), [], 'nothing announced during the hold-down');
+      await eventually(() => routes().length === 2, 'the routes after the hold-down');
+      assert.deepEqual(
+        transitions.map((t) => t.to),
+        ['up', 'down', 'held-down', 'up'],
+      );
+      let hookLines: string[] = [];
+      const deadline = Date.now() + 5000;
+      while (hookLines.length < 4 && Date.now() < deadline) {
+        hookLines = (await readFile(hookFile, 'utf8').catch(() => ''))
+          .trim()
+          .split('\n')
+          .filter(Boolean);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.deepEqual(hookLines, ['web up', 'web down', 'web held-down', 'web up']);
+    } finally {
+      await daemon.stop('test over');
+    }
+    await eventually(() => routes().length === 0, 'every route withdrawn at stop');
+    const peer = collector.peerStatus()[0];
+    assert.equal(peer?.lastErrorReceived?.shutdownMessage, 'test over');
+  });
+
+  it('degrades instead of withdrawing when down = { med = ... }', async () => {
+    const daemon = new Daemon(
+      config(webService('down = { med = 1000, communities = ["65001:666"] }')),
+      {
+        logger: pino({ level: 'silent' }),
+      },
+    );
+    web.healthy = true;
+    await daemon.start();
+    try {
+      await eventually(
+        () =>
+          collector
+            .receivedRoutes()
+            .find((r) => r.prefix === '203.0.113.80/32' && r.med === undefined),
+        'a healthy route without MED',
+      );
+      web.healthy = false;
+      const degraded = await eventually(
+        () =>
+          collector.receivedRoutes().find((r) => r.prefix === '203.0.113.80/32' && r.med === 1000),
+        'the degraded route',
+      );
+      assert.deepEqual(degraded.communities, ['65001:666']);
+      assert.equal(routes().length, 2, 'still announced, only worse');
+    } finally {
+      web.healthy = true;
+      await daemon.stop();
+    }
+  });
+
+  it('reload keeps an unchanged healthy service announced throughout; changed, removed and added services follow', async () => {
+    const apiService = `
+[services.api]
+prefixes = ["198.51.100.7"]
+checks.http = [{ url = "http://127.0.0.1:${api.port}/", interval = 0.1, timeout = 0.1 }]
+rise = 1
+fall = 1
+hold_down = 0
+`;
+    const daemon = new Daemon(config(webService() + apiService), {
+      logger: pino({ level: 'silent' }),
+    });
+    web.healthy = true;
+    api.healthy = true;
+    await daemon.start();
+    try {
+      await eventually(() => routes().length === 3, 'all routes');
+      let webMissing = 0;
+      const watch = setInterval(() => {
+        if (!routes().includes('203.0.113.80/32')) webMissing++;
+      }, 2);
+      const always = `
+[services.mgmt]
+prefixes = ["198.51.100.9"]
+announce = "always"
+`;
+      // web unchanged, api changed (new interval), mgmt added.
+      const summary = await daemon.reload(
+        config(webService() + apiService.replace('interval = 0.1', 'interval = 0.2') + always),
+      );
+      assert.deepEqual(summary, { added: ['mgmt'], changed: ['api'], removed: [] });
+      await eventually(
+        () => routes().includes('198.51.100.9/32'),
+        'the added always-announced service',
+      );
+      await eventually(
+        () => routes().includes('198.51.100.7/32'),
+        'the changed service, once proven again',
+      );
+      clearInterval(watch);
+      assert.equal(webMissing, 0, 'the unchanged service was never withdrawn by the reload');
+      // web and api removed.
+      const removed = await daemon.reload(config(always));
+      assert.deepEqual(removed, { added: [], changed: [], removed: ['web', 'api'] });
+      await eventually(() => routes().join() === '198.51.100.9/32', 'only mgmt left');
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
