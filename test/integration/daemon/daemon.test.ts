@@ -96,9 +96,8 @@ ${extra}`;
   it('announces only after rise passes, withdraws on failure, returns after the hold-down', async () => {
     const transitions: Transition[] = [];
     const firstResults: boolean[] = [];
-    let daemon: Daemon | undefined;
     const hookFile = join(dir, 'hook.log');
-    daemon = new Daemon(
+    const daemon: Daemon = new Daemon(
       config(
         webService(
           `on_change = ["${process.execPath}", "-e", "require('fs').appendFileSync(process.argv[1], process.argv[2] + ' ' + process.argv[3] + '\\\\n')", "${hookFile}", "{service}", "{state}"]`,
@@ -109,7 +108,7 @@ ${extra}`;
         onTransition: (t) => transitions.push(t),
         onCheckResult: () => {
           // After the first pass, rise (2) is not reached: nothing may be announced yet.
-          if (firstResults.length === 0) firstResults.push(daemon?.status().routes.length === 0);
+          if (firstResults.length === 0) firstResults.push(daemon.status().routes.length === 0);
         },
       },
     );
@@ -127,7 +126,7 @@ ${extra}`;
       assert.match(down?.reason ?? '', /HTTP 503/);
 
       web.healthy = true;
-      await eventually(() => daemon?.status().services[0]?.state === 'held-down', 'held-down');
+      await eventually(() => daemon.status().services[0]?.state === 'held-down', 'held-down');
       assert.deepEqual(routes(), [], 'nothing announced during the hold-down');
       await eventually(() => routes().length === 2, 'the routes after the hold-down');
       assert.deepEqual(
