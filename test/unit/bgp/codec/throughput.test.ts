@@ -1,6 +1,6 @@
 // A full-table transfer as the speaker sends it: 100,000 IPv4 /32 in 125 UPDATEs
-// and 20,000 IPv6 /128 in MP_REACH_NLRI. The bound is loose (the codec takes a
-// few milliseconds); it is there to catch accidental quadratic work, not to benchmark.
+// and 20,000 IPv6 /128 in MP_REACH_NLRI, through the framer and back. Timings are
+// printed as diagnostics only: performance is measured in bench/, not asserted here.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
@@ -14,8 +14,6 @@ import type { Prefix } from '../../../../src/bgp/prefix.js';
 import type { PathAttributes, UpdateMessage } from '../../../../src/bgp/types.js';
 import { AS4 } from './support.js';
 
-const BOUND_MS = 1000;
-
 const attributes: PathAttributes = {
   origin: 'igp',
   asPath: [{ type: 'sequence', asns: [65001] }],
@@ -28,7 +26,7 @@ function v4(i: number): Prefix {
   return {
     family: 'ipv4',
     length: 32,
-    bytes: Uint8Array.of(10, i >> 16, (i >> 8) & 0xff, i & 0xff),
+    bytes: Uint8Array.of(198, 18 + ((i + 4096) >> 16), ((i + 4096) >> 8) & 0xff, i & 0xff),
   };
 }
 
@@ -40,7 +38,7 @@ function v6(i: number): Prefix {
   return { family: 'ipv6', length: 128, bytes };
 }
 
-it('encodes and decodes 100,000 IPv4 /32 and 20,000 IPv6 /128 quickly', (t) => {
+it('round-trips a full table: 100,000 IPv4 /32 and 20,000 IPv6 /128 through the framer', (t) => {
   const ipv4 = Array.from({ length: 100_000 }, (_, i) => v4(i));
   const ipv6 = Array.from({ length: 20_000 }, (_, i) => v6(i));
   assert.equal(nlriLength(ipv4[0]!), 5);
@@ -99,6 +97,4 @@ it('encodes and decodes 100,000 IPv4 /32 and 20,000 IPv6 /128 quickly', (t) => {
   t.diagnostic(
     `encode ${frames.length} UPDATEs: ${(t1 - t0).toFixed(1)} ms; frame + decode: ${(t3 - t2).toFixed(1)} ms`,
   );
-  assert.ok(t1 - t0 < BOUND_MS, `encoding took ${t1 - t0} ms`);
-  assert.ok(t3 - t2 < BOUND_MS, `decoding took ${t3 - t2} ms`);
 });
