@@ -64,6 +64,8 @@ interface Round {
   /** Epoch ms: the service was mended; BIRD logged the route again. */
   mendedAt: number;
   announcedAt: number;
+  /** Epoch ms the service answered the first failing check (error / hang modes only). */
+  firstFailAt?: number;
 }
 
 interface PhaseResult {
@@ -84,6 +86,9 @@ interface Summary {
   maxMs: number;
   pollMedianMs: number;
   recoveryMedianMs: number;
+  /** First failing answer → BIRD's removal: the tool's own reaction, without the check phase. */
+  reactionMedianMs?: number;
+  reactionP99Ms?: number;
   spuriousWithdrawals: number;
 }
 
@@ -222,6 +227,7 @@ async function runPhase(
       await delay((interval + Math.random() * interval) * 1000 + 200);
       const { at: brokeAt } = await env.service.break(env.mode);
       const polledGoneAt = await waitPath(env.control, protocol, false);
+      const { firstFailAt } = await env.service.stats();
       const { at: mendedAt } = await env.service.mend();
       await waitPath(env.control, protocol, true);
       const withdrawnAt = birdEvents(env.router, protocol, 'removed').find((t) => t >= brokeAt);
@@ -232,7 +238,14 @@ async function runPhase(
       // (1 ms slack: the log truncates to ms).
       if (withdrawnAt > polledGoneAt + 1)
         throw new Error(`${tool}: log time ${withdrawnAt} after poll ${polledGoneAt}`);
-      rounds.push({ brokeAt, withdrawnAt, polledGoneAt, mendedAt, announcedAt });
+      rounds.push({
+        brokeAt,
+        withdrawnAt,
+        polledGoneAt,
+        mendedAt,
+        announcedAt,
+        ...(firstFailAt === undefined ? {} : { firstFailAt }),
+      });
       process.stderr.write(
         `  ${tool} ${interval} s round ${i + 1}/${runs}: ${withdrawnAt - brokeAt} ms (poll ${polledGoneAt - brokeAt} ms)\n`,
       );
@@ -266,6 +279,13 @@ function median(values: readonly number[]): number {
 
 function summarise(phase: PhaseResult): Summary {
   const failovers = phase.rounds.map((r) => r.withdrawnAt - r.brokeAt).sort((a, b) => a - b);
+  const reactions = phase.rounds
+    .flatMap((r) => (r.firstFailAt === undefined ? [] : [r.withdrawnAt - r.firstFailAt]))
+    .sort((a, b) => a - b);
+  const reaction =
+    reactions.length === phase.rounds.length && reactions.length > 0
+      ? { reactionMedianMs: median(reactions), reactionP99Ms: percentile(reactions, 99) }
+      : {};
   return {
     tool: phase.tool,
     interval: phase.interval,
@@ -276,6 +296,7 @@ function summarise(phase: PhaseResult): Summary {
     maxMs: failovers.at(-1) ?? Number.NaN,
     pollMedianMs: median(phase.rounds.map((r) => r.polledGoneAt - r.brokeAt)),
     recoveryMedianMs: median(phase.rounds.map((r) => r.announcedAt - r.mendedAt)),
+    ...reaction,
     spuriousWithdrawals: phase.spuriousWithdrawals,
   };
 }
@@ -290,6 +311,7 @@ function table(summaries: readonly Summary[]): string {
     'min–max ms',
     'poll median',
     'recovery median',
+    'reaction median, p99',
     'ours/exabgp (median, p99)',
   ];
   const rows = summaries.map((s) => {
@@ -307,6 +329,9 @@ function table(summaries: readonly Summary[]): string {
       `${s.minMs}–${s.maxMs}`,
       s.pollMedianMs.toFixed(0),
       s.recoveryMedianMs.toFixed(0),
+      s.reactionMedianMs === undefined
+        ? '-'
+        : `${s.reactionMedianMs.toFixed(0)}, ${(s.reactionP99Ms ?? 0).toFixed(0)}`,
       ratio,
     ];
   });
@@ -390,6 +415,9 @@ async function main(): Promise<void> {
         failoversMs: p.rounds.map((r) => r.withdrawnAt - r.brokeAt),
         pollMs: p.rounds.map((r) => r.polledGoneAt - r.brokeAt),
         recoveryMs: p.rounds.map((r) => r.announcedAt - r.mendedAt),
+        reactionMs: p.rounds.flatMap((r) =>
+          r.firstFailAt === undefined ? [] : [r.withdrawnAt - r.firstFailAt],
+        ),
         spuriousWithdrawals: p.spuriousWithdrawals,
       })),
     }),

@@ -28,6 +28,7 @@ const port = Number(process.argv[3] ?? '0');
 let mode: BreakMode | undefined;
 let listening = false;
 let boundPort: number | undefined;
+let firstFailAt: number | undefined;
 const stats = { ok: 0, errors: 0, hung: 0 };
 const hanging = new Set<ServerResponse>();
 const sockets = new Set<Socket>();
@@ -35,6 +36,7 @@ const sockets = new Set<Socket>();
 const server = createServer((request, response) => {
   request.resume();
   if (mode === 'hang') {
+    firstFailAt ??= Date.now();
     stats.hung++;
     hanging.add(response);
     response.once('close', () => hanging.delete(response));
@@ -43,6 +45,7 @@ const server = createServer((request, response) => {
   if (mode === 'error') {
     stats.errors++;
     response.writeHead(503, { 'content-type': 'text/plain' }).end('broken\n');
+    firstFailAt ??= Date.now();
     return;
   }
   stats.ok++;
@@ -66,7 +69,12 @@ function listen(): Promise<number> {
 }
 
 function snapshot(): HttpServiceStats {
-  return { healthy: mode === undefined, ...(mode ? { mode } : {}), ...stats };
+  return {
+    healthy: mode === undefined,
+    ...(mode ? { mode } : {}),
+    ...stats,
+    ...(firstFailAt === undefined ? {} : { firstFailAt }),
+  };
 }
 
 async function handle(command: HttpServiceCommand): Promise<void> {
@@ -74,6 +82,7 @@ async function handle(command: HttpServiceCommand): Promise<void> {
     case 'break': {
       if (mode !== undefined) throw new Error(`already broken (${mode})`);
       mode = command.mode;
+      firstFailAt = undefined;
       if (command.mode === 'refuse') {
         // Close the listener first (new connections are refused from here on), then the
         // open keep-alive connections, so no check can still get an answer.

@@ -27,6 +27,12 @@ export interface HttpServiceStats {
   ok: number;
   errors: number;
   hung: number;
+  /**
+   * Epoch ms of the first request answered 503 (error) or left hanging (hang) since the
+   * last break: when a health check first saw the failure. Never set in refuse mode (a
+   * refused connection never reaches the service).
+   */
+  firstFailAt?: number;
 }
 
 export type HttpServiceCommand =
