@@ -1,0 +1,495 @@
+/**
+ * AddressManager: puts each service's anycast addresses on their device so the
+ * kernel accepts the traffic, and takes off only what it may (DESIGN.md "Lifecycle
+ * order"):
+ *
+ *   bind()              before any announcer starts
+ *   setServiceUp(s, u)  on every transition; only withdraw_address_when_down acts on it
+ *                       (up: await it BEFORE announcing; down: call it AFTER withdrawing)
+ *   update(services)    on reload
+ *   release()           after every route is withdrawn
+ *
+ * What to do with one address is decided by the pure decideAddress() (plan.ts); this
+ * class observes the kernel, asks, and carries the answer out through iproute2.
+ *
+ * Why `ip -j` through execFile and not a netlink socket: Node has no AF_NETLINK
+ * sockets, so native netlink means a native addon, which may fail to build where the
+ * daemon is installed. iproute2 is on every Linux host that can have anycast
+ * addresses, its JSON output (`-j`) is stable, its error text is the kernel's, and it
+ * runs with an argv (no shell) in a few milliseconds. Address changes are rare (start,
+ * stop, and transitions of withdraw_address_when_down services), so a process per
+ * change costs nothing that matters. The runner is injectable (`ip -n NETNS` in tests).
+ *
+ * Operations are serialized: a quick down → up → down never interleaves its commands.
+ * Known gaps: an address left by a crashed run looks like an operator's to the next
+ * run in mode "auto" (it is not removed); "on" reclaims it.
+ */
+import type { Logger } from 'pino';
+import type { InterfaceAddress } from './address.js';
+import { sameIp } from './address.js';
+import { addressEntries } from './config-check.js';
+import { AddressError } from './errors.js';
+import { ipCommand } from './ip-command.js';
+import type { IpRunner } from './ip-command.js';
+import { addAddress, readAddresses, removeAddress, routeDevice } from './iproute.js';
+import type { AddressTable } from './iproute.js';
+import { decideAddress } from './plan.js';
+import type { AddressDecision, AddressPhase } from './plan.js';
+import { AUTO_DEVICE } from './types.js';
+import type {
+  AddressManagement,
+  AddressOwner,
+  AddressServiceConfig,
+  AddressStatus,
+} from './types.js';
+
+export interface AddressManagerOptions {
+  readonly services: readonly AddressServiceConfig[];
+  /** The first BGP peer's address: `device = "auto"` resolves toward it. */
+  readonly peerAddress?: string;
+  readonly logger?: Logger;
+  /** How to run `ip` (default: `ip` on PATH). Tests pass ipCommand({ command: ['ip', '-n', NS] }). */
+  readonly ip?: IpRunner;
+  /** Default process.platform. */
+  readonly platform?: NodeJS.Platform;
+  /** Epoch ms (default Date.now). */
+  readonly now?: () => number;
+}
+
+interface ServiceRef {
+  readonly name: string;
+  readonly withdrawWhenDown: boolean;
+}
+
+interface Binding {
+  readonly key: string;
+  readonly address: InterfaceAddress;
+  readonly configuredDevice: string;
+  readonly management: AddressManagement;
+  services: ServiceRef[];
+  device: string | undefined;
+  owner: AddressOwner | undefined;
+  /** This process's add put it there (not an add that found it already present). */
+  addedBySelf: boolean;
+  present: boolean | undefined;
+  presentLengths: number[];
+  problem: string | undefined;
+  checkedAt: number | undefined;
+}
+
+export class AddressManager {
+  private readonly ip: IpRunner;
+  private readonly log: Logger | undefined;
+  private readonly platform: NodeJS.Platform;
+  private readonly now: () => number;
+  private readonly peerAddress: string | undefined;
+  private bindings = new Map<string, Binding>();
+  private services = new Set<string>();
+  private readonly up = new Map<string, boolean>();
+  private bound = false;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: AddressManagerOptions) {
+    this.ip = options.ip ?? ipCommand();
+    this.log = options.logger;
+    this.platform = options.platform ?? process.platform;
+    this.now = options.now ?? Date.now;
+    this.peerAddress = options.peerAddress;
+    this.configure(options.services);
+  }
+
+  /** True between bind() and release(). */
+  get isBound(): boolean {
+    return this.bound;
+  }
+
+  /**
+   * Puts the addresses on their devices as the modes say. Throws AddressError (and
+   * takes back whatever this call added) when an address it must manage cannot be
+   * bound; "off" addresses never throw, they are reported in status().
+   */
+  bind(): Promise<readonly AddressStatus[]> {
+    return this.exclusive(async () => {
+      if (!this.bound) {
+        await this.bindAll([...this.bindings.values()]);
+        this.bound = true;
+      }
+      return this.status();
+    });
+  }
+
+  /**
+   * Removes what is ours (mode "on", or added by this process in mode "auto"); leaves
+   * the rest. Call it after every route is withdrawn. Tries every address, then throws
+   * ADDRESS_RELEASE_FAILED naming each one it could not remove.
+   */
+  release(): Promise<readonly AddressStatus[]> {
+    return this.exclusive(async () => {
+      if (!this.bound) return this.status();
+      this.bound = false;
+      const ours = [...this.bindings.values()].filter((b) => b.owner === 'self');
+      const failures = await this.releaseAll(ours);
+      if (failures.length > 0)
+        throw new AddressError(
+          'ADDRESS_RELEASE_FAILED',
+          `could not remove ${failures.length} address(es): ${failures.map((e) => e.message).join('; ')}`,
+          { cause: new AggregateError(failures) },
+        );
+      return this.status();
+    });
+  }
+
+  /**
+   * Tells the manager a service's state. Only addresses of services with
+   * withdraw_address_when_down change: an address is kept while any service listing it
+   * wants it (is up, or does not withdraw). Before bind() it only records the state.
+   */
+  setServiceUp(service: string, up: boolean): Promise<readonly AddressStatus[]> {
+    return this.exclusive(async () => {
+      if (!this.services.has(service))
+        throw new AddressError(
+          'ADDRESS_UNKNOWN_SERVICE',
+          `setServiceUp: no service named "${service}" was given to the address manager`,
+        );
+      const before = this.up.get(service) ?? false;
+      this.up.set(service, up);
+      if (!this.bound || before === up) return this.status();
+      const affected = [...this.bindings.values()].filter((b) =>
+        b.services.some((s) => s.name === service && s.withdrawWhenDown),
+      );
+      if (affected.length > 0) await this.updateAll(affected);
+      return this.status();
+    });
+  }
+
+  /**
+   * A new set of services (reload): addresses no longer listed are released, new ones
+   * bound, kept ones keep their ownership (an address we added stays ours). Service
+   * states are kept by name; new services start down. Afterwards, call setServiceUp()
+   * for every service whose state is not what the manager last heard.
+   */
+  update(services: readonly AddressServiceConfig[]): Promise<readonly AddressStatus[]> {
+    return this.exclusive(async () => {
+      const previous = this.bindings;
+      this.configure(services);
+      const next = this.bindings;
+      if (!this.bound) return this.status();
+      const gone = [...previous.values()].filter((b) => !next.has(b.key));
+      const added: Binding[] = [];
+      const kept: Binding[] = [];
+      for (const binding of next.values()) {
+        const old = previous.get(binding.key);
+        if (old === undefined) added.push(binding);
+        else {
+          // Same address, device and mode: carry the state over, take the new service list.
+          old.services = binding.services;
+          next.set(binding.key, old);
+          kept.push(old);
+        }
+      }
+      const failures = await this.releaseAll(gone.filter((b) => b.owner === 'self'));
+      if (failures.length > 0)
+        this.log?.warn(
+          { errors: failures.map((e) => e.message) },
+          'reload: could not remove addresses no longer configured',
+        );
+      await this.bindAll(added);
+      // A kept address's wanted state may have changed with its services' settings.
+      if (kept.length > 0) await this.updateAll(kept);
+      return this.status();
+    });
+  }
+
+  /** Re-reads the kernel's addresses into status (for a live status view). */
+  refresh(): Promise<readonly AddressStatus[]> {
+    return this.exclusive(async () => {
+      const list = [...this.bindings.values()].filter((b) => b.device !== undefined);
+      if (!this.bound || list.length === 0 || this.platform !== 'linux') return this.status();
+      const table = await readAddresses(this.ip);
+      for (const binding of list) {
+        this.observe(binding, table);
+        // Read-only: an address that went missing is reported, not put back.
+        if (binding.present === true) binding.problem = undefined;
+        else if (this.wanted(binding)) binding.problem = this.absentProblem(binding);
+      }
+      return this.status();
+    });
+  }
+
+  /** Every address with its device, presence and owner, as last seen. */
+  status(): AddressStatus[] {
+    return [...this.bindings.values()].map((b) => ({
+      address: b.address.cidr,
+      device: b.device,
+      configuredDevice: b.configuredDevice,
+      management: b.management,
+      services: b.services.map((s) => s.name),
+      present: b.present,
+      presentLengths: [...b.presentLengths],
+      addedBy: b.present === true ? (b.addedBySelf ? 'anycast-guard' : 'other') : undefined,
+      removeOnRelease: this.bound && b.owner === 'self' && b.present === true,
+      wanted: this.wanted(b),
+      ...(b.problem === undefined ? {} : { problem: b.problem }),
+      ...(b.checkedAt === undefined ? {} : { checkedAt: b.checkedAt }),
+    }));
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Builds the bindings (one per address and device) from the services; throws on bad settings. */
+  private configure(services: readonly AddressServiceConfig[]): void {
+    const entries = addressEntries(services);
+    const bindings = new Map<string, Binding>();
+    for (const entry of entries) {
+      const key = `${entry.device} ${entry.address.ip}`;
+      const ref = { name: entry.service, withdrawWhenDown: entry.withdrawWhenDown };
+      const existing = bindings.get(key);
+      if (existing !== undefined) existing.services.push(ref);
+      else
+        bindings.set(key, {
+          key,
+          address: entry.address,
+          configuredDevice: entry.device,
+          management: entry.management,
+          services: [ref],
+          device: entry.device === AUTO_DEVICE ? undefined : entry.device,
+          owner: undefined,
+          addedBySelf: false,
+          present: undefined,
+          presentLengths: [],
+          problem: undefined,
+          checkedAt: undefined,
+        });
+    }
+    this.bindings = bindings;
+    this.services = new Set(services.map((s) => s.name));
+    for (const name of [...this.up.keys()]) if (!this.services.has(name)) this.up.delete(name);
+  }
+
+  /** Kept while any service listing it is up or does not withdraw its addresses when down. */
+  private wanted(binding: Binding): boolean {
+    return binding.services.some((s) => !s.withdrawWhenDown || this.up.get(s.name) === true);
+  }
+
+  private async bindAll(list: readonly Binding[]): Promise<void> {
+    if (list.length === 0) return;
+    const managed = list.filter((b) => b.management !== 'off');
+    if (this.platform !== 'linux') {
+      const first = managed[0];
+      if (first !== undefined)
+        throw new AddressError(
+          'ADDRESS_UNSUPPORTED_PLATFORM',
+          `cannot bind ${first.address.cidr} to ${first.configuredDevice}: address management needs Linux (iproute2), this is ${this.platform}; set address_management = "off" and bind the addresses yourself`,
+          { address: first.address.cidr, device: first.configuredDevice },
+        );
+      for (const binding of list) {
+        binding.present = undefined;
+        binding.problem = `cannot check ${binding.address.cidr} on ${binding.configuredDevice}: not Linux (${this.platform})`;
+        this.log?.warn({ address: binding.address.cidr }, binding.problem);
+      }
+      return;
+    }
+    const done: Binding[] = [];
+    try {
+      await this.resolveDevices(list);
+      let table: AddressTable;
+      try {
+        table = await readAddresses(this.ip);
+      } catch (error) {
+        if (managed.length > 0) throw error;
+        for (const binding of list) binding.problem = (error as Error).message;
+        return;
+      }
+      for (const binding of list) {
+        if (binding.device === undefined) continue; // unresolved "off": problem already set
+        if (!table.has(binding.device)) {
+          const problem = `no such device "${binding.device}"`;
+          if (binding.management !== 'off')
+            throw new AddressError(
+              'ADDRESS_DEVICE_NOT_FOUND',
+              `cannot bind ${binding.address.cidr} to ${binding.device}: ${problem}`,
+              { address: binding.address.cidr, device: binding.device },
+            );
+          binding.present = false;
+          binding.problem = `${binding.address.cidr} cannot be checked: ${problem}`;
+          this.log?.warn({ address: binding.address.cidr }, binding.problem);
+          continue;
+        }
+        this.observe(binding, table);
+        done.push(binding);
+        await this.carryOut(binding, 'bind');
+      }
+    } catch (error) {
+      await this.rollBack(done);
+      throw error;
+    }
+  }
+
+  /** After a failed bind: take back what this call added, so a failed start leaves nothing. */
+  private async rollBack(list: readonly Binding[]): Promise<void> {
+    for (const binding of list) {
+      const device = binding.device;
+      if (binding.addedBySelf && device !== undefined) {
+        try {
+          await removeAddress(this.ip, binding.address.cidr, device);
+          binding.present = false;
+          binding.addedBySelf = false;
+        } catch (error) {
+          this.log?.error(
+            { err: error, address: binding.address.cidr, device },
+            'could not take back an address after a failed bind',
+          );
+        }
+      }
+      binding.owner = undefined;
+    }
+  }
+
+  private async resolveDevices(list: readonly Binding[]): Promise<void> {
+    const auto = list.filter((b) => b.configuredDevice === AUTO_DEVICE);
+    if (auto.length === 0) return;
+    let device: string | undefined;
+    let failure: AddressError | undefined;
+    if (this.peerAddress === undefined)
+      failure = new AddressError(
+        'ADDRESS_DEVICE_UNRESOLVED',
+        'device = "auto" needs a BGP peer to route toward, and there is none',
+      );
+    else {
+      try {
+        device = await routeDevice(this.ip, this.peerAddress);
+      } catch (error) {
+        failure =
+          error instanceof AddressError
+            ? error
+            : new AddressError('ADDRESS_DEVICE_UNRESOLVED', String(error), { cause: error });
+      }
+    }
+    for (const binding of auto) {
+      if (device !== undefined) {
+        binding.device = device;
+        this.log?.info(
+          { address: binding.address.cidr, device, peer: this.peerAddress },
+          'device = "auto" resolved',
+        );
+        continue;
+      }
+      const message = `cannot bind ${binding.address.cidr} to device "auto": ${failure?.message ?? 'unresolved'}`;
+      if (binding.management !== 'off')
+        throw new AddressError('ADDRESS_DEVICE_UNRESOLVED', message, {
+          address: binding.address.cidr,
+          device: AUTO_DEVICE,
+          cause: failure,
+        });
+      binding.problem = message;
+      this.log?.warn({ address: binding.address.cidr }, message);
+    }
+  }
+
+  /** The update phase for these bindings against a fresh look at the kernel. */
+  private async updateAll(list: readonly Binding[]): Promise<void> {
+    const live = list.filter((b) => b.device !== undefined && b.owner !== undefined);
+    if (live.length === 0 || this.platform !== 'linux') return;
+    const table = await readAddresses(this.ip);
+    for (const binding of live) {
+      this.observe(binding, table);
+      await this.carryOut(binding, 'update');
+    }
+  }
+
+  /** The release phase for these bindings; returns what failed. */
+  private async releaseAll(list: readonly Binding[]): Promise<AddressError[]> {
+    const live = list.filter((b) => b.device !== undefined);
+    if (live.length === 0) return [];
+    const failures: AddressError[] = [];
+    let table: AddressTable;
+    try {
+      table = await readAddresses(this.ip);
+    } catch (error) {
+      return [error as AddressError];
+    }
+    for (const binding of live) {
+      this.observe(binding, table);
+      try {
+        await this.carryOut(binding, 'release');
+      } catch (error) {
+        failures.push(error as AddressError);
+      }
+    }
+    return failures;
+  }
+
+  /** Records what the kernel has for this binding's address on its device. */
+  private observe(binding: Binding, table: AddressTable): void {
+    const device = binding.device;
+    if (device === undefined) return;
+    binding.presentLengths = (table.get(device) ?? [])
+      .filter((a) => sameIp(a.ip, binding.address.ip))
+      .map((a) => a.prefixLength);
+    binding.present = binding.presentLengths.length > 0;
+    if (!binding.present) binding.addedBySelf = false;
+    binding.checkedAt = this.now();
+  }
+
+  private async carryOut(binding: Binding, phase: AddressPhase): Promise<void> {
+    const device = binding.device;
+    if (device === undefined || binding.present === undefined) return;
+    const decision: AddressDecision = decideAddress({
+      management: binding.management,
+      phase,
+      present: binding.present,
+      ...(binding.owner === undefined ? {} : { owner: binding.owner }),
+      wanted: this.wanted(binding),
+    });
+    binding.owner = decision.owner;
+    binding.problem = undefined;
+    const fields = {
+      address: binding.address.cidr,
+      device,
+      management: binding.management,
+      services: binding.services.map((s) => s.name),
+    };
+    if (decision.action === 'add') {
+      const result = await addAddress(this.ip, binding.address, device);
+      if (result === 'added') binding.addedBySelf = true;
+      binding.present = true;
+      if (!binding.presentLengths.includes(binding.address.prefixLength))
+        binding.presentLengths.push(binding.address.prefixLength);
+      this.log?.info(fields, result === 'added' ? 'address added' : 'address already present');
+    } else if (decision.action === 'remove') {
+      // Ours by mode or by our add: remove the configured length, else what is there.
+      const lengths = binding.presentLengths.includes(binding.address.prefixLength)
+        ? [binding.address.prefixLength]
+        : [...binding.presentLengths];
+      for (const length of lengths) {
+        await removeAddress(this.ip, `${binding.address.ip}/${length}`, device);
+        binding.presentLengths = binding.presentLengths.filter((l) => l !== length);
+      }
+      binding.present = binding.presentLengths.length > 0;
+      if (!binding.present) binding.addedBySelf = false;
+      this.log?.info(fields, phase === 'release' ? 'address removed' : 'address withdrawn');
+    } else if (decision.report === 'absent') {
+      binding.problem = this.absentProblem(binding);
+      this.log?.warn(fields, binding.problem);
+    }
+  }
+
+  private absentProblem(binding: Binding): string {
+    const where = `${binding.address.cidr} is not on ${binding.device ?? binding.configuredDevice}`;
+    if (binding.management === 'off')
+      return `${where}; address_management = "off", so add it yourself or traffic to it is dropped`;
+    if (binding.owner === 'self')
+      return `${where}; anycast-guard added it and something else removed it since`;
+    return `${where}; it was there before anycast-guard started (not ours to re-add); add it again, or restart so "auto" adds it`;
+  }
+}
+
+export function createAddressManager(options: AddressManagerOptions): AddressManager {
+  return new AddressManager(options);
+}
