@@ -6,7 +6,8 @@
  *   bind()              before any announcer starts
  *   setServiceUp(s, u)  on every transition; only withdraw_address_when_down acts on it
  *                       (up: await it BEFORE announcing; down: call it AFTER withdrawing)
- *   update(services)    on reload
+ *   update(services)    on reload, before announcing anything new: adds, never removes
+ *   prune()             on reload, after withdrawing what went: removes what update() retired
  *   release()           after every route is withdrawn
  *
  * What to do with one address is decided by the pure decideAddress() (plan.ts); this
@@ -84,6 +85,8 @@ export class AddressManager {
   private readonly now: () => number;
   private readonly peerAddress: string | undefined;
   private bindings = new Map<string, Binding>();
+  /** Bindings a reload dropped, kept until prune() (or release()) removes what is ours. */
+  private readonly retired = new Map<string, Binding>();
   private services = new Set<string>();
   private readonly up = new Map<string, boolean>();
   private bound = false;
@@ -127,8 +130,11 @@ export class AddressManager {
     return this.exclusive(async () => {
       if (!this.bound) return this.status();
       this.bound = false;
-      const ours = [...this.bindings.values()].filter((b) => b.owner === 'self');
+      const ours = [...this.bindings.values(), ...this.retired.values()].filter(
+        (b) => b.owner === 'self',
+      );
       const failures = await this.releaseAll(ours);
+      this.retired.clear();
       if (failures.length > 0)
         throw new AddressError(
           'ADDRESS_RELEASE_FAILED',
@@ -163,10 +169,12 @@ export class AddressManager {
   }
 
   /**
-   * A new set of services (reload): addresses no longer listed are released, new ones
-   * bound, kept ones keep their ownership (an address we added stays ours). Service
-   * states are kept by name; new services start down. Afterwards, call setServiceUp()
-   * for every service whose state is not what the manager last heard.
+   * Reload, first half: a new set of services. Call it before anything new can be
+   * announced. It only adds: new addresses are bound, kept ones keep their ownership (an
+   * address we added stays ours), and addresses no longer listed are retired, still on
+   * their device, until prune(). One exception: a changed length of an address of ours
+   * is replaced at once (IPv6 cannot hold both). Service states are kept by name; new
+   * services start down.
    */
   update(services: readonly AddressServiceConfig[]): Promise<readonly AddressStatus[]> {
     return this.exclusive(async () => {
@@ -174,28 +182,77 @@ export class AddressManager {
       this.configure(services);
       const next = this.bindings;
       if (!this.bound) return this.status();
-      const gone = [...previous.values()].filter((b) => !next.has(b.key));
-      const added: Binding[] = [];
-      const kept: Binding[] = [];
+      const toBind: Binding[] = [];
+      const toUpdate: Binding[] = [];
       for (const binding of next.values()) {
-        const old = previous.get(binding.key);
-        if (old === undefined) added.push(binding);
-        else {
-          // Same address, device and mode: carry the state over, take the new service list.
-          old.services = binding.services;
-          next.set(binding.key, old);
-          kept.push(old);
+        const old = previous.get(binding.key) ?? this.retired.get(binding.key);
+        this.retired.delete(binding.key);
+        if (old === undefined) {
+          toBind.push(binding);
+          continue;
         }
+        binding.device = old.device;
+        binding.present = old.present;
+        binding.presentLengths = old.presentLengths;
+        binding.addedBySelf = old.addedBySelf;
+        binding.checkedAt = old.checkedAt;
+        const owner = ownerAfterChange(old, binding);
+        if (owner === undefined) {
+          if (old.owner === 'self')
+            this.log?.warn(
+              { address: binding.address.cidr, device: binding.device },
+              'address_management is "off" now: the address is left in place and no longer managed',
+            );
+          toBind.push(binding);
+          continue;
+        }
+        binding.owner = owner;
+        const device = binding.device;
+        if (
+          old.address.prefixLength !== binding.address.prefixLength &&
+          old.present === true &&
+          device !== undefined
+        ) {
+          await removeAddress(this.ip, old.address.cidr, device);
+          this.log?.info({ address: old.address.cidr, device }, 'address replaced (new length)');
+        }
+        toUpdate.push(binding);
       }
-      const failures = await this.releaseAll(gone.filter((b) => b.owner === 'self'));
+      for (const old of previous.values()) {
+        if (next.has(old.key)) continue;
+        old.services = [];
+        this.retired.set(old.key, old);
+      }
+      await this.bindAll(toBind);
+      await this.updateAll(toUpdate, { addOnly: true });
+      return this.status();
+    });
+  }
+
+  /**
+   * Reload, second half: call it after the routes of removed or restarted services are
+   * withdrawn. Removes the retired addresses that are ours, and ours that are no longer
+   * wanted (withdraw_address_when_down). Failures are logged, not thrown: the reload
+   * stands; status() still lists what could not be removed.
+   */
+  prune(): Promise<readonly AddressStatus[]> {
+    return this.exclusive(async () => {
+      if (!this.bound) return this.status();
+      const retired = [...this.retired.values()].filter((b) => b.owner === 'self');
+      const failures = await this.releaseAll(retired);
+      for (const binding of retired) if (binding.present !== true) this.retired.delete(binding.key);
+      for (const binding of this.retired.values())
+        if (binding.owner !== 'self') this.retired.delete(binding.key);
+      try {
+        await this.updateAll([...this.bindings.values()]);
+      } catch (error) {
+        failures.push(error as AddressError);
+      }
       if (failures.length > 0)
         this.log?.warn(
           { errors: failures.map((e) => e.message) },
-          'reload: could not remove addresses no longer configured',
+          'reload: could not remove addresses',
         );
-      await this.bindAll(added);
-      // A kept address's wanted state may have changed with its services' settings.
-      if (kept.length > 0) await this.updateAll(kept);
       return this.status();
     });
   }
@@ -218,7 +275,7 @@ export class AddressManager {
 
   /** Every address with its device, presence and owner, as last seen. */
   status(): AddressStatus[] {
-    return [...this.bindings.values()].map((b) => ({
+    return [...this.bindings.values(), ...this.retired.values()].map((b) => ({
       address: b.address.cidr,
       device: b.device,
       configuredDevice: b.configuredDevice,
@@ -327,6 +384,8 @@ export class AddressManager {
       }
     } catch (error) {
       await this.rollBack(done);
+      const message = error instanceof Error ? error.message : String(error);
+      for (const binding of list) if (binding.owner === undefined) binding.problem ??= message;
       throw error;
     }
   }
@@ -393,13 +452,16 @@ export class AddressManager {
   }
 
   /** The update phase for these bindings against a fresh look at the kernel. */
-  private async updateAll(list: readonly Binding[]): Promise<void> {
+  private async updateAll(
+    list: readonly Binding[],
+    options: { addOnly?: boolean } = {},
+  ): Promise<void> {
     const live = list.filter((b) => b.device !== undefined && b.owner !== undefined);
     if (live.length === 0 || this.platform !== 'linux') return;
     const table = await readAddresses(this.ip);
     for (const binding of live) {
       this.observe(binding, table);
-      await this.carryOut(binding, 'update');
+      await this.carryOut(binding, 'update', options.addOnly === true);
     }
   }
 
@@ -437,7 +499,7 @@ export class AddressManager {
     binding.checkedAt = this.now();
   }
 
-  private async carryOut(binding: Binding, phase: AddressPhase): Promise<void> {
+  private async carryOut(binding: Binding, phase: AddressPhase, addOnly = false): Promise<void> {
     const device = binding.device;
     if (device === undefined || binding.present === undefined) return;
     const decision: AddressDecision = decideAddress({
@@ -447,6 +509,7 @@ export class AddressManager {
       ...(binding.owner === undefined ? {} : { owner: binding.owner }),
       wanted: this.wanted(binding),
     });
+    if (addOnly && decision.action === 'remove') return; // prune() does it, after withdrawal
     binding.owner = decision.owner;
     binding.problem = undefined;
     const fields = {
@@ -488,6 +551,18 @@ export class AddressManager {
       return `${where}; anycast-guard added it and something else removed it since`;
     return `${where}; it was there before anycast-guard started (not ours to re-add); add it again, or restart so "auto" adds it`;
   }
+}
+
+/**
+ * Who a kept address belongs to after a reload changed its mode or length; undefined
+ * means "decide afresh, as at bind". Ours stays ours while the new mode manages
+ * addresses; "off" hands it over (left in place); "on" takes anything.
+ */
+function ownerAfterChange(old: Binding, next: Binding): AddressOwner | undefined {
+  if (next.management === 'off') return undefined;
+  if (old.owner === 'self') return 'self';
+  if (old.management === next.management && old.owner !== undefined) return old.owner;
+  return undefined;
 }
 
 export function createAddressManager(options: AddressManagerOptions): AddressManager {

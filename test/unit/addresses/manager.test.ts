@@ -116,6 +116,15 @@ describe('AddressManager', () => {
     assert.deepEqual(fake.on('lo'), ['127.0.0.1/8', '::1/128']);
     assert.equal(fake.changes().at(-1), 'addr del 203.0.113.53/32 dev lo');
     assert.equal(m.isBound, false);
+    assert.deepEqual(
+      m
+        .status()
+        .map((s) => [s.present, s.removeOnRelease, /permission denied/.test(s.problem ?? '')]),
+      [
+        [false, false, true],
+        [false, false, true],
+      ],
+    );
   });
 
   it('without CAP_NET_ADMIN, auto with everything present needs no change and succeeds', async () => {
@@ -297,34 +306,100 @@ describe('AddressManager', () => {
     await m.setServiceUp('ntp', true);
   });
 
-  it('update (reload): kept addresses keep their owner, dropped ones go, new ones come', async () => {
+  it('reload: update() only adds, prune() removes what went; kept addresses keep their owner', async () => {
     const fake = new FakeIp();
     fake.operatorAdd('lo', '203.0.113.2');
     const m = manager(fake, [
       { name: 'a', addresses: ['203.0.113.1', '203.0.113.2', '203.0.113.3'] },
+      { name: 'w', addresses: ['203.0.113.5'] },
     ]);
     await m.bind();
+    const bindChanges = fake.changes().length;
     await m.update([
       { name: 'a', addresses: ['203.0.113.1', '203.0.113.2'] },
       { name: 'b', addresses: ['203.0.113.4'] },
+      // Now withdrawn while down: not removed until prune(), after the daemon withdrew.
+      { name: 'w', addresses: ['203.0.113.5'], withdrawAddressWhenDown: true },
     ]);
-    assert.deepEqual(fake.changes(), [
-      'addr add 203.0.113.1/32 dev lo',
-      'addr add 203.0.113.3/32 dev lo',
-      'addr del 203.0.113.3/32 dev lo',
+    assert.deepEqual(fake.changes().slice(bindChanges), ['addr add 203.0.113.4/32 dev lo']);
+    const view = () =>
+      m.status().map((s) => [s.address, s.addedBy, s.services.join(), s.removeOnRelease]);
+    assert.deepEqual(view(), [
+      ['203.0.113.1/32', 'anycast-guard', 'a', true],
+      ['203.0.113.2/32', 'other', 'a', false],
+      ['203.0.113.4/32', 'anycast-guard', 'b', true],
+      ['203.0.113.5/32', 'anycast-guard', 'w', true],
+      ['203.0.113.3/32', 'anycast-guard', '', true], // retired, still bound
+    ]);
+    await m.prune();
+    assert.deepEqual(fake.changes().slice(bindChanges), [
       'addr add 203.0.113.4/32 dev lo',
+      'addr del 203.0.113.3/32 dev lo',
+      'addr del 203.0.113.5/32 dev lo',
     ]);
-    assert.deepEqual(
-      m.status().map((s) => [s.address, s.addedBy, s.services.join()]),
-      [
-        ['203.0.113.1/32', 'anycast-guard', 'a'],
-        ['203.0.113.2/32', 'other', 'a'],
-        ['203.0.113.4/32', 'anycast-guard', 'b'],
-      ],
-    );
+    assert.deepEqual(view(), [
+      ['203.0.113.1/32', 'anycast-guard', 'a', true],
+      ['203.0.113.2/32', 'other', 'a', false],
+      ['203.0.113.4/32', 'anycast-guard', 'b', true],
+      ['203.0.113.5/32', undefined, 'w', false],
+    ]);
+    await m.setServiceUp('w', true);
+    assert.ok(fake.on('lo').includes('203.0.113.5/32'));
     await m.release();
     assert.deepEqual(fake.on('lo'), ['127.0.0.1/8', '::1/128', '203.0.113.2/32']);
     await assert.rejects(m.update([{ name: 'a', addresses: ['bad'] }]), isError('ADDRESS_INVALID'));
+  });
+
+  it('reload: a retired address of ours that comes back is still ours; release takes retired ones too', async () => {
+    const fake = new FakeIp();
+    const m = manager(fake, [{ name: 'a', addresses: ['203.0.113.1', '203.0.113.2'] }]);
+    await m.bind();
+    await m.update([{ name: 'a', addresses: ['203.0.113.1'] }]);
+    await m.update([{ name: 'a', addresses: ['203.0.113.1', '203.0.113.2'] }]);
+    assert.deepEqual(
+      m.status().map((s) => [s.address, s.addedBy]),
+      [
+        ['203.0.113.1/32', 'anycast-guard'],
+        ['203.0.113.2/32', 'anycast-guard'],
+      ],
+    );
+    await m.update([{ name: 'a', addresses: ['203.0.113.1'] }]);
+    await m.release(); // no prune: release still removes the retired one
+    assert.deepEqual(fake.on('lo'), ['127.0.0.1/8', '::1/128']);
+  });
+
+  it('reload: a changed mode or length', async () => {
+    const fake = new FakeIp();
+    fake.operatorAdd('lo', '203.0.113.2');
+    const m = manager(fake, [
+      { name: 'a', addresses: ['203.0.113.1', '203.0.113.2', '2001:db8::1'] },
+    ]);
+    await m.bind();
+    const start = fake.changes().length;
+    await m.update([
+      // 203.0.113.1: ours, now "off": handed over, left in place.
+      { name: 'a', addresses: ['203.0.113.1'], management: 'off' },
+      // 203.0.113.2: the operator's, now "on": ours from here, removed at release.
+      { name: 'b', addresses: ['203.0.113.2'], management: 'on' },
+      // 2001:db8::1: ours, new length: replaced at once.
+      { name: 'c', addresses: ['2001:db8::1/64'] },
+    ]);
+    await m.prune();
+    assert.deepEqual(fake.changes().slice(start), [
+      'addr del 2001:db8::1/128 dev lo',
+      'addr add 203.0.113.2/32 dev lo',
+      'addr add 2001:db8::1/64 dev lo nodad',
+    ]);
+    assert.deepEqual(
+      m.status().map((s) => [s.address, s.management, s.removeOnRelease]),
+      [
+        ['203.0.113.1/32', 'off', false],
+        ['203.0.113.2/32', 'on', true],
+        ['2001:db8::1/64', 'auto', true],
+      ],
+    );
+    await m.release();
+    assert.deepEqual(fake.on('lo'), ['127.0.0.1/8', '::1/128', '203.0.113.1/32']);
   });
 
   it('release tries every address and names each failure', async () => {
