@@ -36,7 +36,14 @@ export function fail(reason: string, durationMs: number): CheckResult {
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const message = error.message === '' ? error.name : error.message;
+    // OpenSSL errors carry a multi-line "…:error:0A00010B:SSL routines:…" message and a short reason.
+    const reason = (error as { reason?: unknown }).reason;
+    const message =
+      typeof reason === 'string' && error.message.includes('routines:')
+        ? reason
+        : error.message === ''
+          ? error.name
+          : error.message;
     return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
   }
   return String(error);
