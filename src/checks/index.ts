@@ -1,0 +1,78 @@
+/**
+ * Health checks: the registry of check types the config layer validates items
+ * against, the runner that bounds one probe by its timeout, and the scheduler
+ * that runs checks on their intervals.
+ */
+import type { CheckConfig } from '../config/types.js';
+import { cabourotteCheck } from './cabourotte.js';
+import { dnsCheck } from './dns.js';
+import { CheckError } from './errors.js';
+import { execCheck } from './exec.js';
+import { fileCheck } from './file.js';
+import { httpCheck } from './http.js';
+import { nginxCheck } from './nginx.js';
+import { systemCheck } from './system.js';
+import { tcpCheck } from './tcp.js';
+import { tlsCheck } from './tls.js';
+import type { CheckContext, CheckType, HealthCheck } from './types.js';
+
+export type * from './types.js';
+export { CheckError, type CheckErrorCode } from './errors.js';
+export { runCheck, CheckTimeoutError } from './runner.js';
+export {
+  CheckScheduler,
+  hashSplay,
+  type CheckResultListener,
+  type CheckSchedulerOptions,
+  type CheckStats,
+  type CheckTiming,
+} from './scheduler.js';
+export { splitCommand, joinCommand } from './command-line.js';
+export type { ExecSpec } from './exec.js';
+export type { HttpSpec } from './http.js';
+export type { TcpSpec } from './tcp.js';
+export type { DnsSpec } from './dns.js';
+export type { TlsSpec } from './tls.js';
+export type { FileSpec } from './file.js';
+export type { CabourotteSpec } from './cabourotte.js';
+export type { SystemSpec } from './system.js';
+export type { NginxSpec } from './nginx.js';
+
+/**
+ * A check type with its spec type forgotten. `never` rather than `unknown`: what
+ * `schema` parses comes out typed `never` and is the only thing `create` takes
+ * without a cast, so a spec cannot reach the wrong type's factory by accident.
+ */
+export type AnyCheckType = CheckType<never>;
+
+function erase<Spec>(type: CheckType<Spec>): AnyCheckType {
+  return type as unknown as AnyCheckType;
+}
+
+/** Every check type, by the name used as `checks.<type>` in the config. */
+export const checkTypes: Readonly<Record<string, AnyCheckType>> = Object.freeze({
+  exec: erase(execCheck),
+  http: erase(httpCheck),
+  tcp: erase(tcpCheck),
+  dns: erase(dnsCheck),
+  tls: erase(tlsCheck),
+  file: erase(fileCheck),
+  cabourotte: erase(cabourotteCheck),
+  system: erase(systemCheck),
+  nginx: erase(nginxCheck),
+});
+
+export const checkTypeNames: readonly string[] = Object.freeze(Object.keys(checkTypes));
+
+/** Builds the check for a validated config item. */
+export function createCheck(config: CheckConfig, context: CheckContext): HealthCheck {
+  const type = checkTypes[config.type];
+  if (type === undefined) {
+    throw new CheckError(
+      'CHECK_UNKNOWN_TYPE',
+      `unknown check type "${config.type}" (known: ${checkTypeNames.join(', ')})`,
+    );
+  }
+  const { type: _type, spec, ...common } = config;
+  return type.create(spec as never, common, context);
+}
