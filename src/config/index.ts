@@ -35,3 +35,4 @@ export function parseConfig(
 export function loadConfig(path: string, options: ConfigOptions = {}): Promise<DaemonConfig> {
   return loadConfigWith(path, { checkTypes: options.checkTypes ?? checkTypes });
 }
+export { addressSettings } from './addresses.js';

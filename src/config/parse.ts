@@ -10,6 +10,8 @@ import { ConfigError } from './errors.js';
 import { formatPath, isTable, IssueList, validate, type KeyPath } from './issues.js';
 import { logSchema } from './schema.js';
 import { bgpPrefixesPath } from './prefixes.js';
+import { checkAddressConfig } from '../addresses/index.js';
+import { addressSettings } from './addresses.js';
 import { buildService, type BuiltService } from './services.js';
 import { didYouMean } from './suggest.js';
 import type { DaemonConfig } from './types.js';
@@ -93,6 +95,9 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
       else owners.set(key, { service: service.config.name, path });
     });
   }
+
+  for (const issue of checkAddressConfig(built.map((s) => addressSettings(s.config))))
+    issues.add(['services', issue.service, ...issue.path], issue.message);
 
   if (issues.count > 0 || log === undefined)
     throw new ConfigError('CONFIG_INVALID', source, issues.items);

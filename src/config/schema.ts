@@ -169,6 +169,11 @@ export const serviceSchema = z.strictObject({
   on_change: z.array(z.string()).min(1).optional(),
   on_change_timeout: seconds({ max: 3600 }).optional(),
   announce: z.enum(['healthy', 'always']).optional(),
+  /** Checked in code (src/addresses/config-check.ts): addresses, devices, sharing. */
+  addresses: z.array(z.string()).optional(),
+  device: z.string().min(1).optional(),
+  address_management: z.enum(['auto', 'on', 'off']).optional(),
+  withdraw_address_when_down: z.boolean().optional(),
 });
 export type RawService = z.infer<typeof serviceSchema>;
 

@@ -118,6 +118,18 @@ export function buildService(
   if (service.on_change_timeout !== undefined && service.on_change === undefined)
     issues.add([...path, 'on_change_timeout'], 'is set but there is no on_change hook');
 
+  const withdrawAddress = service.withdraw_address_when_down ?? false;
+  if (withdrawAddress && down.kind === 'degrade')
+    issues.add(
+      [...path, 'withdraw_address_when_down'],
+      'cannot go with a degraded "down": the route would stay announced while the address is gone',
+    );
+  if (withdrawAddress && announce === 'always')
+    issues.add(
+      [...path, 'withdraw_address_when_down'],
+      'has no effect with announce = "always": the service is never down',
+    );
+
   if (issues.count > before) return undefined;
   const config: ServiceConfig = {
     name,
@@ -131,6 +143,10 @@ export function buildService(
     down,
     ...(service.on_change === undefined ? {} : { onChange: service.on_change }),
     onChangeTimeout: service.on_change_timeout ?? SERVICE_DEFAULTS.onChangeTimeout,
+    addresses: service.addresses ?? [],
+    device: service.device ?? 'lo',
+    addressManagement: service.address_management ?? 'auto',
+    withdrawAddressWhenDown: withdrawAddress,
   };
   return { config, prefixPaths: prefixes.paths };
 }

@@ -51,6 +51,13 @@ export interface ServiceConfig {
   readonly onChange?: readonly string[];
   /** Seconds the on_change hook may run before it is killed. */
   readonly onChangeTimeout: number;
+  /** Addresses bound on a local device so the kernel accepts the anycast traffic. */
+  readonly addresses: readonly string[];
+  /** A device name, or "auto" (toward the first BGP peer). Default "lo". */
+  readonly device: string;
+  readonly addressManagement: 'auto' | 'on' | 'off';
+  /** Remove the addresses while the service is not up. */
+  readonly withdrawAddressWhenDown: boolean;
 }
 
 export interface BgpConfig {

@@ -25,6 +25,13 @@ import {
   type Transition,
 } from '../health/index.js';
 import { runHook } from './hook.js';
+import {
+  createAddressManager,
+  type AddressManager,
+  type AddressStatus,
+  type IpRunner,
+} from '../addresses/index.js';
+import { addressSettings } from '../config/index.js';
 
 export interface DaemonOptions {
   readonly logger: Logger;
@@ -32,6 +39,8 @@ export interface DaemonOptions {
   readonly checkTypes?: Readonly<Record<string, CheckType<never>>>;
   /** Called on every service transition (tests, the demo, the API). */
   readonly onTransition?: (transition: Transition) => void;
+  /** How to run iproute2's `ip` for address management (tests point it at a namespace). */
+  readonly ip?: IpRunner;
   /** Called on every check result, with its scheduling lag (metrics, benchmarks). */
   readonly onCheckResult?: (
     service: string,
@@ -59,6 +68,7 @@ export interface DaemonStatus {
   readonly services: readonly (ServiceSnapshot & { readonly prefixes: readonly string[] })[];
   readonly routes: readonly RouteStatus[];
   readonly peers: readonly PeerStatus[];
+  readonly addresses: readonly AddressStatus[];
 }
 
 export class DaemonError extends Error {
@@ -83,6 +93,12 @@ export class Daemon {
   /** What the speaker has been told to announce: prefix → attributes. */
   private readonly announced = new Map<string, AnnounceAttributes>();
   private running = false;
+  private readonly ip: IpRunner | undefined;
+  private addresses: AddressManager | undefined;
+  /** withdraw_address_when_down services whose addresses are bound now. */
+  private readonly addressesUp = new Set<string>();
+  /** Address changes run one at a time, in transition order. */
+  private addressQueue: Promise<unknown> = Promise.resolve();
 
   constructor(config: DaemonConfig, options: DaemonOptions) {
     this.config = config;
@@ -91,6 +107,7 @@ export class Daemon {
     this.types = options.checkTypes ?? defaultCheckTypes;
     this.onTransition = options.onTransition;
     this.onResultHook = options.onCheckResult;
+    this.ip = options.ip;
     this.scheduler = new CheckScheduler({
       clock: this.clock,
       onResult: (check, result, timing) => this.onCheckResult(check, result, timing),
@@ -103,8 +120,29 @@ export class Daemon {
 
   async start(): Promise<void> {
     if (this.running) return;
-    if (this.config.bgp !== undefined) this.speaker = await this.startSpeaker(this.config.bgp);
+    // Lifecycle order (DESIGN.md): bind the addresses, then start announcing.
+    const addresses = createAddressManager({
+      services: this.config.services.map(addressSettings),
+      ...(this.config.bgp?.peers[0] === undefined
+        ? {}
+        : { peerAddress: this.config.bgp.peers[0].address }),
+      logger: this.log.child({ component: 'addresses' }),
+      ...(this.ip === undefined ? {} : { ip: this.ip }),
+    });
+    await addresses.bind();
+    this.addresses = addresses;
+    try {
+      if (this.config.bgp !== undefined) this.speaker = await this.startSpeaker(this.config.bgp);
+    } catch (error) {
+      await addresses.release();
+      this.addresses = undefined;
+      throw error;
+    }
     for (const service of this.config.services) this.addService(service);
+    for (const service of this.config.services) {
+      if (service.withdrawAddressWhenDown && service.announce === 'always')
+        await this.bindServiceAddresses(service.name);
+    }
     this.running = true;
     this.scheduler.start();
     // Services announced "always" are up from the start.
@@ -124,6 +162,11 @@ export class Daemon {
     this.announced.clear();
     await this.speaker?.stop(reason);
     this.speaker = undefined;
+    // Routes are gone; only now may the addresses go (DESIGN.md lifecycle order).
+    await this.addressQueue;
+    await this.addresses?.release();
+    this.addresses = undefined;
+    this.addressesUp.clear();
     this.log.info({ reason }, 'anycast-guard stopped: every route withdrawn');
   }
 
@@ -133,6 +176,8 @@ export class Daemon {
   ): Promise<{ added: string[]; changed: string[]; removed: string[] }> {
     const previous = this.config;
     if (!isDeepStrictEqual(previous.bgp, next.bgp)) await this.reloadBgp(previous.bgp, next.bgp);
+    // New addresses are bound before anything could announce them.
+    await this.addresses?.update(next.services.map(addressSettings));
     const nextByName = new Map(next.services.map((s) => [s.name, s]));
     const added: string[] = [];
     const changed: string[] = [];
@@ -155,7 +200,16 @@ export class Daemon {
       }
     }
     this.config = next;
+    for (const name of [...removed, ...changed]) this.addressesUp.delete(name);
     this.reconcile();
+    // Withdrawn first, then the addresses no service wants any more are removed.
+    await this.addressQueue;
+    await this.addresses?.prune();
+    for (const service of this.services.values()) {
+      if (service.config.withdrawAddressWhenDown && service.health.state === 'up') {
+        await this.bindServiceAddresses(service.config.name);
+      }
+    }
     this.log.info({ added, changed, removed, source: next.source }, 'configuration reloaded');
     return { added, changed, removed };
   }
@@ -182,6 +236,7 @@ export class Daemon {
         attributes: r.attributes,
       })),
       peers: this.speaker?.peerStatus() ?? [],
+      addresses: this.addresses?.status() ?? [],
     };
   }
 
@@ -303,6 +358,16 @@ export class Daemon {
       `service ${transition.service} is ${transition.to}`,
     );
     this.scheduleWake(service);
+    if (service.config.withdrawAddressWhenDown) {
+      if (transition.to === 'up') {
+        // Announce only once the address is there: reconcile runs after the bind.
+        void this.bindServiceAddresses(service.config.name);
+      } else if (transition.from === 'up') {
+        this.addressesUp.delete(service.config.name);
+        this.reconcile();
+        void this.enqueueAddressChange(service.config.name, false);
+      }
+    }
     this.reconcile();
     this.onTransition?.(transition);
     if (service.config.onChange !== undefined) {
@@ -327,10 +392,47 @@ export class Daemon {
     );
   }
 
+  private async bindServiceAddresses(name: string): Promise<void> {
+    const bound = await this.enqueueAddressChange(name, true);
+    const service = this.services.get(name);
+    if (bound && service !== undefined && service.health.state === 'up') {
+      this.addressesUp.add(name);
+      this.reconcile();
+    }
+  }
+
+  /** setServiceUp, in order. A failure is logged and leaves the service unannounced. */
+  private enqueueAddressChange(name: string, up: boolean): Promise<boolean> {
+    const addresses = this.addresses;
+    const run = this.addressQueue.then(async () => {
+      if (addresses === undefined) return false;
+      try {
+        await addresses.setServiceUp(name, up);
+        return true;
+      } catch (error) {
+        this.log.error(
+          { service: name, err: error instanceof Error ? error.message : String(error) },
+          up
+            ? 'cannot bind the service addresses: not announcing it'
+            : 'cannot remove the service addresses',
+        );
+        return false;
+      }
+    });
+    this.addressQueue = run;
+    return run;
+  }
+
   private routeInputs() {
     return [...this.services.values()].map((s) => ({
       name: s.config.name,
-      state: s.health.state,
+      // A service whose addresses follow its health counts as down until they are bound.
+      state:
+        s.config.withdrawAddressWhenDown &&
+        !this.addressesUp.has(s.config.name) &&
+        s.health.state === 'up'
+          ? ('down' as const)
+          : s.health.state,
       prefixes: s.config.prefixes,
       down: s.config.down,
     }));

@@ -14,6 +14,24 @@ interface Case {
 
 const cases: Case[] = [
   {
+    name: 'withdraw_address_when_down with a degraded down action',
+    toml:
+      BGP +
+      SERVICE +
+      'addresses = ["203.0.113.53"]\nwithdraw_address_when_down = true\ndown = { med = 1000 }\n',
+    issues: [
+      [
+        'services.dns.withdraw_address_when_down',
+        'cannot go with a degraded "down": the route would stay announced while the address is gone',
+      ],
+    ],
+  },
+  {
+    name: 'address_management with an unknown mode',
+    toml: BGP + SERVICE + 'address_management = "sometimes"\n',
+    issues: [['services.dns.address_management', 'must be "auto", "on" or "off", got "sometimes"']],
+  },
+  {
     name: 'unknown top-level key, with a suggestion',
     toml: BGP + SERVICE + '[logg]\nlevel = "debug"\n',
     issues: [['logg', "unknown key (did you mean 'log'?)"]],

@@ -62,6 +62,10 @@ policy = "any"
 prefixes = ["203.0.113.80"]
 checks.cabourotte = ["web", { name = "web-tls", interval = 10, check_name = "tls" }]
 checks.http = [{ url = "http://127.0.0.1:8080/health", name = "health", timeout = 0.25 }]
+addresses = ["203.0.113.80", "2001:db8::80"]
+device = "dummy0"
+address_management = "on"
+withdraw_address_when_down = true
 `;
 
 const EXPECTED: DaemonConfig = {
@@ -150,6 +154,10 @@ const EXPECTED: DaemonConfig = {
       },
       onChange: ['/usr/local/bin/notify', '{service}', '{state}', '{reason}'],
       onChangeTimeout: 2.5,
+      addresses: [],
+      device: 'lo',
+      addressManagement: 'auto',
+      withdrawAddressWhenDown: false,
     },
     {
       name: 'ntp',
@@ -165,6 +173,10 @@ const EXPECTED: DaemonConfig = {
       policy: { kind: 'any' },
       down: { kind: 'withdraw' },
       onChangeTimeout: 5,
+      addresses: [],
+      device: 'lo',
+      addressManagement: 'auto',
+      withdrawAddressWhenDown: false,
     },
     {
       name: 'web',
@@ -199,6 +211,10 @@ const EXPECTED: DaemonConfig = {
       policy: { kind: 'all' },
       down: { kind: 'withdraw' },
       onChangeTimeout: 5,
+      addresses: ['203.0.113.80', '2001:db8::80'],
+      device: 'dummy0',
+      addressManagement: 'on',
+      withdrawAddressWhenDown: true,
     },
   ],
 };
@@ -234,6 +250,10 @@ describe('parseConfig', () => {
         policy: { kind: 'all' },
         down: { kind: 'withdraw' },
         onChangeTimeout: 5,
+        addresses: [],
+        device: 'lo',
+        addressManagement: 'auto',
+        withdrawAddressWhenDown: false,
       },
     );
     assert.deepEqual(service?.checks[0], {

@@ -1,0 +1,101 @@
+/**
+ * `anycast-guard run` binding its anycast addresses in a node namespace, with BIRD as the
+ * router: addresses come before routes, follow a service's health when asked to, and on
+ * SIGTERM the routes go first, then only the addresses this process added.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Lab, requireLab, waitFor } from '../lab/index.js';
+import { kernelAddresses, operatorAdd } from './addresses/kernel.js';
+import {
+  daemonConfig,
+  isTransition,
+  makeNode,
+  records,
+  routerConf,
+  startDaemon,
+  waitForLog,
+} from './harness.js';
+
+const WEB = '203.0.113.90';
+const API = '203.0.113.91';
+
+test('the daemon binds, follows and releases its addresses', { timeout: 120_000 }, async (t) => {
+  if (!(await requireLab(t, ['bird']))) return;
+  const lab = await Lab.create();
+  t.after(() => lab.teardown());
+  const routerNs = await lab.namespace('router');
+  const node = await makeNode(lab, 1, routerNs);
+  const router = await lab.startBird(routerNs, routerConf([node.link]));
+  const control = await router.control();
+  t.after(() => control.close());
+  // An operator configured API's address by hand: ours to use, not ours to remove.
+  await operatorAdd(node.ns, `${API}/32`, 'lo');
+
+  const service = { url: node.service.url, interval: 0.2, rise: 1, fall: 1, holdDown: 0 };
+  const daemon = await startDaemon(
+    lab,
+    node,
+    daemonConfig(node.link, [
+      {
+        ...service,
+        name: 'web',
+        prefixes: [WEB],
+        extra: `addresses = ["${WEB}"]\nwithdraw_address_when_down = true\n`,
+      },
+      { ...service, name: 'api', prefixes: [API], extra: `addresses = ["${API}"]\n` },
+    ]),
+  );
+  const onLo = (): Promise<string[]> => kernelAddresses(node.ns, 'lo');
+
+  await t.test('routes are announced with their addresses bound', async () => {
+    await waitFor(() => control.paths(`${WEB}/32`), {
+      what: 'web in BIRD',
+      until: (paths) => paths.length === 1,
+    });
+    await waitFor(() => control.paths(`${API}/32`), {
+      what: 'api in BIRD',
+      until: (paths) => paths.length === 1,
+    });
+    const bound = await onLo();
+    assert.ok(bound.includes(`${WEB}/32`), `lo has ${bound.join(', ')}`);
+    assert.ok(bound.includes(`${API}/32`));
+  });
+
+  await t.test(
+    'withdraw_address_when_down: the route, then the address, follow health',
+    async () => {
+      const from = daemon.lines.length;
+      await node.service.break('refuse');
+      await waitForLog(daemon, isTransition('web', 'down'), 'web down', { from });
+      await waitFor(() => control.paths(`${WEB}/32`), {
+        what: 'web withdrawn from BIRD',
+        until: (paths) => paths.length === 0,
+      });
+      await waitFor(onLo, {
+        what: `${WEB} removed from lo`,
+        until: (list) => !list.includes(`${WEB}/32`),
+      });
+      assert.ok((await onLo()).includes(`${API}/32`), 'api keeps its address while down');
+      await node.service.mend();
+      await waitFor(() => control.paths(`${WEB}/32`), {
+        what: 'web back in BIRD',
+        until: (paths) => paths.length === 1,
+      });
+      assert.ok((await onLo()).includes(`${WEB}/32`), 'the address is back before the route');
+      const upAt = records(daemon, from).findIndex(isTransition('web', 'up'));
+      assert.ok(upAt >= 0);
+    },
+  );
+
+  await t.test('SIGTERM: routes withdrawn, our address removed, the operator’s kept', async () => {
+    assert.ok(daemon.signal('SIGTERM'));
+    const exit = await daemon.waitForExit(15_000);
+    assert.equal(exit.code, 0, daemon.tail());
+    assert.deepEqual(await control.paths(`${WEB}/32`), []);
+    assert.deepEqual(await control.paths(`${API}/32`), []);
+    const left = await onLo();
+    assert.ok(!left.includes(`${WEB}/32`), `our address is gone: ${left.join(', ')}`);
+    assert.ok(left.includes(`${API}/32`), 'the operator’s address survives (auto mode)');
+  });
+});
