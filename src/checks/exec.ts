@@ -10,6 +10,7 @@
  *   members of its group still running are killed: a check must not leave
  *   processes behind, and they would hold its output pipes open.
  * - stdout and stderr are merged; the last 1 KiB is the failure reason.
+ * - `env` adds to (or overrides) the daemon's environment; `cwd` must be absolute.
  *
  * Known gaps: a grandchild that calls setsid() leaves the group and escapes.
  */
