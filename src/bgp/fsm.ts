@@ -146,6 +146,10 @@ export function transition(
       data: new Uint8Array(0),
     });
   }
+  if (state.name === 'open-sent' || state.name === 'open-confirm' || state.name === 'established') {
+    const lost = connectionLost(state, event, config, env);
+    if (lost !== undefined) return lost;
+  }
   switch (state.name) {
     case 'idle':
       if (event.type === 'timer' && event.timer === 'idle-hold' && state.enabled) {
@@ -222,6 +226,25 @@ function fail(
     });
   }
   return { state: { name: 'idle', enabled: state.enabled, failures }, actions };
+}
+
+/** Once a connection is attached, these end it in every state alike. */
+function connectionLost(
+  state: FsmState,
+  event: FsmEvent,
+  config: FsmConfig,
+  env: FsmEnvironment,
+): Transition | undefined {
+  switch (event.type) {
+    case 'tcp-failed':
+      return fail(state, config, env, event.reason);
+    case 'notification':
+      return fail(state, config, env, 'NOTIFICATION received');
+    case 'protocol-error':
+      return fail(state, config, env, event.error.message, event.error);
+    default:
+      return undefined;
+  }
 }
 
 function holdExpired(): NotificationFields {
@@ -311,12 +334,6 @@ function openSent(
       if (event.timer === 'hold')
         return fail(state, config, env, 'hold timer expired in OpenSent', holdExpired());
       return { state, actions: [] };
-    case 'tcp-failed':
-      return fail(state, config, env, event.reason);
-    case 'notification':
-      return fail(state, config, env, 'NOTIFICATION received');
-    case 'protocol-error':
-      return fail(state, config, env, event.error.message, event.error);
     case 'keepalive':
     case 'update':
     case 'route-refresh':
@@ -350,12 +367,6 @@ function openConfirm(
     }
     case 'timer':
       return keepaliveOrHold(state, event.timer, config, env);
-    case 'tcp-failed':
-      return fail(state, config, env, event.reason);
-    case 'notification':
-      return fail(state, config, env, 'NOTIFICATION received');
-    case 'protocol-error':
-      return fail(state, config, env, event.error.message, event.error);
     case 'open':
     case 'update':
     case 'route-refresh':
@@ -391,12 +402,6 @@ function established(
     }
     case 'timer':
       return keepaliveOrHold(state, event.timer, config, env);
-    case 'tcp-failed':
-      return fail(state, config, env, event.reason);
-    case 'notification':
-      return fail(state, config, env, 'NOTIFICATION received');
-    case 'protocol-error':
-      return fail(state, config, env, event.error.message, event.error);
     case 'open':
       return fail(
         state,

@@ -578,39 +578,17 @@ export class PeerSession {
   }
 
   private sendNotification(notification: NotificationFields): void {
-    const shutdownMessage = isShutdown(notification)
-      ? decodeShutdownCommunication(notification.data)
-      : undefined;
-    this.lastErrorSent = {
-      code: notification.code,
-      subcode: notification.subcode,
-      description: describeNotification(notification.code, notification.subcode),
-      ...(shutdownMessage === undefined ? {} : { shutdownMessage }),
-      at: this.env.clock.now(),
-    };
-    this.log.warn(
-      { notification: this.lastErrorSent.description, shutdownMessage },
-      'sending NOTIFICATION',
-    );
+    this.lastErrorSent = errorRecord(notification, this.env.clock.now());
+    const { description, shutdownMessage } = this.lastErrorSent;
+    this.log.warn({ notification: description, shutdownMessage }, 'sending NOTIFICATION');
     this.send(notificationMessage(notification));
   }
 
   private recordReceived(notification: NotificationFields): void {
-    const shutdownMessage = isShutdown(notification)
-      ? decodeShutdownCommunication(notification.data)
-      : undefined;
-    this.lastErrorReceived = {
-      code: notification.code,
-      subcode: notification.subcode,
-      description: describeNotification(notification.code, notification.subcode),
-      ...(shutdownMessage === undefined ? {} : { shutdownMessage }),
-      at: this.env.clock.now(),
-    };
+    this.lastErrorReceived = errorRecord(notification, this.env.clock.now());
+    const { description, shutdownMessage } = this.lastErrorReceived;
     // RFC 8203 section 2: the shutdown communication should be logged.
-    this.log.warn(
-      { notification: this.lastErrorReceived.description, shutdownMessage },
-      'peer sent NOTIFICATION',
-    );
+    this.log.warn({ notification: description, shutdownMessage }, 'peer sent NOTIFICATION');
   }
 
   private openMessage(): OpenMessage {
@@ -901,6 +879,20 @@ function describeReceived(
     largeCommunities: (attributes.largeCommunities ?? []).map(formatLargeCommunity),
     ...(attributes.med === undefined ? {} : { med: attributes.med }),
     ...(attributes.localPref === undefined ? {} : { localPref: attributes.localPref }),
+  };
+}
+
+/** What status keeps of a NOTIFICATION: names, and the RFC 8203 message of a shutdown. */
+function errorRecord(notification: NotificationFields, at: number): ErrorRecord {
+  const shutdownMessage = isShutdown(notification)
+    ? decodeShutdownCommunication(notification.data)
+    : undefined;
+  return {
+    code: notification.code,
+    subcode: notification.subcode,
+    description: describeNotification(notification.code, notification.subcode),
+    ...(shutdownMessage === undefined ? {} : { shutdownMessage }),
+    at,
   };
 }
 
