@@ -1,9 +1,34 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { createFileCheck, fileCheck } from '../../../src/checks/file.js';
 import { common, runOnce, tempDir } from './helpers.js';
+
+const execFileAsync = promisify(execFile);
+
+/** Runs one file check in a child process with uid and gid 65534 (setpriv, util-linux). */
+async function runAsNobody(root: string, path: string): Promise<{ ok: boolean; reason: string }> {
+  // The temporary directory is 0700; nobody must reach the locked one inside it.
+  await chmod(root, 0o755);
+  const module = new URL('../../../src/checks/file.js', import.meta.url).href;
+  const script = `
+    const { createFileCheck } = await import(${JSON.stringify(module)});
+    const check = createFileCheck({ path: ${JSON.stringify(path)}, invert: false }, { name: 'f', interval: 10, timeout: 5 });
+    console.log(JSON.stringify(await check.run(new AbortController().signal)));`;
+  const { stdout } = await execFileAsync('setpriv', [
+    '--reuid=65534',
+    '--regid=65534',
+    '--clear-groups',
+    process.execPath,
+    '--input-type=module',
+    '-e',
+    script,
+  ]);
+  return JSON.parse(stdout) as { ok: boolean; reason: string };
+}
 
 function file(input: unknown) {
   return createFileCheck(fileCheck.schema.parse(input), common('file'));
@@ -50,22 +75,22 @@ describe('file check', () => {
     assert.equal((await runOnce(file({ path: link }))).ok, false);
   });
 
-  it(
-    'fails when it cannot tell (a parent directory it may not search)',
-    { skip: process.getuid?.() === 0 ? 'root can search any directory' : false },
-    async () => {
-      const locked = join(dir.path, 'locked');
-      await mkdir(locked);
-      await chmod(locked, 0o000);
-      try {
-        const result = await runOnce(file({ path: join(locked, 'disable') }));
-        assert.equal(result.ok, false);
-        assert.match(result.reason, /^cannot tell whether .*locked\/disable exists: .*EACCES/);
-      } finally {
-        await chmod(locked, 0o755);
-      }
-    },
-  );
+  it('fails when it cannot tell (a parent directory it may not search)', async () => {
+    const locked = join(dir.path, 'locked');
+    await mkdir(locked);
+    await chmod(locked, 0o000);
+    try {
+      // Root may search any directory, so as root the check runs as nobody.
+      const result =
+        process.getuid?.() === 0
+          ? await runAsNobody(dir.path, join(locked, 'disable'))
+          : await runOnce(file({ path: join(locked, 'disable') }));
+      assert.equal(result.ok, false);
+      assert.match(result.reason, /^cannot tell whether .*locked\/disable exists: .*EACCES/);
+    } finally {
+      await chmod(locked, 0o755);
+    }
+  });
 
   it('fails when it cannot tell (a symbolic link loop)', async () => {
     const a = join(dir.path, 'loop-a');
