@@ -39,6 +39,11 @@ export interface DaemonOptions {
   readonly checkTypes?: Readonly<Record<string, CheckType<never>>>;
   /** Called on every service transition (tests, the demo, the API). */
   readonly onTransition?: (transition: Transition) => void;
+  /**
+   * Services drained before this process started (service → reason), e.g. restored from
+   * disk: they are drained from the first moment, before anything could be announced.
+   */
+  readonly drained?: ReadonlyMap<string, string>;
   /** How to run iproute2's `ip` for address management (tests point it at a namespace). */
   readonly ip?: IpRunner;
   /** Called on every check result, with its scheduling lag (metrics, benchmarks). */
@@ -94,6 +99,7 @@ export class Daemon {
   private readonly announced = new Map<string, AnnounceAttributes>();
   private running = false;
   private readonly ip: IpRunner | undefined;
+  private readonly initiallyDrained: ReadonlyMap<string, string>;
   private addresses: AddressManager | undefined;
   /** withdraw_address_when_down services whose addresses are bound now. */
   private readonly addressesUp = new Set<string>();
@@ -108,6 +114,7 @@ export class Daemon {
     this.onTransition = options.onTransition;
     this.onResultHook = options.onCheckResult;
     this.ip = options.ip;
+    this.initiallyDrained = options.drained ?? new Map();
     this.scheduler = new CheckScheduler({
       clock: this.clock,
       onResult: (check, result, timing) => this.onCheckResult(check, result, timing),
@@ -138,7 +145,9 @@ export class Daemon {
       this.addresses = undefined;
       throw error;
     }
-    for (const service of this.config.services) this.addService(service);
+    for (const service of this.config.services) {
+      this.addService(service, this.initiallyDrained.get(service.name));
+    }
     for (const service of this.config.services) {
       if (service.withdrawAddressWhenDown && service.announce === 'always')
         await this.bindServiceAddresses(service.name);
@@ -188,8 +197,10 @@ export class Daemon {
         this.removeService(managed);
         removed.push(name);
       } else if (!isDeepStrictEqual(wanted, managed.config)) {
+        // A drain is the operator's word: it outlives a config change.
+        const snapshot = managed.health.snapshot();
         this.removeService(managed);
-        this.addService(wanted);
+        this.addService(wanted, snapshot.state === 'drained' ? snapshot.reason : undefined);
         changed.push(name);
       }
     }
@@ -285,7 +296,8 @@ export class Daemon {
     this.announced.clear();
   }
 
-  private addService(config: ServiceConfig): void {
+  /** `drainedFor`: the reason, when the service starts out drained. */
+  private addService(config: ServiceConfig, drainedFor?: string): void {
     const checks = config.checks.map((check) => {
       const type = this.types[check.type];
       if (type === undefined)
@@ -307,6 +319,7 @@ export class Daemon {
       },
       this.clock.now(),
     );
+    if (drainedFor !== undefined) health.setDrained(true, this.clock.now(), drainedFor);
     const managed: ManagedService = { config, health, checks, wake: undefined };
     this.services.set(config.name, managed);
     for (const check of checks) {

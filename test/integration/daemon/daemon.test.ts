@@ -231,4 +231,32 @@ announce = "always"
       await daemon.stop();
     }
   });
+
+  it('a service drained before start is never announced, keeps its drain over a reload, and comes back when undrained', async () => {
+    const daemon = new Daemon(config(webService()), {
+      logger: pino({ level: 'silent' }),
+      drained: new Map([['web', 'maintenance window']]),
+    });
+    web.healthy = true;
+    await daemon.start();
+    try {
+      await eventually(
+        () => daemon.status().services[0]?.checks[0]?.consecutivePasses === 3,
+        'three passing checks',
+      );
+      assert.deepEqual(routes(), [], 'healthy but drained: not announced');
+      assert.equal(daemon.status().services[0]?.state, 'drained');
+      assert.equal(daemon.status().services[0]?.reason, 'maintenance window');
+      await daemon.reload(config(webService().replace('rise = 2', 'rise = 1')));
+      assert.equal(
+        daemon.status().services[0]?.state,
+        'drained',
+        'the drain survives a changed config',
+      );
+      daemon.drain('web', false);
+      await eventually(() => routes().length === 2, 'the routes after undrain');
+    } finally {
+      await daemon.stop();
+    }
+  });
 });
