@@ -11,7 +11,12 @@ import type { DaemonConfig } from './types.js';
 export type * from './types.js';
 export { ConfigError, formatIssues, type ConfigErrorCode, type ConfigIssue } from './errors.js';
 export { describeConfig } from './describe.js';
-export { DEFAULT_CONFIG_PATH } from './parse.js';
+export {
+  DEFAULT_API_LISTEN,
+  DEFAULT_API_SOCKET,
+  DEFAULT_CONFIG_PATH,
+  DEFAULT_STATE_DIR,
+} from './parse.js';
 export type { CheckTypeRegistry, ConfigCheckType } from './checks.js';
 
 export interface ConfigOptions {

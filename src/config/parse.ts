@@ -8,22 +8,25 @@ import { buildBgp } from './bgp.js';
 import { registryMap, type CheckTypeRegistry, type ConfigCheckType } from './checks.js';
 import { ConfigError } from './errors.js';
 import { formatPath, isTable, IssueList, validate, type KeyPath } from './issues.js';
-import { logSchema } from './schema.js';
+import { apiSchema, logSchema, parseHostPort } from './schema.js';
 import { bgpPrefixesPath } from './prefixes.js';
 import { checkAddressConfig } from '../addresses/index.js';
 import { addressSettings } from './addresses.js';
 import { buildService, type BuiltService } from './services.js';
 import { didYouMean } from './suggest.js';
-import type { DaemonConfig } from './types.js';
+import type { ApiConfig, DaemonConfig } from './types.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/anycast-guard/config.toml';
+export const DEFAULT_API_LISTEN = '127.0.0.1:9180';
+export const DEFAULT_API_SOCKET = '/run/anycast-guard/control.sock';
+export const DEFAULT_STATE_DIR = '/var/lib/anycast-guard';
 
 export interface ParseOptions {
   /** The check types to accept. */
   readonly checkTypes: CheckTypeRegistry;
 }
 
-const ROOT_KEYS = ['log', 'bgp', 'services'];
+const ROOT_KEYS = ['log', 'bgp', 'services', 'api'];
 
 /**
  * Parses and checks a configuration. `source` names it in messages (the file path).
@@ -59,6 +62,7 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
     if (!ROOT_KEYS.includes(key)) issues.add([key], `unknown key${didYouMean(key, ROOT_KEYS)}`);
 
   const log = validate(logSchema, document.log ?? {}, ['log'], issues);
+  const api = validate(apiSchema, document.api ?? {}, ['api'], issues);
   const bgp = document.bgp === undefined ? undefined : buildBgp(document.bgp, issues);
 
   const built: BuiltService[] = [];
@@ -99,13 +103,30 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
   for (const issue of checkAddressConfig(built.map((s) => addressSettings(s.config))))
     issues.add(['services', issue.service, ...issue.path], issue.message);
 
-  if (issues.count > 0 || log === undefined)
+  if (issues.count > 0 || log === undefined || api === undefined)
     throw new ConfigError('CONFIG_INVALID', source, issues.items);
   return {
     source,
     ...(bgp === undefined ? {} : { bgp }),
     services: built.map((s) => s.config),
     log: { level: log.level ?? 'info' },
+    api: buildApi(api),
+  };
+}
+
+function buildApi(raw: {
+  listen?: string | false | undefined;
+  socket?: string | false | undefined;
+  token_file?: string | undefined;
+  state_dir?: string | undefined;
+}): ApiConfig {
+  const listen = raw.listen ?? DEFAULT_API_LISTEN;
+  return {
+    // Validated by apiSchema, so parseHostPort succeeds.
+    listen: listen === false ? false : parseHostPort(listen)!,
+    socket: raw.socket ?? DEFAULT_API_SOCKET,
+    ...(raw.token_file === undefined ? {} : { tokenFile: raw.token_file }),
+    stateDir: raw.state_dir ?? DEFAULT_STATE_DIR,
   };
 }
 

@@ -95,6 +95,36 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] a
 
 export const logSchema = z.strictObject({ level: z.enum(LOG_LEVELS).optional() });
 
+/** "127.0.0.1:9180" or "[::1]:9180": an IP address and a port (0 to 65535; 0 picks a free one). */
+export function parseHostPort(text: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  if (match === null) return undefined;
+  const host = match[1] ?? match[2] ?? '';
+  const port = Number(match[3]);
+  const family = isIP(host);
+  // An IPv6 address must be bracketed, an IPv4 one must not.
+  if (family === 0 || (family === 6) !== (match[1] !== undefined) || port > 65535) return undefined;
+  return { host, port };
+}
+
+export const apiSchema = z.strictObject({
+  listen: z
+    .union([
+      z.literal(false),
+      z.string().refine((v) => parseHostPort(v) !== undefined, {
+        message: 'must be "HOST:PORT" with an IP address, e.g. "127.0.0.1:9180" or "[::1]:9180"',
+      }),
+    ])
+    .describe('"HOST:PORT" (e.g. "127.0.0.1:9180" or "[::1]:9180") or false')
+    .optional(),
+  socket: z
+    .union([z.literal(false), z.string().startsWith('/', 'must be an absolute path')])
+    .describe('an absolute path or false')
+    .optional(),
+  token_file: z.string().startsWith('/', 'must be an absolute path').optional(),
+  state_dir: z.string().startsWith('/', 'must be an absolute path').optional(),
+});
+
 export const bgpSchema = z.strictObject({
   asn,
   router_id: z.string().superRefine((value, ctx) => {

@@ -68,10 +68,23 @@ export interface BgpConfig {
   readonly peers: readonly PeerOptions[];
 }
 
+/** The operator API (src/api). */
+export interface ApiConfig {
+  /** TCP listener, or false for none. Default 127.0.0.1:9180. */
+  readonly listen: { readonly host: string; readonly port: number } | false;
+  /** Unix socket path, or false for none. Default /run/anycast-guard/control.sock. */
+  readonly socket: string | false;
+  /** File holding the bearer token; without it the TCP listener is read-only. */
+  readonly tokenFile?: string;
+  /** Where state that outlives a restart (drains) is kept. */
+  readonly stateDir: string;
+}
+
 export interface DaemonConfig {
   /** Where it was read from, for messages. */
   readonly source: string;
   readonly bgp?: BgpConfig;
   readonly services: readonly ServiceConfig[];
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' };
+  readonly api: ApiConfig;
 }

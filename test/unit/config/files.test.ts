@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { ConfigError, loadConfig, parseConfig } from '../../../src/config/index.js';
 import { schemaKeys } from '../../../src/config/issues.js';
 import {
+  apiSchema,
   bgpSchema,
   checkCommonSchema,
   degradeSchema,
@@ -313,6 +314,7 @@ describe('anycast-guard check-config', () => {
     const docs = await readFile(join(repo, 'docs/configuration.md'), 'utf8');
     const keys = new Set([
       ...schemaKeys(logSchema),
+      ...schemaKeys(apiSchema),
       ...schemaKeys(bgpSchema),
       ...schemaKeys(bgpSchema.shape.listen),
       ...schemaKeys(peerSchema),

@@ -8,6 +8,12 @@ const FULL = `
 [log]
 level = "debug"
 
+[api]
+listen = "[::1]:9181"
+socket = "/run/ag/control.sock"
+token_file = "/etc/anycast-guard/api-token"
+state_dir = "/var/lib/ag"
+
 [bgp]
 asn = 65001
 router_id = "198.18.0.1"
@@ -71,6 +77,12 @@ withdraw_address_when_down = true
 const EXPECTED: DaemonConfig = {
   source: 'full.toml',
   log: { level: 'debug' },
+  api: {
+    listen: { host: '::1', port: 9181 },
+    socket: '/run/ag/control.sock',
+    tokenFile: '/etc/anycast-guard/api-token',
+    stateDir: '/var/lib/ag',
+  },
   bgp: {
     asn: 65001,
     routerId: '198.18.0.1',
