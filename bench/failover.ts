@@ -81,6 +81,9 @@ interface Summary {
   interval: number;
   n: number;
   medianMs: number;
+  /** Mean and its standard error: the median of so few uniform-phase samples is noisy. */
+  meanMs: number;
+  seMs: number;
   p99Ms: number;
   minMs: number;
   maxMs: number;
@@ -277,6 +280,13 @@ function median(values: readonly number[]): number {
   return n % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
+function meanAndSe(values: readonly number[]): { meanMs: number; seMs: number } {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1);
+  return { meanMs: mean, seMs: Math.sqrt(variance / n) };
+}
+
 function summarise(phase: PhaseResult): Summary {
   const failovers = phase.rounds.map((r) => r.withdrawnAt - r.brokeAt).sort((a, b) => a - b);
   const reactions = phase.rounds
@@ -291,6 +301,7 @@ function summarise(phase: PhaseResult): Summary {
     interval: phase.interval,
     n: failovers.length,
     medianMs: median(failovers),
+    ...meanAndSe(failovers),
     p99Ms: percentile(failovers, 99),
     minMs: failovers[0] ?? Number.NaN,
     maxMs: failovers.at(-1) ?? Number.NaN,
@@ -307,6 +318,7 @@ function table(summaries: readonly Summary[]): string {
     'interval',
     'n',
     'median ms',
+    'mean ± se',
     'p99 ms',
     'min–max ms',
     'poll median',
@@ -325,6 +337,7 @@ function table(summaries: readonly Summary[]): string {
       `${s.interval} s`,
       String(s.n),
       s.medianMs.toFixed(0),
+      `${s.meanMs.toFixed(0)} ± ${s.seMs.toFixed(0)}`,
       s.p99Ms.toFixed(0),
       `${s.minMs}–${s.maxMs}`,
       s.pollMedianMs.toFixed(0),
@@ -349,7 +362,7 @@ function table(summaries: readonly Summary[]): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      runs: { type: 'string', default: '20' },
+      runs: { type: 'string', default: '50' },
       intervals: { type: 'string', default: '1,0.1' },
       only: { type: 'string', default: TOOLS.join(',') },
       break: { type: 'string', default: 'refuse' },

@@ -1,7 +1,8 @@
 /**
  * Scale benchmark: one daemon with 1,000 services, each with one HTTP check every 1 s
  * against one local node:http server, announcing one IPv6 /128 per service over BGP to a
- * collector. What it costs and how late checks start:
+ * collector (a config without [bgp] is rejected: every service needs prefixes, and
+ * prefixes need the speaker). What it costs and how late checks start:
  *
  *   - CPU share of the daemon process (utime + stime from /proc/PID/stat over the window,
  *     cross-checked with the child's own process.cpuUsage()), 100% = one core;
@@ -18,10 +19,9 @@
  * measured work. No root needed: everything is on loopback.
  *
  * Usage: node dist/bench/scale.js [--services 1000] [--interval 1] [--warmup 10]
- *          [--duration 45] [--same-url] [--no-bgp]
+ *          [--duration 45] [--same-url]
  *   --same-url  every check uses the same URL (by default /health/<service>): the check
  *               names are then equal too, which matters to the scheduler's splay.
- *   --no-bgp    no [bgp] section (checks and health only).
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -151,25 +151,23 @@ function configText(options: {
   services: number;
   interval: number;
   serverPort: number;
-  collectorPort?: number;
+  collectorPort: number;
   sameUrl: boolean;
 }): string {
-  const lines: string[] = ['# scale benchmark (bench/scale.ts)'];
-  if (options.collectorPort !== undefined) {
-    lines.push(
-      '[bgp]',
-      'asn = 65001',
-      'router_id = "198.18.0.1"',
-      '[[bgp.peers]]',
-      `address = "${COLLECTOR_ADDRESS}"`,
-      `port = ${options.collectorPort}`,
-      'asn = 65000',
-      `local_address = "${DAEMON_ADDRESS}"`,
-      'connect_retry = 1',
-      'next_hop = { ipv6 = "2001:db8::1" }   # loopback has no global IPv6 address',
-      '',
-    );
-  }
+  const lines: string[] = [
+    '# scale benchmark (bench/scale.ts)',
+    '[bgp]',
+    'asn = 65001',
+    'router_id = "198.18.0.1"',
+    '[[bgp.peers]]',
+    `address = "${COLLECTOR_ADDRESS}"`,
+    `port = ${options.collectorPort}`,
+    'asn = 65000',
+    `local_address = "${DAEMON_ADDRESS}"`,
+    'connect_retry = 1',
+    'next_hop = { ipv6 = "2001:db8::1" }   # loopback has no global IPv6 address',
+    '',
+  ];
   for (let i = 0; i < options.services; i++) {
     const name = `s${String(i).padStart(4, '0')}`;
     const path = options.sameUrl ? '/health' : `/health/${name}`;
@@ -194,7 +192,6 @@ async function parent(): Promise<void> {
       warmup: { type: 'string', default: '10' },
       duration: { type: 'string', default: '45' },
       'same-url': { type: 'boolean', default: false },
-      'no-bgp': { type: 'boolean', default: false },
     },
   });
   const services = Number(values.services);
@@ -202,26 +199,24 @@ async function parent(): Promise<void> {
   const warmupS = Number(values.warmup);
   const durationS = Number(values.duration);
   const sameUrl = values['same-url'];
-  const bgp = !values['no-bgp'];
   const log = (text: string): void => void process.stderr.write(`${text}\n`);
 
   const dir = mkdtempSync(join(tmpdir(), 'ag-scale-'));
   const server = new HttpService(dir, undefined, { name: 'http-server' });
-  let collector: BgpSpeaker | undefined;
+  const collector = new BgpSpeaker({
+    asn: 65000,
+    routerId: '198.18.0.2',
+    listen: { host: COLLECTOR_ADDRESS, port: 0 },
+    collector: true,
+    peers: [{ address: DAEMON_ADDRESS, asn: 65001, passive: true, name: 'daemon' }],
+    logger: pino({ level: 'error' }),
+  });
   let daemon: ChildProcess | undefined;
   try {
     await server.start();
-    if (bgp) {
-      collector = new BgpSpeaker({
-        asn: 65000,
-        routerId: '198.18.0.2',
-        listen: { host: COLLECTOR_ADDRESS, port: 0 },
-        collector: true,
-        peers: [{ address: DAEMON_ADDRESS, asn: 65001, passive: true, name: 'daemon' }],
-        logger: pino({ level: 'error' }),
-      });
-      await collector.start();
-    }
+    await collector.start();
+    const collectorPort = collector.listenPort;
+    if (collectorPort === undefined) throw new Error('collector is not listening');
     const configPath = join(dir, 'config.toml');
     writeFileSync(
       configPath,
@@ -229,7 +224,7 @@ async function parent(): Promise<void> {
         services,
         interval,
         serverPort: server.port,
-        ...(collector?.listenPort === undefined ? {} : { collectorPort: collector.listenPort }),
+        collectorPort,
         sameUrl,
       }),
     );
@@ -256,18 +251,25 @@ async function parent(): Promise<void> {
         };
         child.send({ op });
       });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    let exitCode: number | null | undefined;
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => {
+        exitCode = code;
+        resolve(code);
+      }),
+    );
 
     // Warm-up: every service up (and every route at the collector), then `warmup` s more.
     for (;;) {
-      const routes = collector?.receivedRoutes().length ?? services;
+      const routes = collector.receivedRoutes().length;
       if (upCount === services && routes === services) break;
+      if (exitCode !== undefined) throw new Error(`the daemon exited (${exitCode}) during warm-up`);
       if (performance.now() - started > 120_000)
         throw new Error(`warm-up: ${upCount} services up, ${routes} routes at the collector`);
       await delay(100);
     }
     const allUpS = (performance.now() - started) / 1000;
-    log(`all ${services} services up${bgp ? ' and announced' : ''} after ${allUpS.toFixed(1)} s`);
+    log(`all ${services} services up and announced after ${allUpS.toFixed(1)} s`);
     await delay(warmupS * 1000);
 
     const serverBefore = procSample(server.pid ?? 0);
@@ -297,7 +299,7 @@ async function parent(): Promise<void> {
     const summary = {
       services,
       interval,
-      bgp: bgp ? 'collector' : 'none',
+      bgp: 'collector',
       sameUrl,
       windowS: Number(wallS.toFixed(1)),
       cpuPercent: Number(((100 * (after.ticks - before.ticks)) / CLK_TCK / wallS).toFixed(1)),
@@ -325,7 +327,7 @@ async function parent(): Promise<void> {
     };
     const rows: [string, string][] = [
       ['services × checks', `${services} × HTTP every ${interval} s${sameUrl ? ' (one URL)' : ''}`],
-      ['BGP', bgp ? `collector on loopback, ${services} IPv6 /128 announced` : 'none'],
+      ['BGP', `collector on loopback, ${services} IPv6 /128 announced`],
       ['window', `${summary.windowS} s after ${warmupS} s warm-up`],
       [
         'daemon CPU',
@@ -348,7 +350,7 @@ async function parent(): Promise<void> {
     console.log(JSON.stringify({ bench: 'scale', node: process.version, ...summary }));
   } finally {
     daemon?.kill('SIGKILL');
-    await collector?.stop();
+    await collector.stop();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -44,8 +44,9 @@ const server = createServer((request, response) => {
   }
   if (mode === 'error') {
     stats.errors++;
-    response.writeHead(503, { 'content-type': 'text/plain' }).end('broken\n');
+    // Taken before the answer is written: the checker may act on it within the same ms.
     firstFailAt ??= Date.now();
+    response.writeHead(503, { 'content-type': 'text/plain' }).end('broken\n');
     return;
   }
   stats.ok++;
