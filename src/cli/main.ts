@@ -6,6 +6,10 @@ import { runDemo } from './demo.js';
 import { runCheckConfig } from './check-config.js';
 import { DEFAULT_CONFIG_PATH } from '../config/index.js';
 import { runDaemon } from './run.js';
+import { runStatus } from './status.js';
+import { runDrain, runUndrain } from './drain.js';
+import type { ApiTarget } from './api-client.js';
+import { DEFAULT_API_SOCKET } from '../config/index.js';
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
@@ -65,7 +69,56 @@ program
     });
   });
 
+interface TargetOptions {
+  socket: string;
+  url?: string;
+  tokenFile?: string;
+}
+
+/** --socket, --url and --token-file, shared by the commands that talk to a running daemon. */
+function apiCommand(name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .option('--socket <path>', "the daemon's unix socket", DEFAULT_API_SOCKET)
+    .option('--url <url>', 'talk HTTP to this address instead, e.g. http://127.0.0.1:9180')
+    .option('--token-file <path>', 'bearer token for --url (needed to drain over TCP)');
+}
+
+function target(options: TargetOptions): ApiTarget {
+  return options.url === undefined
+    ? { socket: options.socket }
+    : {
+        url: options.url,
+        ...(options.tokenFile === undefined ? {} : { tokenFile: options.tokenFile }),
+      };
+}
+
+apiCommand('status', "show the running daemon's services and BGP peers")
+  .option('--json', "print the API's JSON")
+  .action(async (options: TargetOptions & { json?: boolean }) => {
+    await runStatus(target(options), {
+      json: options.json === true,
+      print: (text) => console.log(text),
+    });
+  });
+
+apiCommand('drain', "withdraw a service's prefixes and keep them withdrawn, across restarts")
+  .argument('<service>', 'the service name')
+  .requiredOption('--reason <text>', 'why (shown in status and logs)')
+  .action(async (service: string, options: TargetOptions & { reason: string }) => {
+    await runDrain(target(options), service, options.reason, (text) => console.log(text));
+  });
+
+apiCommand('undrain', 'announce a drained service again once it is healthy')
+  .argument('<service>', 'the service name')
+  .action(async (service: string, options: TargetOptions) => {
+    await runUndrain(target(options), service, (text) => console.log(text));
+  });
+
 program.parseAsync().catch((error: unknown) => {
-  console.error(`anycast-guard: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  // "anycast-guard is not running (…)" names itself already.
+  console.error(message.startsWith('anycast-guard ') ? message : `anycast-guard: ${message}`);
   process.exitCode = 1;
 });

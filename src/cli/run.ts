@@ -6,6 +6,7 @@
  * SIGHUP: reload the config file; a bad file is logged and the running config kept.
  */
 import { pino, type Logger } from 'pino';
+import { ApiServer, DrainStore, Metrics } from '../api/index.js';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/index.js';
 
@@ -23,8 +24,36 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     level: options.logLevel ?? config.log.level,
     base: { pid: process.pid },
   });
-  const daemon = new Daemon(config, { logger });
+  // Drains outlive restarts: applied before anything can be announced.
+  const store = new DrainStore(config.api.stateDir);
+  const drained = await store.load();
+  if (drained.size > 0) logger.warn({ drained: [...drained.keys()] }, 'services drained on disk');
+  // Read at each scrape, which comes only once the API is up, after the daemon exists.
+  const metrics = new Metrics(() => daemon.status());
+  const daemon = new Daemon(config, {
+    logger,
+    drained: store.reasons(),
+    onTransition: (transition) => metrics.onTransition(transition),
+    onCheckResult: (service, check, result, timing) =>
+      metrics.onCheckResult(service, check, result, timing),
+  });
   await daemon.start();
+  // The API's listeners (api.listen, api.socket) are read at start; a reload does not move them.
+  const api = new ApiServer({
+    daemon,
+    store,
+    metrics,
+    logger: logger.child({ component: 'api' }),
+    listen: config.api.listen,
+    socket: config.api.socket,
+    ...(config.api.tokenFile === undefined ? {} : { tokenFile: config.api.tokenFile }),
+  });
+  try {
+    await api.start();
+  } catch (error) {
+    await daemon.stop('anycast-guard cannot start its API');
+    throw error;
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -39,8 +68,9 @@ export async function runDaemon(options: RunOptions): Promise<void> {
       process.exit(1);
     }, STOP_TIMEOUT_MS);
     force.unref();
-    daemon
-      .stop(`anycast-guard stopping (${signal})`)
+    api
+      .stop()
+      .then(() => daemon.stop(`anycast-guard stopping (${signal})`))
       .then(() => {
         logger.flush();
         process.exit(0);

@@ -1,0 +1,140 @@
+/**
+ * Drained services on disk, so a drain outlives a restart: one JSON file in the
+ * state directory, replaced atomically (write a temporary file, fsync it, rename
+ * it over the old one, fsync the directory). Writes run one at a time.
+ */
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const DRAIN_FILE = 'drained.json';
+
+export interface DrainRecord {
+  readonly reason: string;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+export class DrainStoreError extends Error {
+  readonly errorCode = 'DRAIN_STORE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DrainStoreError';
+  }
+}
+
+export class DrainStore {
+  readonly path: string;
+  private readonly dir: string;
+  private records = new Map<string, DrainRecord>();
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(stateDir: string) {
+    this.dir = stateDir;
+    this.path = join(stateDir, DRAIN_FILE);
+  }
+
+  /**
+   * Reads the file; a missing file means nothing is drained. A file that cannot
+   * be read or understood is an error: starting as if nothing were drained could
+   * announce a service an operator took out.
+   */
+  async load(): Promise<ReadonlyMap<string, DrainRecord>> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.records = new Map();
+        return this.records;
+      }
+      throw new DrainStoreError(`cannot read ${this.path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    this.records = parseDrainFile(text, this.path);
+    return this.records;
+  }
+
+  /** service → reason, as the Daemon's `drained` option takes it. */
+  reasons(): Map<string, string> {
+    return new Map([...this.records].map(([name, r]) => [name, r.reason]));
+  }
+
+  get(name: string): DrainRecord | undefined {
+    return this.records.get(name);
+  }
+
+  /** Records a drain (or replaces its reason) and returns once it is on disk. */
+  drain(name: string, reason: string, at = Date.now()): Promise<void> {
+    return this.update((next) => next.set(name, { reason, at }));
+  }
+
+  /** Forgets a drain and returns once that is on disk. */
+  undrain(name: string): Promise<void> {
+    return this.update((next) => next.delete(name));
+  }
+
+  private update(change: (next: Map<string, DrainRecord>) => unknown): Promise<void> {
+    const run = this.writes.then(async () => {
+      const next = new Map(this.records);
+      change(next);
+      await this.write(next);
+      this.records = next;
+    });
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(records: ReadonlyMap<string, DrainRecord>): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o750 });
+    const body = `${JSON.stringify({ version: 1, drained: Object.fromEntries(records) }, null, 2)}\n`;
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    try {
+      const file = await open(temporary, 'w', 0o640);
+      try {
+        await file.writeFile(body, 'utf8');
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temporary, this.path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw new DrainStoreError(`cannot write ${this.path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    // The rename itself is durable only once the directory is synced.
+    const dir = await open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+}
+
+export function parseDrainFile(text: string, path: string): Map<string, DrainRecord> {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new DrainStoreError(`${path} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const drained = isObject(document) && document.version === 1 ? document.drained : undefined;
+  if (!isObject(drained))
+    throw new DrainStoreError(`${path}: expected { "version": 1, "drained": { … } }`);
+  const records = new Map<string, DrainRecord>();
+  for (const [name, record] of Object.entries(drained)) {
+    if (!isObject(record) || typeof record.reason !== 'string' || typeof record.at !== 'number')
+      throw new DrainStoreError(`${path}: drained.${name} must be { "reason": "…", "at": ms }`);
+    records.set(name, { reason: record.reason, at: record.at });
+  }
+  return records;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

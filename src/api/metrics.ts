@@ -1,0 +1,169 @@
+/**
+ * Prometheus metrics for one daemon, in a private registry (never the global one,
+ * so two daemons in one process, as in tests, do not mix).
+ *
+ * Counters and histograms are fed by the Daemon's hooks (onTransition,
+ * onCheckResult); gauges are read from `status()` at each scrape, so a service
+ * or peer removed by a reload disappears from the output.
+ */
+import client from 'prom-client';
+import type { CheckTiming } from '../checks/scheduler.js';
+import type { CheckResult, HealthCheck } from '../checks/types.js';
+import type { DaemonStatus } from '../daemon/index.js';
+import type { ServiceState, Transition } from '../health/index.js';
+
+const SERVICE_STATES: readonly ServiceState[] = ['up', 'down', 'held-down', 'drained'];
+const PEER_STATES = [
+  'idle',
+  'connect',
+  'active',
+  'open-sent',
+  'open-confirm',
+  'established',
+] as const;
+
+export class Metrics {
+  readonly registry = new client.Registry();
+  private readonly status: () => DaemonStatus;
+  private readonly serviceUp: client.Gauge<'service'>;
+  private readonly serviceState: client.Gauge<'service' | 'state'>;
+  private readonly checkUp: client.Gauge<'service' | 'check'>;
+  private readonly checkResults: client.Counter<'service' | 'check' | 'result'>;
+  private readonly checkDuration: client.Histogram<'service' | 'check'>;
+  private readonly checkLag: client.Histogram;
+  private readonly transitions: client.Counter<'service' | 'from' | 'to'>;
+  private readonly prefixAnnounced: client.Gauge<'prefix' | 'service'>;
+  private readonly peerEstablished: client.Gauge<'peer' | 'address'>;
+  private readonly peerState: client.Gauge<'peer' | 'address' | 'state'>;
+  private readonly peerPrefixes: client.Gauge<'peer' | 'address'>;
+
+  constructor(status: () => DaemonStatus) {
+    this.status = status;
+    const registers = [this.registry];
+    this.serviceUp = new client.Gauge({
+      name: 'anycast_guard_service_up',
+      help: 'Whether the service is up (1) or not (0): held-down and drained count as not up.',
+      labelNames: ['service'],
+      registers,
+    });
+    this.serviceState = new client.Gauge({
+      name: 'anycast_guard_service_state',
+      help: 'The service state: 1 for the current state, 0 for the others.',
+      labelNames: ['service', 'state'],
+      registers,
+    });
+    this.checkUp = new client.Gauge({
+      name: 'anycast_guard_check_up',
+      help: 'Whether the check counts as up (rise/fall applied).',
+      labelNames: ['service', 'check'],
+      registers,
+    });
+    this.checkResults = new client.Counter({
+      name: 'anycast_guard_check_results_total',
+      help: 'Check runs by result (success or failure).',
+      labelNames: ['service', 'check', 'result'],
+      registers,
+    });
+    this.checkDuration = new client.Histogram({
+      name: 'anycast_guard_check_duration_seconds',
+      help: 'How long each check run took.',
+      labelNames: ['service', 'check'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.checkLag = new client.Histogram({
+      name: 'anycast_guard_check_schedule_lag_seconds',
+      help: 'How late a check run started against its schedule (event-loop or scheduler lag).',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    });
+    this.transitions = new client.Counter({
+      name: 'anycast_guard_service_transitions_total',
+      help: 'Service state transitions.',
+      labelNames: ['service', 'from', 'to'],
+      registers,
+    });
+    this.prefixAnnounced = new client.Gauge({
+      name: 'anycast_guard_prefix_announced',
+      help: 'Whether the prefix is announced (1) or withdrawn (0); a degraded announcement counts as announced.',
+      labelNames: ['prefix', 'service'],
+      registers,
+    });
+    this.peerEstablished = new client.Gauge({
+      name: 'anycast_guard_bgp_peer_established',
+      help: 'Whether the BGP session is established.',
+      labelNames: ['peer', 'address'],
+      registers,
+    });
+    this.peerState = new client.Gauge({
+      name: 'anycast_guard_bgp_peer_state',
+      help: 'The BGP session state (RFC 4271 FSM): 1 for the current state, 0 for the others.',
+      labelNames: ['peer', 'address', 'state'],
+      registers,
+    });
+    this.peerPrefixes = new client.Gauge({
+      name: 'anycast_guard_bgp_peer_prefixes_announced',
+      help: 'Prefixes currently announced to the peer.',
+      labelNames: ['peer', 'address'],
+      registers,
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** For DaemonOptions.onTransition. */
+  onTransition(transition: Transition): void {
+    this.transitions.inc({ service: transition.service, from: transition.from, to: transition.to });
+  }
+
+  /** For DaemonOptions.onCheckResult. */
+  onCheckResult(
+    service: string,
+    check: HealthCheck,
+    result: CheckResult,
+    timing: CheckTiming,
+  ): void {
+    const labels = { service, check: check.name };
+    this.checkResults.inc({ ...labels, result: result.ok ? 'success' : 'failure' });
+    this.checkDuration.observe(labels, result.durationMs / 1000);
+    this.checkLag.observe(Math.max(0, timing.lagMs) / 1000);
+  }
+
+  /** The exposition text, gauges read from the daemon now. */
+  async render(): Promise<string> {
+    this.refresh(this.status());
+    return this.registry.metrics();
+  }
+
+  private refresh(status: DaemonStatus): void {
+    for (const gauge of [
+      this.serviceUp,
+      this.serviceState,
+      this.checkUp,
+      this.prefixAnnounced,
+      this.peerEstablished,
+      this.peerState,
+      this.peerPrefixes,
+    ] as client.Gauge[])
+      gauge.reset();
+    const announced = new Set(status.routes.map((r) => r.prefix));
+    for (const service of status.services) {
+      this.serviceUp.set({ service: service.name }, service.state === 'up' ? 1 : 0);
+      for (const state of SERVICE_STATES)
+        this.serviceState.set({ service: service.name, state }, service.state === state ? 1 : 0);
+      for (const check of service.checks)
+        this.checkUp.set({ service: service.name, check: check.name }, check.up ? 1 : 0);
+      for (const prefix of service.prefixes)
+        this.prefixAnnounced.set({ prefix, service: service.name }, announced.has(prefix) ? 1 : 0);
+    }
+    for (const peer of status.peers) {
+      const labels = { peer: peer.name, address: peer.address };
+      this.peerEstablished.set(labels, peer.state === 'established' ? 1 : 0);
+      for (const state of PEER_STATES)
+        this.peerState.set({ ...labels, state }, peer.state === state ? 1 : 0);
+      this.peerPrefixes.set(labels, peer.prefixesAnnounced);
+    }
+  }
+}

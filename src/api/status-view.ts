@@ -1,0 +1,83 @@
+/** The JSON shape of GET /v1/status (docs/api.md), built from the Daemon's status. */
+import type { PeerStatus } from '../bgp/index.js';
+import type { AddressStatus } from '../addresses/index.js';
+import type { DaemonStatus } from '../daemon/index.js';
+import type { ServiceState } from '../health/index.js';
+import type { DrainRecord } from './drain-store.js';
+
+export interface CheckView {
+  readonly name: string;
+  readonly up: boolean;
+  readonly last?: {
+    readonly ok: boolean;
+    readonly reason: string;
+    readonly durationMs: number;
+    /** Epoch ms. */
+    readonly at: number;
+  };
+}
+
+export interface ServiceView {
+  readonly name: string;
+  readonly state: ServiceState;
+  /** Epoch ms of the last state change. */
+  readonly since: number;
+  readonly reason: string;
+  readonly holdDownUntil?: number;
+  /** When drained by an operator: why and since when (epoch ms); kept across restarts. */
+  readonly drained?: DrainRecord;
+  readonly checks: readonly CheckView[];
+  readonly prefixes: readonly { readonly prefix: string; readonly announced: boolean }[];
+}
+
+export type PeerView = PeerStatus & { readonly prefixesSent: number };
+
+export interface StatusView {
+  readonly node: string;
+  /** Epoch ms when this was produced. */
+  readonly time: number;
+  readonly services: readonly ServiceView[];
+  readonly peers: readonly PeerView[];
+  readonly addresses: readonly AddressStatus[];
+}
+
+export function statusView(
+  status: DaemonStatus,
+  node: string,
+  drained: (service: string) => DrainRecord | undefined,
+  now: number,
+): StatusView {
+  const announced = new Set(status.routes.map((r) => r.prefix));
+  return {
+    node,
+    time: now,
+    services: status.services.map((s) => {
+      const drain = s.state === 'drained' ? drained(s.name) : undefined;
+      return {
+        name: s.name,
+        state: s.state,
+        since: s.since,
+        reason: s.reason,
+        ...(s.holdDownUntil === undefined ? {} : { holdDownUntil: s.holdDownUntil }),
+        ...(drain === undefined ? {} : { drained: drain }),
+        checks: s.checks.map((c) => ({
+          name: c.name,
+          up: c.up,
+          ...(c.last === undefined
+            ? {}
+            : {
+                last: {
+                  ok: c.last.ok,
+                  reason: c.last.reason,
+                  durationMs: c.last.durationMs,
+                  at: c.last.at,
+                },
+              }),
+        })),
+        prefixes: s.prefixes.map((prefix) => ({ prefix, announced: announced.has(prefix) })),
+      };
+    }),
+    peers: status.peers.map((p) => ({ ...p, prefixesSent: p.prefixesAnnounced })),
+    addresses: status.addresses,
+  };
+}

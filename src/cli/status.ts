@@ -1,0 +1,88 @@
+/**
+ * `anycast-guard status`: the running daemon's services and peers, as a table
+ * that fits 80 columns, or the API's JSON with --json.
+ */
+import type { StatusView } from '../api/index.js';
+import { callApi, type ApiTarget } from './api-client.js';
+
+export const WIDTH = 80;
+
+export async function runStatus(
+  target: ApiTarget,
+  options: { json: boolean; print: (text: string) => void },
+): Promise<void> {
+  const status = (await callApi(target, 'GET', '/v1/status')) as StatusView;
+  options.print(options.json ? JSON.stringify(status, null, 2) : renderStatus(status, Date.now()));
+}
+
+/** "5s", "3m", "2h", "4d": how long ago (or how long for) `at` was. */
+export function relative(at: number, now: number): string {
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${pad(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86_400)}d${pad(Math.floor(s / 3600) % 24)}h`;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+export function truncate(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length <= width ? flat : `${flat.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** Left-aligned columns; the last column takes what is left of WIDTH and is truncated. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (i === header.length - 1 ? 0 : (r[i] ?? '').length))),
+  );
+  const fixed = widths.slice(0, -1).reduce((sum, w) => sum + w + 2, 0);
+  const last = Math.max(8, WIDTH - fixed);
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) =>
+        i === cells.length - 1
+          ? truncate(c, last)
+          : truncate(c, widths[i] ?? 0).padEnd(widths[i] ?? 0),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+export function renderStatus(status: StatusView, now: number): string {
+  const lines = [`node ${truncate(status.node, WIDTH - 5)}`, ''];
+  if (status.services.length === 0) lines.push('no services');
+  else {
+    const rows = status.services.map((s) => {
+      const announced = s.prefixes.filter((p) => p.announced).length;
+      const prefixes =
+        s.prefixes.length === 1
+          ? truncate(s.prefixes[0]?.prefix ?? '', 22)
+          : `${s.prefixes.length} prefixes`;
+      return [
+        truncate(s.name, 16),
+        s.state,
+        relative(s.since, now),
+        `${prefixes} (${announced === s.prefixes.length && announced > 0 ? 'announced' : announced === 0 ? 'withdrawn' : `${announced} announced`})`,
+        s.drained?.reason ?? s.reason,
+      ];
+    });
+    lines.push(...table(['SERVICE', 'STATE', 'SINCE', 'PREFIXES', 'REASON'], rows));
+  }
+  lines.push('');
+  if (status.peers.length === 0) lines.push('no BGP peers');
+  else {
+    const rows = status.peers.map((p) => [
+      truncate(p.name, 20),
+      truncate(p.address, 39),
+      p.state,
+      p.state === 'established' ? relative(p.since, now) : '-',
+      `${p.prefixesSent} sent`,
+    ]);
+    lines.push(...table(['PEER', 'ADDRESS', 'STATE', 'UPTIME', 'PREFIXES'], rows));
+  }
+  return lines.join('\n');
+}
