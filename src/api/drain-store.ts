@@ -99,7 +99,8 @@ export class DrainStore {
       }
       await rename(temporary, this.path);
     } catch (error) {
-      await rm(temporary, { force: true });
+      // Best effort: the write's own error is the one to report.
+      await rm(temporary, { force: true }).catch(() => undefined);
       throw new DrainStoreError(`cannot write ${this.path}: ${(error as Error).message}`, {
         cause: error,
       });

@@ -29,7 +29,7 @@ function pad(n: number): string {
 }
 
 export function truncate(text: string, width: number): string {
-  const flat = text.replace(/\s+/g, ' ');
+  const flat = text.replace(/[\r\n\t]+/g, ' ');
   return flat.length <= width ? flat : `${flat.slice(0, Math.max(0, width - 1))}…`;
 }
 
@@ -56,21 +56,21 @@ export function renderStatus(status: StatusView, now: number): string {
   const lines = [`node ${truncate(status.node, WIDTH - 5)}`, ''];
   if (status.services.length === 0) lines.push('no services');
   else {
-    const rows = status.services.map((s) => {
-      const announced = s.prefixes.filter((p) => p.announced).length;
-      const prefixes =
-        s.prefixes.length === 1
-          ? truncate(s.prefixes[0]?.prefix ?? '', 22)
-          : `${s.prefixes.length} prefixes`;
-      return [
-        truncate(s.name, 16),
-        s.state,
-        relative(s.since, now),
-        `${prefixes} (${announced === s.prefixes.length && announced > 0 ? 'announced' : announced === 0 ? 'withdrawn' : `${announced} announced`})`,
-        s.drained?.reason ?? s.reason,
-      ];
+    const rows = status.services.map((s) => [
+      truncate(s.name, 20),
+      s.state,
+      relative(s.since, now),
+      `${s.prefixes.filter((p) => p.announced).length}/${s.prefixes.length}`,
+      s.drained?.reason ?? s.reason,
+    ]);
+    const [header, ...body] = table(['SERVICE', 'STATE', 'SINCE', 'ANNOUNCED', 'REASON'], rows);
+    lines.push(header ?? '');
+    // Each service's row, then its prefixes, a + for each one announced.
+    status.services.forEach((s, i) => {
+      lines.push(body[i] ?? '');
+      const prefixes = s.prefixes.map((p) => `${p.announced ? '+' : '-'}${p.prefix}`).join(' ');
+      lines.push(truncate(`  ${prefixes}`, WIDTH));
     });
-    lines.push(...table(['SERVICE', 'STATE', 'SINCE', 'PREFIXES', 'REASON'], rows));
   }
   lines.push('');
   if (status.peers.length === 0) lines.push('no BGP peers');

@@ -1,0 +1,63 @@
+// The drained-services file: round trip, atomic replacement, and refusing a file it cannot read.
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DrainStore, DrainStoreError } from '../../../src/api/index.js';
+
+describe('DrainStore', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'anycast-guard-drains-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts empty without a file, and a second store reads what the first wrote', async () => {
+    const stateDir = join(dir, 'a', 'state');
+    const store = new DrainStore(stateDir);
+    assert.equal((await store.load()).size, 0);
+    await Promise.all([
+      store.drain('web', 'maintenance', 1000),
+      store.drain('dns', 'moving', 2000),
+    ]);
+    await store.undrain('dns');
+    assert.deepEqual(await readdir(stateDir), ['drained.json'], 'no temporary file left');
+    const again = new DrainStore(stateDir);
+    assert.deepEqual([...(await again.load())], [['web', { reason: 'maintenance', at: 1000 }]]);
+    assert.deepEqual(again.reasons(), new Map([['web', 'maintenance']]));
+    assert.deepEqual(JSON.parse(await readFile(join(stateDir, 'drained.json'), 'utf8')), {
+      version: 1,
+      drained: { web: { reason: 'maintenance', at: 1000 } },
+    });
+  });
+
+  it('refuses a corrupt or foreign file instead of forgetting the drains', async () => {
+    for (const text of [
+      '{"version":1,"drained":',
+      '{"drained":{}}',
+      '{"version":1,"drained":{"web":"x"}}',
+    ]) {
+      const stateDir = await mkdtemp(join(dir, 'bad-'));
+      await writeFile(join(stateDir, 'drained.json'), text);
+      await assert.rejects(new DrainStore(stateDir).load(), DrainStoreError, text);
+    }
+  });
+
+  it('a failed write keeps the previous state in memory and on disk', async () => {
+    const stateDir = join(dir, 'blocked');
+    const store = new DrainStore(stateDir);
+    await store.drain('web', 'one');
+    // A directory where the temporary file would go makes the write fail.
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(`${store.path}.${process.pid}.tmp`);
+    await assert.rejects(store.drain('dns', 'two'), DrainStoreError);
+    assert.equal(store.get('dns'), undefined);
+    assert.equal((await new DrainStore(stateDir).load()).has('dns'), false);
+    await rm(`${store.path}.${process.pid}.tmp`, { recursive: true });
+    await store.drain('dns', 'three');
+    assert.equal((await new DrainStore(stateDir).load()).get('dns')?.reason, 'three');
+  });
+});

@@ -1,0 +1,77 @@
+// The status table fits 80 columns whatever the names and reasons, and says how long ago.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StatusView } from '../../../src/api/index.js';
+import { relative, renderStatus } from '../../../src/cli/status.js';
+
+const now = 1_700_000_000_000;
+
+function view(overrides: Partial<StatusView> = {}): StatusView {
+  return {
+    node: 'edge-1',
+    time: now,
+    services: [
+      {
+        name: 'a-very-long-service-name-that-goes-on',
+        state: 'down',
+        since: now - 125_000,
+        reason: 'check health failed: HTTP 503 from http://127.0.0.1:8080/health after 3 attempts',
+        checks: [],
+        prefixes: [{ prefix: '2001:db8:ffff:ffff:ffff:ffff:ffff:fff0/124', announced: false }],
+      },
+      {
+        name: 'dns',
+        state: 'up',
+        since: now - 5_000,
+        reason: 'all checks up',
+        checks: [],
+        prefixes: [
+          { prefix: '203.0.113.53/32', announced: true },
+          { prefix: '2001:db8::53/128', announced: false },
+        ],
+      },
+    ],
+    peers: [],
+    addresses: [],
+    ...overrides,
+  };
+}
+
+describe('status table', () => {
+  it('fits 80 columns, truncating with an ellipsis', () => {
+    const text = renderStatus(view(), now);
+    for (const line of text.split('\n')) assert.ok(line.length <= 80, `${line.length}: ${line}`);
+    assert.match(
+      text,
+      /^a-very-long-service… +down +2m05s +0\/1 +check health failed: HTTP 503 fr…$/m,
+    );
+    assert.match(text, /^ {2}-2001:db8:ffff:ffff:ffff:ffff:ffff:fff0\/124$/m);
+    assert.match(text, /^dns +up +5s +1\/2 +all checks up$/m);
+    assert.match(text, /^ {2}\+203\.0\.113\.53\/32 -2001:db8::53\/128$/m);
+    assert.match(text, /^no BGP peers$/m);
+  });
+
+  it('shows a drain reason rather than the health reason', () => {
+    const drained = view();
+    const [first, second] = drained.services;
+    const text = renderStatus(
+      {
+        ...drained,
+        services: [
+          first!,
+          { ...second!, state: 'drained', drained: { reason: 'kernel upgrade', at: now } },
+        ],
+      },
+      now,
+    );
+    assert.match(text, /^dns +drained +5s +1\/2 +kernel upgrade$/m);
+  });
+
+  it('writes relative times in the largest two units', () => {
+    assert.equal(relative(now - 59_000, now), '59s');
+    assert.equal(relative(now - 3_599_000, now), '59m59s');
+    assert.equal(relative(now - 7_260_000, now), '2h01m');
+    assert.equal(relative(now - 90_000_000, now), '1d01h');
+    assert.equal(relative(now + 5_000, now), '0s', 'a clock step backwards is not negative');
+  });
+});
