@@ -109,8 +109,14 @@ protocol bgp ${name} {
   return `router id ${ours.b.ipv4};\nprotocol device {}\n${protocol(PROTOCOL['anycast-guard'], ours)}${protocol(PROTOCOL.exabgp, exa)}`;
 }
 
-function oursConf(link: Link, service: HttpService, interval: number): string {
+function oursConf(link: Link, service: HttpService, interval: number, apiDir: string): string {
   return `# failover benchmark: one service, one HTTP check, fall 1, rise 1, no hold-down
+# (the API's socket and state in the lab's dir, not the host-wide defaults)
+[api]
+listen = false
+socket = "${apiDir}/control.sock"
+state_dir = "${apiDir}"
+
 [bgp]
 asn = ${NODE_AS}
 router_id = "${link.a.ipv4}"
@@ -177,7 +183,8 @@ async function startTool(
 ): Promise<() => Promise<void>> {
   if (tool === 'anycast-guard') {
     const path = join(env.lab.dir, `anycast-guard-${tag}.toml`);
-    writeFileSync(path, oursConf(env.oursLink, env.service, interval));
+    const apiDir = join(env.lab.dir, `anycast-guard-${tag}-api`);
+    writeFileSync(path, oursConf(env.oursLink, env.service, interval, apiDir));
     const daemon = await env.lab.spawn(env.node, {
       name: `anycast-guard-${tag}`,
       argv: [process.execPath, CLI, 'run', '--config', path],

@@ -153,9 +153,16 @@ function configText(options: {
   serverPort: number;
   collectorPort: number;
   sameUrl: boolean;
+  /** The API's socket and state directory (not the host-wide defaults); no TCP listener. */
+  apiDir: string;
 }): string {
   const lines: string[] = [
     '# scale benchmark (bench/scale.ts)',
+    '[api]',
+    'listen = false',
+    `socket = "${options.apiDir}/control.sock"`,
+    `state_dir = "${options.apiDir}"`,
+    '',
     '[bgp]',
     'asn = 65001',
     'router_id = "198.18.0.1"',
@@ -226,6 +233,7 @@ async function parent(): Promise<void> {
         serverPort: server.port,
         collectorPort,
         sameUrl,
+        apiDir: join(dir, 'api'),
       }),
     );
 

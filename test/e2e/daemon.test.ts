@@ -65,7 +65,7 @@ test(
 
     // The daemon starts while the service is down.
     await node.service.break('refuse');
-    const daemon = await startDaemon(lab, node, daemonConfig(node.link, [web]));
+    const daemon = await startDaemon(lab, node, daemonConfig(node.link, [web], node.apiDir));
 
     await t.test('(a) nothing is announced before the check has passed `rise` times', async () => {
       await waitFor(() => router.peer(node.protocol), {
@@ -201,7 +201,7 @@ test(
         const mark = daemon.lines.length;
         const reloadStart = Date.now();
         const poller = new PathPoller(control, [WEB_PREFIX, API_PREFIX]);
-        writeFileSync(node.configPath, daemonConfig(node.link, [web, api]));
+        writeFileSync(node.configPath, daemonConfig(node.link, [web, api], node.apiDir));
         assert.ok(daemon.signal('SIGHUP'));
         const reloaded = await waitForLog(
           daemon,
@@ -243,7 +243,7 @@ test(
       const poller = new PathPoller(control, [WEB_PREFIX, API_PREFIX]);
       // A misspelt key: valid TOML, invalid configuration.
       const bad: ServiceSpec = { ...web, extra: 'rize = 2' };
-      writeFileSync(node.configPath, daemonConfig(node.link, [bad, api]));
+      writeFileSync(node.configPath, daemonConfig(node.link, [bad, api], node.apiDir));
       assert.ok(daemon.signal('SIGHUP'));
       const failed = await waitForLog(
         daemon,
@@ -339,11 +339,15 @@ test(
       fall: 1,
       holdDown: 0,
     });
-    await startDaemon(lab, node1, daemonConfig(node1.link, [spec(node1.service.url)]));
+    await startDaemon(
+      lab,
+      node1,
+      daemonConfig(node1.link, [spec(node1.service.url)], node1.apiDir),
+    );
     const daemon2 = await startDaemon(
       lab,
       node2,
-      daemonConfig(node2.link, [spec(node2.service.url)]),
+      daemonConfig(node2.link, [spec(node2.service.url)], node2.apiDir),
     );
 
     await waitForPaths(control, WEB_PREFIX, only('node1', 'node2'), 'both paths');
@@ -402,7 +406,7 @@ test(
     };
     // The [bgp] section is fine (it names the router); one prefix is not an address.
     const bad = { ...good, prefixes: ['203.0.113.300'] };
-    const daemon = await startDaemon(lab, node, daemonConfig(node.link, [bad]), 'bad');
+    const daemon = await startDaemon(lab, node, daemonConfig(node.link, [bad], node.apiDir), 'bad');
     const exit = await daemon.waitForExit(15_000);
     assert.notEqual(exit.code, 0);
     assert.match(daemon.stderr() + daemon.stdout(), /203\.0\.113\.300/);
@@ -413,7 +417,12 @@ test(
     assert.doesNotMatch(router.log(), /node1: BGP session established/);
 
     // The same lab with the config fixed does get a session (so the above could fail).
-    const fixed = await startDaemon(lab, node, daemonConfig(node.link, [good]), 'good');
+    const fixed = await startDaemon(
+      lab,
+      node,
+      daemonConfig(node.link, [good], node.apiDir),
+      'good',
+    );
     await waitFor(() => router.peer(node.protocol), {
       what: 'session with the fixed config',
       until: (p) => p.state === 'established',

@@ -62,8 +62,17 @@ export interface ServiceSpec {
   extra?: string;
 }
 
-/** A daemon config: the embedded speaker peering with the router over `link`, and services. */
-export function daemonConfig(link: Link, services: readonly ServiceSpec[]): string {
+/**
+ * A daemon config: the embedded speaker peering with the router over `link`, and services.
+ * Pass `apiDir` (Node.apiDir) to keep the API's unix socket and the state directory in the
+ * lab: the defaults are host-wide paths (/run/anycast-guard/control.sock,
+ * /var/lib/anycast-guard), so two daemons clash and a drained.json left there drains.
+ */
+export function daemonConfig(
+  link: Link,
+  services: readonly ServiceSpec[],
+  apiDir?: string,
+): string {
   const blocks = services.map(
     (s) => `
 [services.${s.name}]
@@ -74,7 +83,11 @@ fall = ${s.fall}
 hold_down = ${s.holdDown}
 ${s.extra ?? ''}`,
   );
-  return `[bgp]
+  const api =
+    apiDir === undefined
+      ? ''
+      : `[api]\nlisten = false\nsocket = "${apiDir}/control.sock"\nstate_dir = "${apiDir}"\n\n`;
+  return `${api}[bgp]
 asn = ${NODE_AS}
 router_id = "${link.a.ipv4}"
 [[bgp.peers]]
@@ -92,6 +105,8 @@ export interface Node {
   protocol: string;
   service: HttpService;
   configPath: string;
+  /** The daemon's API socket and state directory. */
+  apiDir: string;
 }
 
 /** A node: namespace, link to the router namespace, HTTP service on 127.0.0.1:8080 inside. */
@@ -105,6 +120,7 @@ export async function makeNode(lab: Lab, index: number, router: Namespace): Prom
     protocol: `node${index}`,
     service,
     configPath: join(lab.dir, `node${index}.toml`),
+    apiDir: join(lab.dir, `node${index}-api`),
   };
 }
 
