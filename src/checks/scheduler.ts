@@ -57,8 +57,12 @@ export interface CheckStats {
 
 /** FNV-1a of the check's type and name, as a fraction in [0, 1): same check, same phase. */
 export function hashSplay(check: HealthCheck): number {
+  return splayFraction(`${check.type}\0${check.name}`);
+}
+
+/** FNV-1a of any text as a fraction in [0, 1): a stable phase for a stable key. */
+export function splayFraction(text: string): number {
   let hash = 0x811c9dc5;
-  const text = `${check.type}\0${check.name}`;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;

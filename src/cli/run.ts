@@ -37,7 +37,6 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     onCheckResult: (service, check, result, timing) =>
       metrics.onCheckResult(service, check, result, timing),
   });
-  await daemon.start();
   // The API's listeners (api.listen, api.socket) are read at start; a reload does not move them.
   const api = new ApiServer({
     daemon,
@@ -48,14 +47,11 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     socket: config.api.socket,
     ...(config.api.tokenFile === undefined ? {} : { tokenFile: config.api.tokenFile }),
   });
-  try {
-    await api.start();
-  } catch (error) {
-    await daemon.stop('anycast-guard cannot start its API');
-    throw error;
-  }
+  // The API first: a second daemon on this host must fail before it touches BGP.
+  await api.start();
 
   let stopping = false;
+  let starting: Promise<void> = Promise.resolve();
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
@@ -68,8 +64,10 @@ export async function runDaemon(options: RunOptions): Promise<void> {
       process.exit(1);
     }, STOP_TIMEOUT_MS);
     force.unref();
-    api
-      .stop()
+    // A stop during start waits for it, so nothing started is left half-torn-down.
+    starting
+      .catch(() => undefined)
+      .then(() => api.stop())
       .then(() => daemon.stop(`anycast-guard stopping (${signal})`))
       .then(() => {
         logger.flush();
@@ -80,24 +78,36 @@ export async function runDaemon(options: RunOptions): Promise<void> {
         process.exit(1);
       });
   };
+  // Installed before anything is announced: the default action of these signals
+  // would kill the process without withdrawing.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 
   let reloading = Promise.resolve();
   process.on('SIGHUP', () => {
-    reloading = reloading.then(async () => {
-      logger.info({ config: options.config }, 'SIGHUP: reloading configuration');
-      try {
-        const next = await loadConfig(options.config);
-        await daemon.reload(next);
-        if (next.log.level !== logger.level && options.logLevel === undefined)
-          logger.level = next.log.level;
-      } catch (error) {
-        logger.error(
-          { err: error instanceof Error ? error.message : String(error) },
-          'reload failed: keeping the running configuration',
-        );
-      }
-    });
+    reloading = reloading
+      .then(() => starting.catch(() => undefined))
+      .then(async () => {
+        logger.info({ config: options.config }, 'SIGHUP: reloading configuration');
+        try {
+          const next = await loadConfig(options.config);
+          await daemon.reload(next);
+          if (next.log.level !== logger.level && options.logLevel === undefined)
+            logger.level = next.log.level;
+        } catch (error) {
+          logger.error(
+            { err: error instanceof Error ? error.message : String(error) },
+            'reload failed: keeping the running configuration',
+          );
+        }
+      });
   });
+
+  starting = daemon.start();
+  try {
+    await starting;
+  } catch (error) {
+    await api.stop();
+    throw error;
+  }
 }

@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { BgpSpeaker, type AnnounceAttributes, type PeerStatus } from '../bgp/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock/index.js';
 import { checkTypes as defaultCheckTypes } from '../checks/index.js';
-import { CheckScheduler, type CheckTiming } from '../checks/scheduler.js';
+import { CheckScheduler, splayFraction, type CheckTiming } from '../checks/scheduler.js';
 import type { CheckResult, CheckType, HealthCheck } from '../checks/types.js';
 import type { BgpConfig, DaemonConfig, ServiceConfig } from '../config/types.js';
 import {
@@ -117,6 +117,10 @@ export class Daemon {
     this.initiallyDrained = options.drained ?? new Map();
     this.scheduler = new CheckScheduler({
       clock: this.clock,
+      // The service is part of the phase: a thousand services checking the same URL
+      // (equal check names) must not all fire in the same millisecond.
+      splay: (check) =>
+        splayFraction(`${this.owners.get(check)?.config.name ?? ''}\0${check.type}\0${check.name}`),
       onResult: (check, result, timing) => this.onCheckResult(check, result, timing),
     });
   }

@@ -36,15 +36,19 @@ test('the daemon binds, follows and releases its addresses', { timeout: 120_000 
   const daemon = await startDaemon(
     lab,
     node,
-    daemonConfig(node.link, [
-      {
-        ...service,
-        name: 'web',
-        prefixes: [WEB],
-        extra: `addresses = ["${WEB}"]\nwithdraw_address_when_down = true\n`,
-      },
-      { ...service, name: 'api', prefixes: [API], extra: `addresses = ["${API}"]\n` },
-    ]),
+    daemonConfig(
+      node.link,
+      [
+        {
+          ...service,
+          name: 'web',
+          prefixes: [WEB],
+          extra: `addresses = ["${WEB}"]\nwithdraw_address_when_down = true\n`,
+        },
+        { ...service, name: 'api', prefixes: [API], extra: `addresses = ["${API}"]\n` },
+      ],
+      node.apiDir,
+    ),
   );
   const onLo = (): Promise<string[]> => kernelAddresses(node.ns, 'lo');
 

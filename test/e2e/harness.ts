@@ -71,7 +71,8 @@ export interface ServiceSpec {
 export function daemonConfig(
   link: Link,
   services: readonly ServiceSpec[],
-  apiDir?: string,
+  /** Where the API's socket and state go (Node.apiDir): never the host's /run or /var/lib. */
+  apiDir: string,
 ): string {
   const blocks = services.map(
     (s) => `
@@ -83,10 +84,7 @@ fall = ${s.fall}
 hold_down = ${s.holdDown}
 ${s.extra ?? ''}`,
   );
-  const api =
-    apiDir === undefined
-      ? ''
-      : `[api]\nlisten = false\nsocket = "${apiDir}/control.sock"\nstate_dir = "${apiDir}"\n\n`;
+  const api = `[api]\nlisten = false\nsocket = "${apiDir}/control.sock"\nstate_dir = "${apiDir}"\n\n`;
   return `${api}[bgp]
 asn = ${NODE_AS}
 router_id = "${link.a.ipv4}"

@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { BgpSpeaker } from '../../../src/bgp/index.js';
 import { parseConfig } from '../../../src/config/index.js';
 import { Daemon } from '../../../src/daemon/index.js';
+import { ManualClock } from '../../../src/clock/index.js';
 import type { Transition } from '../../../src/health/index.js';
 import { eventually } from '../../helpers/raw-peer.js';
 
@@ -255,6 +256,40 @@ announce = "always"
       );
       daemon.drain('web', false);
       await eventually(() => routes().length === 2, 'the routes after undrain');
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('spreads the first runs of equal checks in different services over the interval', async () => {
+    const clock = new ManualClock(Date.now());
+    const services = Array.from(
+      { length: 50 },
+      (_, i) => `
+[services.s${i}]
+prefixes = ["2001:db8:5::${(i + 1).toString(16)}"]
+checks.http = [{ name = "same", url = "http://127.0.0.1:${web.port}/", interval = 1, timeout = 0.5 }]
+`,
+    ).join('');
+    const scheduled = new Set<number>();
+    const daemon = new Daemon(config(services), {
+      logger: pino({ level: 'silent' }),
+      clock,
+      onCheckResult: (_service, _check, _result, timing) => scheduled.add(timing.scheduledAt),
+    });
+    await daemon.start();
+    try {
+      clock.advance(1000);
+      await eventually(
+        () =>
+          scheduled.size > 0 &&
+          daemon.status().services.every((s) => s.checks[0]?.last !== undefined),
+        'every first run',
+      );
+      assert.ok(
+        scheduled.size >= 40,
+        `50 equal checks started at only ${scheduled.size} distinct times`,
+      );
     } finally {
       await daemon.stop();
     }

@@ -1,0 +1,110 @@
+/**
+ * `anycast-guard run` as a real process on loopback, with our collector as the router.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { BgpSpeaker } from '../../../src/bgp/index.js';
+import { eventually } from '../../helpers/raw-peer.js';
+
+const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+}
+
+function run(configPath: string): Run {
+  const child = spawn(process.execPath, [CLI, 'run', '--config', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exit };
+}
+
+describe('anycast-guard run', () => {
+  let dir = '';
+  let collector: BgpSpeaker;
+  let configPath = '';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'anycast-guard-run-'));
+    collector = new BgpSpeaker({
+      asn: 65000,
+      routerId: '198.18.0.2',
+      listen: { host: '127.0.0.1', port: 0 },
+      collector: true,
+      peers: [{ address: '127.0.0.2', asn: 65001, passive: true }],
+    });
+    await collector.start();
+    configPath = join(dir, 'config.toml');
+    await writeFile(
+      configPath,
+      `
+[api]
+listen = false
+socket = "${dir}/control.sock"
+state_dir = "${dir}"
+
+[bgp]
+asn = 65001
+router_id = "198.18.0.1"
+[[bgp.peers]]
+address = "127.0.0.1"
+port = ${collector.listenPort ?? 0}
+asn = 65000
+local_address = "127.0.0.2"
+connect_retry = 0.2
+
+[services.unicast]
+prefixes = ["203.0.113.99"]
+announce = "always"
+`,
+    );
+  });
+
+  after(async () => {
+    await collector.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a second instance fails on the API socket before it touches BGP; SIGTERM withdraws and exits 0', async () => {
+    const first = run(configPath);
+    try {
+      await eventually(
+        () => collector.receivedRoutes().some((r) => r.prefix === '203.0.113.99/32'),
+        'the first instance to announce',
+        10_000,
+      );
+      const second = run(configPath);
+      const code = await second.exit;
+      assert.equal(code, 1, second.output());
+      assert.match(second.output(), /control\.sock is in use: is another anycast-guard running\?/);
+      // No BGP activity at all: not even a connection attempt (the old order made one).
+      assert.doesNotMatch(second.output(), /"component":"bgp"/, 'the second instance touched BGP');
+      assert.equal(
+        collector.peerStatus()[0]?.establishedCount,
+        1,
+        'the router saw no second session',
+      );
+      assert.equal(collector.peerStatus()[0]?.state, 'established');
+
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exit, 0, first.output());
+      await eventually(() => collector.receivedRoutes().length === 0, 'the withdrawal');
+      const cease = collector.peerStatus()[0]?.lastErrorReceived;
+      assert.deepEqual([cease?.code, cease?.subcode], [6, 2]);
+      assert.match(cease?.shutdownMessage ?? '', /SIGTERM/);
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+  });
+});
