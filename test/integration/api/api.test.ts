@@ -4,9 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer, request, type Server } from 'node:http';
+import { request } from 'node:http';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,26 +15,14 @@ import { BgpSpeaker } from '../../../src/bgp/index.js';
 import { parseConfig } from '../../../src/config/index.js';
 import { Daemon } from '../../../src/daemon/index.js';
 import { eventually } from '../../helpers/raw-peer.js';
+import {
+  ToggleService,
+  bgpSection,
+  collectedPrefixes,
+  startCollector,
+} from '../../helpers/loopback.js';
 
 const main = join(import.meta.dirname, '../../../src/cli/main.js');
-
-class Service {
-  healthy = true;
-  server: Server | undefined;
-  port = 0;
-  async start(): Promise<void> {
-    const server = createServer((_request, response) => {
-      response.writeHead(this.healthy ? 200 : 503).end();
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-  }
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
 
 interface Answer {
   readonly status: number;
@@ -97,7 +84,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 describe('operator API over loopback', () => {
-  const web = new Service();
+  const web = new ToggleService();
   let collector: BgpSpeaker;
   let dir = '';
   let tokenFile = '';
@@ -108,14 +95,7 @@ describe('operator API over loopback', () => {
     dir = await mkdtemp(join(tmpdir(), 'anycast-guard-api-'));
     tokenFile = join(dir, 'token');
     await writeFile(tokenFile, `${TOKEN}\n`);
-    collector = new BgpSpeaker({
-      asn: 65000,
-      routerId: '198.18.0.2',
-      listen: { host: '127.0.0.1', port: 0 },
-      collector: true,
-      peers: [{ address: '127.0.0.2', asn: 65001, passive: true }],
-    });
-    await collector.start();
+    collector = await startCollector();
   });
 
   after(async () => {
@@ -124,11 +104,7 @@ describe('operator API over loopback', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const routes = (): string[] =>
-    collector
-      .receivedRoutes()
-      .map((r) => r.prefix)
-      .sort();
+  const routes = (): string[] => collectedPrefixes(collector);
 
   interface Stack {
     daemon: Daemon;
@@ -142,18 +118,7 @@ describe('operator API over loopback', () => {
 
   async function startStack(stateDir: string, options: { token?: boolean } = {}): Promise<Stack> {
     const config = parseConfig(
-      `
-[bgp]
-asn = 65001
-router_id = "198.18.0.1"
-[[bgp.peers]]
-address = "127.0.0.1"
-port = ${collector.listenPort ?? 0}
-asn = 65000
-local_address = "127.0.0.2"
-connect_retry = 0.2
-next_hop = { ipv6 = "2001:db8::1" }
-
+      `${bgpSection(collector)}
 [services.web]
 prefixes = ["203.0.113.80", "2001:db8::80"]
 checks.http = [{ name = "health", url = "http://127.0.0.1:${web.port}/", interval = 0.05, timeout = 0.05 }]

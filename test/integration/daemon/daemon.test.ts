@@ -2,9 +2,7 @@
  * The daemon in-process against a real HTTP service and our collector on loopback.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,28 +13,16 @@ import { Daemon } from '../../../src/daemon/index.js';
 import { ManualClock } from '../../../src/clock/index.js';
 import type { Transition } from '../../../src/health/index.js';
 import { eventually } from '../../helpers/raw-peer.js';
-
-class Service {
-  healthy = true;
-  server: Server | undefined;
-  port = 0;
-  async start(): Promise<void> {
-    const server = createServer((_request, response) => {
-      response.writeHead(this.healthy ? 200 : 503).end();
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-  }
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
+import {
+  ToggleService,
+  bgpSection,
+  collectedPrefixes,
+  startCollector,
+} from '../../helpers/loopback.js';
 
 describe('daemon over loopback', () => {
-  const web = new Service();
-  const api = new Service();
+  const web = new ToggleService();
+  const api = new ToggleService();
   let collector: BgpSpeaker;
   let dir = '';
 
@@ -44,14 +30,7 @@ describe('daemon over loopback', () => {
     await web.start();
     await api.start();
     dir = await mkdtemp(join(tmpdir(), 'anycast-guard-daemon-'));
-    collector = new BgpSpeaker({
-      asn: 65000,
-      routerId: '198.18.0.2',
-      listen: { host: '127.0.0.1', port: 0 },
-      collector: true,
-      peers: [{ address: '127.0.0.2', asn: 65001, passive: true }],
-    });
-    await collector.start();
+    collector = await startCollector();
   });
 
   after(async () => {
@@ -62,21 +41,7 @@ describe('daemon over loopback', () => {
   });
 
   function config(services: string): ReturnType<typeof parseConfig> {
-    return parseConfig(
-      `
-[bgp]
-asn = 65001
-router_id = "198.18.0.1"
-[[bgp.peers]]
-address = "127.0.0.1"
-port = ${collector.listenPort ?? 0}
-asn = 65000
-local_address = "127.0.0.2"
-connect_retry = 0.2
-next_hop = { ipv6 = "2001:db8::1" }
-${services}`,
-      'test.toml',
-    );
+    return parseConfig(bgpSection(collector) + services, 'test.toml');
   }
 
   const webService = (extra = ''): string => `
@@ -88,11 +53,7 @@ fall = 1
 hold_down = 0.5
 ${extra}`;
 
-  const routes = (): string[] =>
-    collector
-      .receivedRoutes()
-      .map((r) => r.prefix)
-      .sort();
+  const routes = (): string[] => collectedPrefixes(collector);
 
   it('announces only after rise passes, withdraws on failure, returns after the hold-down', async () => {
     const transitions: Transition[] = [];
