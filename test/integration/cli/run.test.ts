@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { BgpSpeaker } from '../../../src/bgp/index.js';
+import type { BgpSpeaker } from '../../../src/bgp/index.js';
 import { eventually } from '../../helpers/raw-peer.js';
+import { bgpSection, startCollector } from '../../helpers/loopback.js';
 
 const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
@@ -37,14 +38,7 @@ describe('anycast-guard run', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'anycast-guard-run-'));
-    collector = new BgpSpeaker({
-      asn: 65000,
-      routerId: '198.18.0.2',
-      listen: { host: '127.0.0.1', port: 0 },
-      collector: true,
-      peers: [{ address: '127.0.0.2', asn: 65001, passive: true }],
-    });
-    await collector.start();
+    collector = await startCollector();
     configPath = join(dir, 'config.toml');
     await writeFile(
       configPath,
@@ -54,16 +48,7 @@ listen = false
 socket = "${dir}/control.sock"
 state_dir = "${dir}"
 
-[bgp]
-asn = 65001
-router_id = "198.18.0.1"
-[[bgp.peers]]
-address = "127.0.0.1"
-port = ${collector.listenPort ?? 0}
-asn = 65000
-local_address = "127.0.0.2"
-connect_retry = 0.2
-
+${bgpSection(collector)}
 [services.unicast]
 prefixes = ["203.0.113.99"]
 announce = "always"
