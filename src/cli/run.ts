@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { ApiServer, DrainStore, Metrics } from '../api/index.js';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/index.js';
+import { SystemdNotifier } from '../systemd/notify.js';
 
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -50,6 +51,8 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   // The API first: a second daemon on this host must fail before it touches BGP.
   await api.start();
 
+  // READY=1 / WATCHDOG=1 / STOPPING=1 when run as a Type=notify unit (NOTIFY_SOCKET).
+  const notifier = new SystemdNotifier(logger.child({ component: 'systemd' }));
   let stopping = false;
   let starting: Promise<void> = Promise.resolve();
   const stop = (signal: NodeJS.Signals): void => {
@@ -64,11 +67,13 @@ export async function runDaemon(options: RunOptions): Promise<void> {
       process.exit(1);
     }, STOP_TIMEOUT_MS);
     force.unref();
+    const notified = notifier.stopping();
     // A stop during start waits for it, so nothing started is left half-torn-down.
     starting
       .catch(() => undefined)
       .then(() => api.stop())
       .then(() => daemon.stop(`anycast-guard stopping (${signal})`))
+      .then(() => notified)
       .then(() => {
         logger.flush();
         process.exit(0);
@@ -110,4 +115,5 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     await api.stop();
     throw error;
   }
+  if (!stopping) await notifier.ready();
 }
