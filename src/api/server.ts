@@ -1,8 +1,10 @@
 /**
  * The operator API: plain node:http on a TCP address and a unix socket.
  *
+ *   GET  /                              the live dashboard (HTML; dashboard-page.ts)
  *   GET  /healthz                       the daemon itself answers
  *   GET  /v1/status                     services, routes, peers, addresses (JSON)
+ *   GET  /v1/transitions                the last 100 service transitions, oldest first (JSON)
  *   GET  /metrics                       Prometheus text
  *   POST /v1/services/{name}/drain      body { "reason": "…" }: withdraw, and keep it so across restarts
  *   POST /v1/services/{name}/undrain
@@ -21,6 +23,8 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Daemon } from '../daemon/index.js';
+import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.js';
+import { TransitionLog } from './dashboard-transitions.js';
 import type { DrainStore } from './drain-store.js';
 import type { Metrics } from './metrics.js';
 import { statusView } from './status-view.js';
@@ -43,6 +47,8 @@ export interface ApiServerOptions {
   readonly tokenFile?: string;
   /** The node name in status; default the hostname. */
   readonly node?: string;
+  /** Fed by the Daemon's onTransition hook; served at GET /v1/transitions. Default: an empty log. */
+  readonly transitions?: TransitionLog;
 }
 
 export class ApiError extends Error {
@@ -69,12 +75,14 @@ interface Reply {
   readonly status: number;
   readonly body: string;
   readonly type: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export class ApiServer {
   private readonly options: ApiServerOptions;
   private readonly log: Logger;
   private readonly node: string;
+  private readonly transitions: TransitionLog;
   private token: Buffer | undefined;
   private tcp: Server | undefined;
   private unix: Server | undefined;
@@ -83,6 +91,7 @@ export class ApiServer {
     this.options = options;
     this.log = options.logger;
     this.node = options.node ?? hostname();
+    this.transitions = options.transitions ?? new TransitionLog();
   }
 
   /** The bound TCP address (the real port when 0 was asked for). */
@@ -162,6 +171,7 @@ export class ApiServer {
     response.writeHead(reply.status, {
       'content-type': reply.type,
       'cache-control': 'no-store',
+      ...reply.headers,
       ...headers,
     });
     response.end(reply.body);
@@ -172,7 +182,12 @@ export class ApiServer {
     const service = /^\/v1\/services\/([^/]+)\/(drain|undrain)$/.exec(path);
     let handlers: Partial<Record<string, Handler>>;
     let name = '';
-    if (path === '/healthz') handlers = { GET: () => this.healthz() };
+    if (path === '/') handlers = { GET: () => Promise.resolve(dashboard()) };
+    else if (path === '/v1/transitions')
+      handlers = {
+        GET: () => Promise.resolve(json(200, { transitions: this.transitions.list() })),
+      };
+    else if (path === '/healthz') handlers = { GET: () => this.healthz() };
     else if (path === '/v1/status') handlers = { GET: () => this.statusReply() };
     else if (path === '/metrics') handlers = { GET: () => this.metricsReply() };
     else if (service !== null) {
@@ -287,6 +302,15 @@ export class ApiServer {
         { 'www-authenticate': 'Bearer realm="anycast-guard"' },
       );
   }
+}
+
+function dashboard(): Reply {
+  return {
+    status: 200,
+    body: DASHBOARD_HTML,
+    type: 'text/html; charset=utf-8',
+    headers: DASHBOARD_HEADERS,
+  };
 }
 
 function json(status: number, value: unknown): Reply {

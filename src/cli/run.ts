@@ -7,6 +7,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { ApiServer, DrainStore, Metrics } from '../api/index.js';
+import { TransitionLog } from '../api/dashboard-transitions.js';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/index.js';
 import { SystemdNotifier } from '../systemd/notify.js';
@@ -31,10 +32,14 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   if (drained.size > 0) logger.warn({ drained: [...drained.keys()] }, 'services drained on disk');
   // Read at each scrape, which comes only once the API is up, after the daemon exists.
   const metrics = new Metrics(() => daemon.status());
+  const transitions = new TransitionLog();
   const daemon = new Daemon(config, {
     logger,
     drained: store.reasons(),
-    onTransition: (transition) => metrics.onTransition(transition),
+    onTransition: (transition) => {
+      metrics.onTransition(transition);
+      transitions.record(transition);
+    },
     onCheckResult: (service, check, result, timing) =>
       metrics.onCheckResult(service, check, result, timing),
   });
@@ -43,6 +48,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     daemon,
     store,
     metrics,
+    transitions,
     logger: logger.child({ component: 'api' }),
     listen: config.api.listen,
     socket: config.api.socket,

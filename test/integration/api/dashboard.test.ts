@@ -1,0 +1,188 @@
+/**
+ * The dashboard in headless Chromium, served by a real API in front of a real
+ * Daemon checking a real HTTP service and announcing to our BGP collector on
+ * loopback. Needs Debian's chromium (/usr/bin/chromium): skipped without it,
+ * except under CI=true where that fails.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ApiServer, DrainStore, Metrics } from '../../../src/api/index.js';
+import { TransitionLog } from '../../../src/api/dashboard-transitions.js';
+import { BgpSpeaker } from '../../../src/bgp/index.js';
+import { parseConfig } from '../../../src/config/index.js';
+import { Daemon } from '../../../src/daemon/index.js';
+import { eventually } from '../../helpers/raw-peer.js';
+import {
+  ToggleService,
+  bgpSection,
+  collectedPrefixes,
+  startCollector,
+} from '../../helpers/loopback.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const OUTPUT = join(import.meta.dirname, '../../../../test-output');
+const TOKEN = 'dashboard-token';
+const haveChromium = existsSync(CHROMIUM);
+const skip =
+  !haveChromium && process.env.CI !== 'true' ? `no ${CHROMIUM} (apt-get install chromium)` : false;
+
+/** Polls the page until `text` of `selector` matches, or fails with what it last saw. */
+async function pageShows(page: Page, selector: string, pattern: RegExp, what: string) {
+  const deadline = Date.now() + 10_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    last =
+      (await page
+        .locator(selector)
+        .first()
+        .textContent()
+        .catch(() => null)) ?? '';
+    if (pattern.test(last)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`${what}: ${selector} shows "${last}", wanted ${String(pattern)}`);
+}
+
+describe('dashboard in headless Chromium', { skip }, () => {
+  const web = new ToggleService();
+  let collector: BgpSpeaker;
+  let dir = '';
+  let daemon: Daemon;
+  let api: ApiServer;
+  let context: BrowserContext;
+
+  before(async () => {
+    assert.ok(haveChromium, `${CHROMIUM} is missing (CI=true): apt-get install chromium`);
+    await web.start();
+    dir = await mkdtemp(join(tmpdir(), 'anycast-guard-dashboard-'));
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, `${TOKEN}\n`);
+    collector = await startCollector();
+    const config = parseConfig(
+      `${bgpSection(collector)}
+[services.web]
+prefixes = ["203.0.113.80", "2001:db8::80"]
+checks.http = [{ name = "health", url = "http://127.0.0.1:${web.port}/", interval = 0.2, timeout = 0.2 }]
+rise = 1
+fall = 1
+hold_down = 0
+`,
+      'dashboard-test.toml',
+    );
+    const store = new DrainStore(join(dir, 'state'));
+    await store.load();
+    const metrics = new Metrics(() => daemon.status());
+    const transitions = new TransitionLog();
+    daemon = new Daemon(config, {
+      logger: pino({ level: 'silent' }),
+      drained: store.reasons(),
+      onTransition: (t) => {
+        metrics.onTransition(t);
+        transitions.record(t);
+      },
+    });
+    await daemon.start();
+    api = new ApiServer({
+      daemon,
+      store,
+      metrics,
+      transitions,
+      logger: pino({ level: 'silent' }),
+      listen: { host: '127.0.0.1', port: 0 },
+      socket: false,
+      tokenFile,
+      node: 'dashboard-node',
+    });
+    await api.start();
+    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1200, height: 900 },
+    });
+  });
+
+  after(async () => {
+    await context?.close();
+    await api?.stop();
+    await daemon?.stop('test over');
+    await collector?.stop();
+    await web.stop();
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
+
+  const routes = (): string[] => collectedPrefixes(collector);
+
+  it('shows the service live, and drains and undrains it with the token', async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      // The first POST's 401 (no token yet) is expected; Chromium logs it.
+      if (message.type() === 'error' && !/status of 401/.test(message.text()))
+        errors.push(message.text());
+    });
+    const prompts: string[] = [];
+    page.on('dialog', (dialog) => {
+      prompts.push(dialog.message());
+      void dialog.accept(/token/i.test(dialog.message()) ? TOKEN : 'dashboard <b>test</b>');
+    });
+
+    const port = api.tcpAddress?.port ?? 0;
+    const response = await page.goto(`http://127.0.0.1:${port}/`);
+    assert.equal(response?.status(), 200);
+    assert.match(response.headers()['content-security-policy'] ?? '', /default-src 'none'/);
+    await eventually(() => routes().length === 2, 'the routes');
+    const state = 'tr[data-service="web"] [data-field="state"]';
+    await pageShows(page, state, /^up$/, 'the service up');
+    await pageShows(page, '#node', /^dashboard-node$/, 'the node name');
+    await pageShows(page, '#peers', /established/, 'the peer established');
+    await pageShows(page, '#prefixes', /203\.0\.113\.80\/32yes/, 'the prefix announced');
+
+    web.healthy = false;
+    await pageShows(page, state, /^down$/, 'the service down');
+    await eventually(() => routes().length === 0, 'the withdrawal when down');
+    await pageShows(page, '#transitions', /up → down/, 'the transition to down');
+    web.healthy = true;
+    await pageShows(page, state, /^up$/, 'the service up again');
+    await eventually(() => routes().length === 2, 'the routes again');
+
+    await page.click('button[data-service="web"][data-action="drain"]');
+    await pageShows(page, state, /^drained$/, 'the service drained');
+    await eventually(() => routes().length === 0, 'the withdrawal at the collector');
+    assert.equal(daemon.status().services[0]?.state, 'drained');
+    // The reason went into the DOM as text, never as markup.
+    await pageShows(page, 'tr[data-service="web"]', /dashboard <b>test<\/b>/, 'the reason');
+    assert.equal(await page.locator('#services b').count(), 0);
+    assert.equal(prompts.length, 2, `a reason, then the token after a 401: ${prompts.join(' | ')}`);
+    assert.match(prompts[1] ?? '', /token/i);
+    const points = await page.locator('#checks svg polyline').first().getAttribute('points');
+    assert.ok((points ?? '').split(' ').length >= 3, `sparkline points: ${points}`);
+
+    await mkdir(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'dashboard.png'), fullPage: true });
+
+    await page.click('button[data-service="web"][data-action="undrain"]');
+    await pageShows(page, state, /^up$/, 'the service up after the undrain');
+    await eventually(() => routes().length === 2, 'the routes after the undrain');
+    assert.equal(prompts.length, 2, 'the token is kept in sessionStorage');
+    await pageShows(page, '#transitions', /drained → /, 'the undrain transition');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
