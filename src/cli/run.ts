@@ -4,12 +4,14 @@
  * SIGTERM / SIGINT: withdraw everything, Cease every session, exit 0 — within
  * STOP_TIMEOUT_MS, or exit 1 if something hangs (a second signal exits at once).
  * SIGHUP: reload the config file; a bad file is logged and the running config kept.
+ * SIGUSR1 / SIGUSR2: log one level more / less verbose (src/log; a reload resets it).
  */
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { ApiServer, DrainStore, Metrics } from '../api/index.js';
 import { TransitionLog } from '../api/dashboard-transitions.js';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/index.js';
+import { createDaemonLogger, installLevelSignals } from '../log/index.js';
 import { SystemdNotifier } from '../systemd/notify.js';
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -22,10 +24,9 @@ export interface RunOptions {
 export async function runDaemon(options: RunOptions): Promise<void> {
   // A bad config at start: report it and exit non-zero, announcing nothing.
   const config = await loadConfig(options.config);
-  const logger: Logger = pino({
-    level: options.logLevel ?? config.log.level,
-    base: { pid: process.pid },
-  });
+  // JSON, or readable lines on a terminal.
+  const logger: Logger = createDaemonLogger({ level: options.logLevel ?? config.log.level });
+  installLevelSignals(logger);
   // Drains outlive restarts: applied before anything can be announced.
   const store = new DrainStore(config.api.stateDir);
   const drained = await store.load();
