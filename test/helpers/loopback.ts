@@ -3,8 +3,11 @@
  * switched, and our own BGP speaker in collector mode as the router, with the
  * BGP section of a config that peers with it.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BgpSpeaker } from '../../src/bgp/index.js';
 
 /** An HTTP service on 127.0.0.1 answering 200 while `healthy`, 503 otherwise. */
@@ -65,4 +68,44 @@ export function collectedPrefixes(collector: BgpSpeaker): string[] {
     .receivedRoutes()
     .map((r) => r.prefix)
     .sort();
+}
+
+/** What a test of `anycast-guard run` as a process needs: a temp dir, the collector, a config file. */
+export interface RunFixture {
+  readonly dir: string;
+  readonly collector: BgpSpeaker;
+  readonly configPath: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A temp dir holding a config whose API socket and state stay in that dir (never the
+ * host's /run or /var/lib), peering with a fresh collector; `services` is given the dir.
+ */
+export async function runFixture(
+  name: string,
+  services: (dir: string) => string,
+): Promise<RunFixture> {
+  const dir = await mkdtemp(join(tmpdir(), `anycast-guard-${name}-`));
+  const collector = await startCollector();
+  const configPath = join(dir, 'config.toml');
+  await writeFile(
+    configPath,
+    `
+[api]
+listen = false
+socket = "${dir}/control.sock"
+state_dir = "${dir}"
+${bgpSection(collector)}
+${services(dir)}`,
+  );
+  return {
+    dir,
+    collector,
+    configPath,
+    close: async () => {
+      await collector.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

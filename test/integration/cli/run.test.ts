@@ -3,14 +3,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { BgpSpeaker } from '../../../src/bgp/index.js';
 import { eventually } from '../../helpers/raw-peer.js';
-import { bgpSection, startCollector } from '../../helpers/loopback.js';
+import { runFixture, type RunFixture } from '../../helpers/loopback.js';
 
 const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
@@ -32,23 +28,12 @@ function run(configPath: string): Run {
 }
 
 describe('anycast-guard run', () => {
-  let dir = '';
-  let collector: BgpSpeaker;
-  let configPath = '';
+  let fixture: RunFixture;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'anycast-guard-run-'));
-    collector = await startCollector();
-    configPath = join(dir, 'config.toml');
-    await writeFile(
-      configPath,
-      `
-[api]
-listen = false
-socket = "${dir}/control.sock"
-state_dir = "${dir}"
-
-${bgpSection(collector)}
+    fixture = await runFixture(
+      'run',
+      () => `
 [services.unicast]
 prefixes = ["203.0.113.99"]
 announce = "always"
@@ -56,36 +41,33 @@ announce = "always"
     );
   });
 
-  after(async () => {
-    await collector.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => fixture.close());
 
   it('a second instance fails on the API socket before it touches BGP; SIGTERM withdraws and exits 0', async () => {
-    const first = run(configPath);
+    const first = run(fixture.configPath);
     try {
       await eventually(
-        () => collector.receivedRoutes().some((r) => r.prefix === '203.0.113.99/32'),
+        () => fixture.collector.receivedRoutes().some((r) => r.prefix === '203.0.113.99/32'),
         'the first instance to announce',
         10_000,
       );
-      const second = run(configPath);
+      const second = run(fixture.configPath);
       const code = await second.exit;
       assert.equal(code, 1, second.output());
       assert.match(second.output(), /control\.sock is in use: is another anycast-guard running\?/);
       // No BGP activity at all: not even a connection attempt (the old order made one).
       assert.doesNotMatch(second.output(), /"component":"bgp"/, 'the second instance touched BGP');
       assert.equal(
-        collector.peerStatus()[0]?.establishedCount,
+        fixture.collector.peerStatus()[0]?.establishedCount,
         1,
         'the router saw no second session',
       );
-      assert.equal(collector.peerStatus()[0]?.state, 'established');
+      assert.equal(fixture.collector.peerStatus()[0]?.state, 'established');
 
       first.child.kill('SIGTERM');
       assert.equal(await first.exit, 0, first.output());
-      await eventually(() => collector.receivedRoutes().length === 0, 'the withdrawal');
-      const cease = collector.peerStatus()[0]?.lastErrorReceived;
+      await eventually(() => fixture.collector.receivedRoutes().length === 0, 'the withdrawal');
+      const cease = fixture.collector.peerStatus()[0]?.lastErrorReceived;
       assert.deepEqual([cease?.code, cease?.subcode], [6, 2]);
       assert.match(cease?.shutdownMessage ?? '', /SIGTERM/);
     } finally {

@@ -5,15 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { BgpSpeaker } from '../../../src/bgp/index.js';
 import { formatRecord, stepLevel } from '../../../src/log/index.js';
 import { eventually } from '../../helpers/raw-peer.js';
-import { bgpSection, startCollector } from '../../helpers/loopback.js';
+import { runFixture, type RunFixture } from '../../helpers/loopback.js';
 
 const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
@@ -49,23 +45,12 @@ describe('log', () => {
   });
 
   describe('anycast-guard run', () => {
-    let dir = '';
-    let collector: BgpSpeaker;
-    let configPath = '';
+    let fixture: RunFixture;
 
     before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'anycast-guard-log-'));
-      collector = await startCollector();
-      configPath = join(dir, 'config.toml');
-      await writeFile(
-        configPath,
-        `
-[api]
-listen = false
-socket = "${dir}/control.sock"
-state_dir = "${dir}"
-
-${bgpSection(collector)}
+      fixture = await runFixture(
+        'log',
+        (dir) => `
 [services.web]
 prefixes = ["203.0.113.99"]
 checks.file = [{ path = "${dir}/disable-web", interval = 0.1 }]
@@ -76,15 +61,12 @@ hold_down = 0
       );
     });
 
-    after(async () => {
-      await collector.stop();
-      await rm(dir, { recursive: true, force: true });
-    });
+    after(() => fixture.close());
 
     it('JSON on a pipe; SIGUSR1 brings debug lines, SIGUSR2 takes them away', async () => {
       const child = spawn(
         process.execPath,
-        [CLI, 'run', '--config', configPath, '--log-level', 'info'],
+        [CLI, 'run', '--config', fixture.configPath, '--log-level', 'info'],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stdout = '';

@@ -6,14 +6,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { BgpSpeaker } from '../../../src/bgp/index.js';
 import { eventually } from '../../helpers/raw-peer.js';
-import { bgpSection, startCollector } from '../../helpers/loopback.js';
+import { runFixture, type RunFixture } from '../../helpers/loopback.js';
 
 const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
@@ -56,23 +53,12 @@ function startReceiver(path: string): Promise<{ child: ChildProcess; messages: M
 }
 
 describe('systemd notifications', () => {
-  let dir = '';
-  let collector: BgpSpeaker;
-  let configPath = '';
+  let fixture: RunFixture;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'anycast-guard-notify-'));
-    collector = await startCollector();
-    configPath = join(dir, 'config.toml');
-    await writeFile(
-      configPath,
-      `
-[api]
-listen = false
-socket = "${dir}/control.sock"
-state_dir = "${dir}"
-
-${bgpSection(collector)}
+    fixture = await runFixture(
+      'notify',
+      () => `
 [services.unicast]
 prefixes = ["203.0.113.99"]
 announce = "always"
@@ -80,16 +66,13 @@ announce = "always"
     );
   });
 
-  after(async () => {
-    await collector.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => fixture.close());
 
   it('READY=1 once started, WATCHDOG=1 every WATCHDOG_USEC/2, STOPPING=1 on SIGTERM', async () => {
-    const socketPath = join(dir, 'notify.sock');
+    const socketPath = join(fixture.dir, 'notify.sock');
     const receiver = await startReceiver(socketPath);
     try {
-      const child = spawn(process.execPath, [CLI, 'run', '--config', configPath], {
+      const child = spawn(process.execPath, [CLI, 'run', '--config', fixture.configPath], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '400000' },
       });
@@ -101,7 +84,7 @@ announce = "always"
       await eventually(() => receiver.messages.length > 0, 'READY=1', 10_000);
       assert.equal(receiver.messages[0]?.text, 'READY=1', output);
       // Started means the API is up and the BGP session configured: the socket exists.
-      assert.ok(existsSync(join(dir, 'control.sock')), 'READY=1 before the API was up');
+      assert.ok(existsSync(join(fixture.dir, 'control.sock')), 'READY=1 before the API was up');
 
       await eventually(
         () => receiver.messages.filter((m) => m.text === 'WATCHDOG=1').length >= 5,
@@ -114,7 +97,7 @@ announce = "always"
       const mean = ((pings.at(-1) ?? 0) - (pings[0] ?? 0)) / (pings.length - 1);
       assert.ok(mean > 150 && mean < 300, `watchdog gaps ${gaps.join(',')}`);
       await eventually(
-        () => collector.receivedRoutes().some((r) => r.prefix === '203.0.113.99/32'),
+        () => fixture.collector.receivedRoutes().some((r) => r.prefix === '203.0.113.99/32'),
         'the announcement',
         10_000,
       );
@@ -141,14 +124,14 @@ announce = "always"
   it('without NOTIFY_SOCKET nothing is sent and the daemon runs as before', async () => {
     const env = { ...process.env };
     delete env.NOTIFY_SOCKET;
-    const child = spawn(process.execPath, [CLI, 'run', '--config', configPath], {
+    const child = spawn(process.execPath, [CLI, 'run', '--config', fixture.configPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env,
     });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exit = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    await eventually(() => existsSync(join(dir, 'control.sock')), 'the API socket', 10_000);
+    await eventually(() => existsSync(join(fixture.dir, 'control.sock')), 'the API socket', 10_000);
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGTERM');
     assert.equal(await exit, 0, output);
@@ -156,9 +139,9 @@ announce = "always"
   });
 
   it('a NOTIFY_SOCKET nobody listens on is logged, never fatal', async () => {
-    const child = spawn(process.execPath, [CLI, 'run', '--config', configPath], {
+    const child = spawn(process.execPath, [CLI, 'run', '--config', fixture.configPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NOTIFY_SOCKET: join(dir, 'nobody.sock') },
+      env: { ...process.env, NOTIFY_SOCKET: join(fixture.dir, 'nobody.sock') },
     });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
