@@ -9,15 +9,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Lab, requireLab, waitFor } from '../lab/index.js';
+import { requireLab, waitFor } from '../lab/index.js';
 import {
   birdRouteEvents,
   daemonConfig,
-  makeNode,
-  routerConf,
   startDaemon,
   waitForLog,
   waitForPaths,
+  routerLab,
 } from './harness.js';
 
 const WEB = '203.0.113.80';
@@ -28,13 +27,7 @@ test(
   { timeout: 120_000 },
   async (t) => {
     if (!(await requireLab(t, ['bird']))) return;
-    const lab = await Lab.create();
-    t.after(() => lab.teardown());
-    const routerNs = await lab.namespace('router');
-    const node = await makeNode(lab, 1, routerNs);
-    const router = await lab.startBird(routerNs, routerConf([node.link]));
-    const control = await router.control();
-    t.after(() => control.close());
+    const { lab, node, router, control } = await routerLab(t);
 
     const daemon = await startDaemon(
       lab,

@@ -5,16 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Lab, requireLab, waitFor } from '../lab/index.js';
+import { requireLab, waitFor } from '../lab/index.js';
 import { kernelAddresses, operatorAdd } from './addresses/kernel.js';
 import {
   daemonConfig,
   isTransition,
-  makeNode,
   records,
-  routerConf,
   startDaemon,
   waitForLog,
+  routerLab,
 } from './harness.js';
 
 const WEB = '203.0.113.90';
@@ -22,13 +21,7 @@ const API = '203.0.113.91';
 
 test('the daemon binds, follows and releases its addresses', { timeout: 120_000 }, async (t) => {
   if (!(await requireLab(t, ['bird']))) return;
-  const lab = await Lab.create();
-  t.after(() => lab.teardown());
-  const routerNs = await lab.namespace('router');
-  const node = await makeNode(lab, 1, routerNs);
-  const router = await lab.startBird(routerNs, routerConf([node.link]));
-  const control = await router.control();
-  t.after(() => control.close());
+  const { lab, node, control } = await routerLab(t);
   // An operator configured API's address by hand: ours to use, not ours to remove.
   await operatorAdd(node.ns, `${API}/32`, 'lo');
 

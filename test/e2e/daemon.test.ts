@@ -9,20 +9,19 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { Lab, requireLab, waitFor } from '../lab/index.js';
+import { requireLab, waitFor } from '../lab/index.js';
 import {
   PathPoller,
   birdRouteEvents,
   daemonConfig,
   isCheckResult,
   isTransition,
-  makeNode,
   records,
-  routerConf,
   startDaemon,
   time,
   waitForLog,
   waitForPaths,
+  routerLab,
 } from './harness.js';
 import type { ServiceSpec } from './harness.js';
 
@@ -42,13 +41,7 @@ test(
   { timeout: 180_000 },
   async (t) => {
     if (!(await requireLab(t, ['bird']))) return;
-    const lab = await Lab.create();
-    t.after(() => lab.teardown());
-    const routerNs = await lab.namespace('router');
-    const node = await makeNode(lab, 1, routerNs);
-    const router = await lab.startBird(routerNs, routerConf([node.link]));
-    const control = await router.control();
-    t.after(() => control.close());
+    const { lab, node, router, control } = await routerLab(t);
 
     const RISE = 3;
     const HOLD_DOWN = 3;
@@ -322,14 +315,9 @@ test(
   { timeout: 120_000 },
   async (t) => {
     if (!(await requireLab(t, ['bird']))) return;
-    const lab = await Lab.create();
-    t.after(() => lab.teardown());
-    const routerNs = await lab.namespace('router');
-    const node1 = await makeNode(lab, 1, routerNs);
-    const node2 = await makeNode(lab, 2, routerNs);
-    const router = await lab.startBird(routerNs, routerConf([node1.link, node2.link]));
-    const control = await router.control();
-    t.after(() => control.close());
+    const { lab, nodes, router, control } = await routerLab(t, 2);
+    const [node1, node2] = nodes;
+    if (node1 === undefined || node2 === undefined) throw new Error('two nodes expected');
     const spec = (url: string): ServiceSpec => ({
       name: 'web',
       prefixes: [WEB],
@@ -390,11 +378,7 @@ test(
   { timeout: 60_000 },
   async (t) => {
     if (!(await requireLab(t, ['bird']))) return;
-    const lab = await Lab.create();
-    t.after(() => lab.teardown());
-    const routerNs = await lab.namespace('router');
-    const node = await makeNode(lab, 1, routerNs);
-    const router = await lab.startBird(routerNs, routerConf([node.link]));
+    const { lab, node, router } = await routerLab(t);
     const good: ServiceSpec = {
       name: 'web',
       prefixes: [WEB],

@@ -12,13 +12,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIRD_TEST_TIMERS, parseJsonLine, waitFor } from '../lab/index.js';
+import type { TestContext } from 'node:test';
+import { BIRD_TEST_TIMERS, Lab, parseJsonLine, waitFor } from '../lab/index.js';
 import type {
   BirdControl,
   BirdRouter,
   HttpService,
   JsonRecord,
-  Lab,
   LabProcess,
   Link,
   Namespace,
@@ -250,4 +250,25 @@ export class PathPoller {
     await this.loop;
     return this.samples;
   }
+}
+
+/**
+ * A fresh lab: `nodes` node namespaces (see makeNode), each linked to one BIRD router
+ * with a protocol per node, and a control-socket client; all torn down after the test.
+ */
+export async function routerLab(
+  t: TestContext,
+  nodes = 1,
+): Promise<{ lab: Lab; node: Node; nodes: Node[]; router: BirdRouter; control: BirdControl }> {
+  const lab = await Lab.create();
+  t.after(() => lab.teardown());
+  const routerNs = await lab.namespace('router');
+  const made: Node[] = [];
+  for (let i = 1; i <= Math.max(1, nodes); i++) made.push(await makeNode(lab, i, routerNs));
+  const [node] = made;
+  if (node === undefined) throw new Error('routerLab: no node');
+  const router = await lab.startBird(routerNs, routerConf(made.map((n) => n.link)));
+  const control = await router.control();
+  t.after(() => control.close());
+  return { lab, node, nodes: made, router, control };
 }
