@@ -380,8 +380,8 @@ export class Daemon {
         // Announce only once the address is there: reconcile runs after the bind.
         void this.bindServiceAddresses(service.config.name);
       } else if (transition.from === 'up') {
+        // Queued, so it runs after the reconcile below has withdrawn the route.
         this.addressesUp.delete(service.config.name);
-        this.reconcile();
         void this.enqueueAddressChange(service.config.name, false);
       }
     }
