@@ -9,19 +9,20 @@ import { common, runOnce, tempDir } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 
-/** Runs one file check in a child process with uid and gid 65534 (setpriv, util-linux). */
-async function runAsNobody(root: string, path: string): Promise<{ ok: boolean; reason: string }> {
-  // The temporary directory is 0700; nobody must reach the locked one inside it.
-  await chmod(root, 0o755);
+/**
+ * Runs one file check in a child process that is still root (so it can load this
+ * checkout wherever it lies) but without the capabilities that let root search any
+ * directory (setpriv, util-linux).
+ */
+async function runWithoutDacOverride(path: string): Promise<{ ok: boolean; reason: string }> {
   const module = new URL('../../../src/checks/file.js', import.meta.url).href;
   const script = `
     const { createFileCheck } = await import(${JSON.stringify(module)});
     const check = createFileCheck({ path: ${JSON.stringify(path)}, invert: false }, { name: 'f', interval: 10, timeout: 5 });
     console.log(JSON.stringify(await check.run(new AbortController().signal)));`;
   const { stdout } = await execFileAsync('setpriv', [
-    '--reuid=65534',
-    '--regid=65534',
-    '--clear-groups',
+    '--inh-caps=-dac_override,-dac_read_search',
+    '--bounding-set=-dac_override,-dac_read_search',
     process.execPath,
     '--input-type=module',
     '-e',
@@ -80,10 +81,10 @@ describe('file check', () => {
     await mkdir(locked);
     await chmod(locked, 0o000);
     try {
-      // Root may search any directory, so as root the check runs as nobody.
+      // Root may search any directory: as root the check runs without that power.
       const result =
         process.getuid?.() === 0
-          ? await runAsNobody(dir.path, join(locked, 'disable'))
+          ? await runWithoutDacOverride(join(locked, 'disable'))
           : await runOnce(file({ path: join(locked, 'disable') }));
       assert.equal(result.ok, false);
       assert.match(result.reason, /^cannot tell whether .*locked\/disable exists: .*EACCES/);
