@@ -3,8 +3,9 @@
  * state directory, replaced atomically (write a temporary file, fsync it, rename
  * it over the old one, fsync the directory). Writes run one at a time.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../files/atomic-write.js';
 
 export const DRAIN_FILE = 'drained.json';
 
@@ -86,31 +87,13 @@ export class DrainStore {
   }
 
   private async write(records: ReadonlyMap<string, DrainRecord>): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o750 });
     const body = `${JSON.stringify({ version: 1, drained: Object.fromEntries(records) }, null, 2)}\n`;
-    const temporary = `${this.path}.${process.pid}.tmp`;
     try {
-      const file = await open(temporary, 'w', 0o640);
-      try {
-        await file.writeFile(body, 'utf8');
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temporary, this.path);
+      await writeFileAtomic(this.path, body, { mode: 0o640, createDirMode: 0o750 });
     } catch (error) {
-      // Best effort: the write's own error is the one to report.
-      await rm(temporary, { force: true }).catch(() => undefined);
       throw new DrainStoreError(`cannot write ${this.path}: ${(error as Error).message}`, {
         cause: error,
       });
-    }
-    // The rename itself is durable only once the directory is synced.
-    const dir = await open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
     }
   }
 }

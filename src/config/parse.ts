@@ -26,7 +26,7 @@ export interface ParseOptions {
   readonly checkTypes: CheckTypeRegistry;
 }
 
-const ROOT_KEYS = ['log', 'bgp', 'services', 'api'];
+const ROOT_KEYS = ['log', 'bgp', 'services', 'api', 'announcers', 'directors'];
 
 /**
  * Parses and checks a configuration. `source` names it in messages (the file path).

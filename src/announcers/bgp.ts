@@ -1,0 +1,117 @@
+/**
+ * The embedded BGP speaker as an announcer: routes go straight into its table and from
+ * there to every peer's Adj-RIB-Out (src/bgp). Nothing outlives the process (no
+ * graceful restart), so reconciling at start has nothing to remove.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import { BgpSpeaker, type PeerStatus } from '../bgp/index.js';
+import type { Clock } from '../clock/index.js';
+import type { BgpConfig } from '../config/types.js';
+import type { AnnouncedRoute, Announcer, AnnouncerStatus, RouteRef } from './types.js';
+
+export class BgpAnnouncer implements Announcer {
+  readonly kind = 'bgp' as const;
+  private speaker: BgpSpeaker | undefined;
+  private config: BgpConfig;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly wanted = new Map<string, AnnouncedRoute>();
+
+  constructor(config: BgpConfig, options: { logger: Logger; clock: Clock }) {
+    this.config = config;
+    this.log = options.logger;
+    this.clock = options.clock;
+  }
+
+  async start(): Promise<void> {
+    if (this.speaker !== undefined) return;
+    this.speaker = await this.startSpeaker(this.config);
+  }
+
+  setKnown(): void {
+    // The speaker's table dies with the process: there is nothing stale to find.
+  }
+
+  announce(route: AnnouncedRoute): void {
+    this.wanted.set(route.prefix, route);
+    this.speaker?.announce(route.prefix, route.attributes);
+  }
+
+  withdraw(route: RouteRef): void {
+    this.wanted.delete(route.prefix);
+    this.speaker?.withdraw(route.prefix);
+  }
+
+  reconcile(): void {
+    for (const route of this.wanted.values())
+      this.speaker?.announce(route.prefix, route.attributes);
+  }
+
+  async stop(reason: string): Promise<void> {
+    this.wanted.clear();
+    await this.speaker?.stop(reason);
+    this.speaker = undefined;
+  }
+
+  status(): AnnouncerStatus {
+    const peers = this.peerStatus();
+    const established = peers.filter((p) => p.state === 'established').length;
+    return {
+      kind: 'bgp',
+      state: this.speaker === undefined ? 'stopped' : 'in-sync',
+      wanted: this.wanted.size,
+      applied: this.speaker === undefined ? 0 : this.wanted.size,
+      failures: 0,
+      detail: { peers: peers.length, established },
+    };
+  }
+
+  peerStatus(): PeerStatus[] {
+    return this.speaker?.peerStatus() ?? [];
+  }
+
+  /** The `[bgp]` section changed: touch only the peers that changed where possible. */
+  async reload(next: BgpConfig): Promise<void> {
+    const previous = this.config;
+    this.config = next;
+    const speaker = this.speaker;
+    if (speaker === undefined) return;
+    const sameIdentity =
+      previous.asn === next.asn &&
+      previous.routerId === next.routerId &&
+      previous.holdTime === next.holdTime &&
+      isDeepStrictEqual(previous.listen, next.listen);
+    if (sameIdentity) {
+      // Only peers changed: touch those, keep every other session up.
+      const before = new Map(previous.peers.map((p) => [p.address, p]));
+      const after = new Map(next.peers.map((p) => [p.address, p]));
+      for (const [address, peer] of before) {
+        if (!isDeepStrictEqual(after.get(address), peer))
+          await speaker.removePeer(address, 'peer configuration changed');
+      }
+      for (const [address, peer] of after) {
+        if (!isDeepStrictEqual(before.get(address), peer)) speaker.addPeer(peer);
+      }
+      return;
+    }
+    this.log.warn('BGP identity or listener changed: restarting the speaker');
+    await speaker.stop('anycast-guard configuration changed');
+    this.speaker = await this.startSpeaker(next);
+    this.reconcile();
+  }
+
+  private async startSpeaker(bgp: BgpConfig): Promise<BgpSpeaker> {
+    const speaker = new BgpSpeaker({
+      asn: bgp.asn,
+      routerId: bgp.routerId,
+      ...(bgp.holdTime === undefined ? {} : { holdTime: bgp.holdTime }),
+      ...(bgp.listen === undefined ? {} : { listen: bgp.listen }),
+      peers: bgp.peers,
+      logger: this.log,
+      clock: this.clock,
+    });
+    await speaker.start();
+    return speaker;
+  }
+}

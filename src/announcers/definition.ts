@@ -1,0 +1,32 @@
+/**
+ * How a routing-daemon announcer plugs in: its `[announcers.<kind>]` table (validated
+ * with readable errors at their key paths), what it can carry, and its factory. The
+ * config layer keeps the settings opaque; only the definition that built them reads them.
+ */
+import type { IssueList, KeyPath } from '../config/issues.js';
+import type { Announcer, AnnouncerContext, AnnouncerKind } from './types.js';
+
+export type RoutingDaemonKind = Exclude<AnnouncerKind, 'bgp'>;
+
+export interface AnnouncerDefinition<Settings> {
+  readonly kind: RoutingDaemonKind;
+  /** How operators spell it: "BIRD", "FRRouting", "GoBGP", "ExaBGP". */
+  readonly title: string;
+  /** Prefixes may carry `vrf = "…"` (FRRouting). */
+  readonly supportsVrf: boolean;
+  /** It can announce with attributes, so a degraded `down = { med = … }` works. */
+  readonly supportsAttributes: boolean;
+  /**
+   * Checks the `[announcers.<kind>]` table (`raw` is `{}` when it is absent, so defaults
+   * apply) and returns the settings, or undefined after adding issues at `path`.
+   */
+  parse(raw: unknown, path: KeyPath, issues: IssueList): Settings | undefined;
+  create(settings: Settings, context: AnnouncerContext): Announcer;
+}
+
+/** Settings of one configured routing-daemon announcer, as the config carries them. */
+export interface RoutingDaemonConfig {
+  readonly kind: RoutingDaemonKind;
+  /** Built by the definition's parse(); compared with isDeepStrictEqual on reload. */
+  readonly settings: unknown;
+}

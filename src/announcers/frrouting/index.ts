@@ -1,0 +1,18 @@
+// PLACEHOLDER until the FRRouting announcer lands: replaced by its real definition.
+import { AnnouncerFailure } from '../errors.js';
+import type { AnnouncerDefinition } from '../definition.js';
+import { isTable } from '../../config/issues.js';
+
+export const frroutingDefinition: AnnouncerDefinition<Record<string, never>> = {
+  kind: 'frrouting',
+  title: 'FRRouting',
+  supportsVrf: false,
+  supportsAttributes: false,
+  parse(raw, path, issues) {
+    if (!isTable(raw) || Object.keys(raw).length > 0) issues.add(path, 'not built yet');
+    return {};
+  },
+  create() {
+    throw new AnnouncerFailure('ANNOUNCER_CONFIG', 'the FRRouting announcer is not built yet');
+  },
+};

@@ -1,0 +1,10 @@
+export * from './types.js';
+export * from './errors.js';
+export type { AnnouncerDefinition, RoutingDaemonKind, RoutingDaemonConfig } from './definition.js';
+export { routingDaemons, ROUTING_DAEMON_KINDS } from './registry.js';
+export { SyncedAnnouncer } from './synced.js';
+export type { RouteBackend, SyncRequest, SyncedAnnouncerOptions } from './synced.js';
+export { BgpAnnouncer } from './bgp.js';
+export { runCommand, describeArgv, firstLine } from './command.js';
+export type { CommandRunner, CommandResult, CommandOptions } from './command.js';
+export { RouteStateFile, stateFilePath } from './state-file.js';
