@@ -22,6 +22,11 @@ export interface AnnouncerDefinition<Settings> {
    */
   parse(raw: unknown, path: KeyPath, issues: IssueList): Settings | undefined;
   create(settings: Settings, context: AnnouncerContext): Announcer;
+  /**
+   * True when the announcer writes to this process's stdout (ExaBGP runs us as its API
+   * process and reads routes there): the daemon then logs to stderr.
+   */
+  usesStdout?(settings: Settings): boolean;
 }
 
 /** Settings of one configured routing-daemon announcer, as the config carries them. */

@@ -66,7 +66,7 @@ export interface SyncedAnnouncerOptions {
   readonly retryMs?: number;
   /** Longest retry delay (default 30 s). */
   readonly maxRetryMs?: number;
-  /** How long stop() waits for the withdrawal to land (default 10 s). */
+  /** How long stop() waits for the withdrawal to land (default 5 s: `run` exits by 10 s). */
   readonly stopTimeoutMs?: number;
   /** Keep a state file in context.stateDir (default true). */
   readonly stateFile?: boolean;
@@ -114,7 +114,7 @@ export class SyncedAnnouncer implements Announcer {
     this.batchMs = options.batchMs ?? 0;
     this.retryMs = options.retryMs ?? 500;
     this.maxRetryMs = options.maxRetryMs ?? 30_000;
-    this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     this.random = options.random ?? Math.random;
     this.stateFile =
       options.stateFile === false
