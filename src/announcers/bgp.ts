@@ -27,6 +27,8 @@ export class BgpAnnouncer implements Announcer {
   async start(): Promise<void> {
     if (this.speaker !== undefined) return;
     this.speaker = await this.startSpeaker(this.config);
+    // Routes asked for before start (a reload that adds [bgp]) go out now.
+    this.reconcile();
   }
 
   setKnown(): void {
@@ -46,6 +48,10 @@ export class BgpAnnouncer implements Announcer {
   reconcile(): void {
     for (const route of this.wanted.values())
       this.speaker?.announce(route.prefix, route.attributes);
+  }
+
+  async flushed(): Promise<void> {
+    await this.speaker?.flushed();
   }
 
   async stop(reason: string): Promise<void> {

@@ -161,6 +161,17 @@ export class SyncedAnnouncer implements Announcer {
     this.changed();
   }
 
+  async flushed(): Promise<void> {
+    while (
+      this.running &&
+      (this.inFlight !== undefined || this.dirty || this.timer !== undefined)
+    ) {
+      // A retry timer after a failure counts as tried: do not wait out the backoff.
+      if (this.inFlight === undefined && !this.dirty && this.state === 'failing') return;
+      await this.nextAttempt();
+    }
+  }
+
   async stop(reason: string): Promise<void> {
     if (!this.running) return;
     this.stopping = true;

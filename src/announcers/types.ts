@@ -86,6 +86,12 @@ export interface Announcer {
   withdraw(route: RouteRef): void;
   /** Check the routing daemon against what is wanted again, now (e.g. after it restarted). */
   reconcile(): void;
+  /**
+   * Resolves once every change asked for so far has been tried (applied, or failed and
+   * queued for retry): the daemon waits on it before removing an address whose route
+   * it withdrew.
+   */
+  flushed(): Promise<void>;
   /** Withdraw everything, bounded in time; `reason` goes where the daemon can carry it. */
   stop(reason: string): Promise<void>;
   status(): AnnouncerStatus;

@@ -10,7 +10,7 @@ import client from 'prom-client';
 import type { CheckTiming } from '../checks/scheduler.js';
 import type { CheckResult, HealthCheck } from '../checks/types.js';
 import type { DaemonStatus } from '../daemon/index.js';
-import type { ServiceState, Transition } from '../health/index.js';
+import { desiredRouteKey, type ServiceState, type Transition } from '../health/index.js';
 
 const SERVICE_STATES: readonly ServiceState[] = ['up', 'down', 'held-down', 'drained'];
 const PEER_STATES = [
@@ -32,7 +32,10 @@ export class Metrics {
   private readonly checkDuration: client.Histogram<'service' | 'check'>;
   private readonly checkLag: client.Histogram;
   private readonly transitions: client.Counter<'service' | 'from' | 'to'>;
-  private readonly prefixAnnounced: client.Gauge<'prefix' | 'service'>;
+  private readonly prefixAnnounced: client.Gauge<'prefix' | 'service' | 'announcer'>;
+  private readonly announcerInSync: client.Gauge<'announcer'>;
+  private readonly announcerFailures: client.Gauge<'announcer'>;
+  private readonly announcerRoutes: client.Gauge<'announcer'>;
   private readonly peerEstablished: client.Gauge<'peer' | 'address'>;
   private readonly peerState: client.Gauge<'peer' | 'address' | 'state'>;
   private readonly peerPrefixes: client.Gauge<'peer' | 'address'>;
@@ -86,7 +89,25 @@ export class Metrics {
     this.prefixAnnounced = new client.Gauge({
       name: 'anycast_guard_prefix_announced',
       help: 'Whether the prefix is announced (1) or withdrawn (0); a degraded announcement counts as announced.',
-      labelNames: ['prefix', 'service'],
+      labelNames: ['prefix', 'service', 'announcer'],
+      registers,
+    });
+    this.announcerInSync = new client.Gauge({
+      name: 'anycast_guard_announcer_in_sync',
+      help: 'Whether the announcer (embedded speaker or routing daemon) carries exactly the wanted routes.',
+      labelNames: ['announcer'],
+      registers,
+    });
+    this.announcerFailures = new client.Gauge({
+      name: 'anycast_guard_announcer_failures',
+      help: 'Consecutive failed attempts to update the routing daemon (0 when in sync); retried with backoff.',
+      labelNames: ['announcer'],
+      registers,
+    });
+    this.announcerRoutes = new client.Gauge({
+      name: 'anycast_guard_announcer_routes',
+      help: 'Routes the announcer is asked to carry.',
+      labelNames: ['announcer'],
       registers,
     });
     this.peerEstablished = new client.Gauge({
@@ -143,20 +164,36 @@ export class Metrics {
       this.serviceState,
       this.checkUp,
       this.prefixAnnounced,
+      this.announcerInSync,
+      this.announcerFailures,
+      this.announcerRoutes,
       this.peerEstablished,
       this.peerState,
       this.peerPrefixes,
     ] as client.Gauge[])
       gauge.reset();
-    const announced = new Set(status.routes.map((r) => r.prefix));
+    const announced = new Set(status.routes.map(desiredRouteKey));
     for (const service of status.services) {
       this.serviceUp.set({ service: service.name }, service.state === 'up' ? 1 : 0);
       for (const state of SERVICE_STATES)
         this.serviceState.set({ service: service.name, state }, service.state === state ? 1 : 0);
       for (const check of service.checks)
         this.checkUp.set({ service: service.name, check: check.name }, check.up ? 1 : 0);
-      for (const prefix of service.prefixes)
-        this.prefixAnnounced.set({ prefix, service: service.name }, announced.has(prefix) ? 1 : 0);
+      for (const p of service.prefixes)
+        this.prefixAnnounced.set(
+          {
+            prefix: p.vrf === undefined ? p.prefix : `${p.prefix}%${p.vrf}`,
+            service: service.name,
+            announcer: p.announcer,
+          },
+          announced.has(desiredRouteKey(p)) ? 1 : 0,
+        );
+    }
+    for (const a of status.announcers) {
+      const labels = { announcer: a.kind };
+      this.announcerInSync.set(labels, a.state === 'in-sync' ? 1 : 0);
+      this.announcerFailures.set(labels, a.failures);
+      this.announcerRoutes.set(labels, a.wanted);
     }
     for (const peer of status.peers) {
       const labels = { peer: peer.name, address: peer.address };

@@ -1,5 +1,7 @@
 /** The JSON shape of GET /v1/status (docs/api.md), built from the Daemon's status. */
 import type { PeerStatus } from '../bgp/index.js';
+import type { AnnouncerKind, AnnouncerStatus } from '../announcers/index.js';
+import { desiredRouteKey } from '../health/index.js';
 import type { AddressStatus } from '../addresses/index.js';
 import type { DaemonStatus } from '../daemon/index.js';
 import type { ServiceState } from '../health/index.js';
@@ -27,7 +29,13 @@ export interface ServiceView {
   /** When drained by an operator: why and since when (epoch ms); kept across restarts. */
   readonly drained?: DrainRecord;
   readonly checks: readonly CheckView[];
-  readonly prefixes: readonly { readonly prefix: string; readonly announced: boolean }[];
+  readonly prefixes: readonly {
+    readonly prefix: string;
+    readonly announcer: AnnouncerKind;
+    readonly vrf?: string;
+    /** Asked of its announcer; whether the routing daemon carries it is in `announcers`. */
+    readonly announced: boolean;
+  }[];
 }
 
 export type PeerView = PeerStatus & { readonly prefixesSent: number };
@@ -39,6 +47,8 @@ export interface StatusView {
   readonly services: readonly ServiceView[];
   readonly peers: readonly PeerView[];
   readonly addresses: readonly AddressStatus[];
+  /** The embedded speaker and each routing daemon: in sync, or failing and why. */
+  readonly announcers: readonly AnnouncerStatus[];
 }
 
 export function statusView(
@@ -47,7 +57,7 @@ export function statusView(
   drained: (service: string) => DrainRecord | undefined,
   now: number,
 ): StatusView {
-  const announced = new Set(status.routes.map((r) => r.prefix));
+  const announced = new Set(status.routes.map(desiredRouteKey));
   return {
     node,
     time: now,
@@ -74,10 +84,16 @@ export function statusView(
                 },
               }),
         })),
-        prefixes: s.prefixes.map((prefix) => ({ prefix, announced: announced.has(prefix) })),
+        prefixes: s.prefixes.map((p) => ({
+          prefix: p.prefix,
+          announcer: p.announcer,
+          ...(p.vrf === undefined ? {} : { vrf: p.vrf }),
+          announced: announced.has(desiredRouteKey(p)),
+        })),
       };
     }),
     peers: status.peers.map((p) => ({ ...p, prefixesSent: p.prefixesAnnounced })),
     addresses: status.addresses,
+    announcers: status.announcers,
   };
 }

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { ApiServer, DrainStore, Metrics } from '../api/index.js';
 import { TransitionLog } from '../api/dashboard-transitions.js';
+import { routingDaemons } from '../announcers/index.js';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/index.js';
 import { createDaemonLogger, installLevelSignals } from '../log/index.js';
@@ -24,8 +25,13 @@ export interface RunOptions {
 export async function runDaemon(options: RunOptions): Promise<void> {
   // A bad config at start: report it and exit non-zero, announcing nothing.
   const config = await loadConfig(options.config);
-  // JSON, or readable lines on a terminal.
-  const logger: Logger = createDaemonLogger({ level: options.logLevel ?? config.log.level });
+  // JSON, or readable lines on a terminal; on stderr when an announcer owns stdout.
+  const logger: Logger = createDaemonLogger({
+    level: options.logLevel ?? config.log.level,
+    output: config.announcers.some((a) => routingDaemons[a.kind].usesStdout?.(a.settings) === true)
+      ? 'stderr'
+      : 'stdout',
+  });
   installLevelSignals(logger);
   // Drains outlive restarts: applied before anything can be announced.
   const store = new DrainStore(config.api.stateDir);

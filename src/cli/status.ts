@@ -68,7 +68,9 @@ export function renderStatus(status: StatusView, now: number): string {
     // Each service's row, then its prefixes, a + for each one announced.
     status.services.forEach((s, i) => {
       lines.push(body[i] ?? '');
-      const prefixes = s.prefixes.map((p) => `${p.announced ? '+' : '-'}${p.prefix}`).join(' ');
+      const prefixes = s.prefixes
+        .map((p) => `${p.announced ? '+' : '-'}${prefixLabel(p)}`)
+        .join(' ');
       lines.push(truncate(`  ${prefixes}`, WIDTH));
     });
   }
@@ -84,5 +86,27 @@ export function renderStatus(status: StatusView, now: number): string {
     ]);
     lines.push(...table(['PEER', 'ADDRESS', 'STATE', 'UPTIME', 'PREFIXES'], rows));
   }
+  // The embedded speaker is the peers above; routing daemons get their own lines.
+  const daemons = status.announcers.filter((a) => a.kind !== 'bgp');
+  if (daemons.length > 0) {
+    lines.push('');
+    const rows = daemons.map((a) => [
+      a.kind,
+      a.state,
+      `${a.applied}/${a.wanted}`,
+      a.lastError === undefined || a.state === 'in-sync'
+        ? a.lastSyncAt === undefined
+          ? '-'
+          : `synced ${relative(Date.parse(a.lastSyncAt), now)} ago`
+        : `${a.failures} failed${a.retryAt === undefined ? '' : `, retry in ${relative(now, Date.parse(a.retryAt))}`}: ${a.lastError.message}`,
+    ]);
+    lines.push(...table(['ANNOUNCER', 'STATE', 'ROUTES', 'LAST'], rows));
+  }
   return lines.join('\n');
+}
+
+/** "203.0.113.53/32", or with its announcer when that is not the embedded speaker. */
+function prefixLabel(p: StatusView['services'][number]['prefixes'][number]): string {
+  const route = p.vrf === undefined ? p.prefix : `${p.prefix}%${p.vrf}`;
+  return p.announcer === 'bgp' ? route : `${route}@${p.announcer}`;
 }

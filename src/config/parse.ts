@@ -13,6 +13,7 @@ import { bgpPrefixesPath } from './prefixes.js';
 import { checkAddressConfig } from '../addresses/index.js';
 import { addressSettings } from './addresses.js';
 import { buildService, type BuiltService } from './services.js';
+import { buildAnnouncers } from './announcers.js';
 import { didYouMean } from './suggest.js';
 import type { ApiConfig, DaemonConfig } from './types.js';
 
@@ -100,6 +101,12 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
     });
   }
 
+  const announcers = buildAnnouncers(
+    document.announcers,
+    built.map((s) => s.config),
+    issues,
+  );
+
   for (const issue of checkAddressConfig(built.map((s) => addressSettings(s.config))))
     issues.add(['services', issue.service, ...issue.path], issue.message);
 
@@ -111,6 +118,7 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
     services: built.map((s) => s.config),
     log: { level: log.level ?? 'info' },
     api: buildApi(api),
+    announcers,
   };
 }
 

@@ -3,21 +3,14 @@
  * or a table keyed by announcer, as anycastd writes it (`prefixes.frrouting`).
  * Items are a prefix string or { prefix = "…", vrf = "…" }; a bare address is
  * a host route, and host bits set is an error with the prefix that was meant.
+ * A VRF is accepted only by an announcer that has them (FRRouting).
  */
 import { z } from 'zod';
+import { ANNOUNCER_KINDS, routingDaemons, type AnnouncerKind } from '../announcers/index.js';
 import { formatPrefix, parsePrefix } from '../bgp/index.js';
 import { isTable, validate, type IssueList, type KeyPath } from './issues.js';
 import { didYouMean } from './suggest.js';
 import type { PrefixConfig } from './types.js';
-
-/** Announcers that drive a routing daemon; they come later, and until then say so. */
-const FUTURE_ANNOUNCERS: Readonly<Record<string, string>> = {
-  frrouting: 'FRRouting',
-  bird: 'BIRD',
-  gobgp: 'GoBGP',
-  exabgp: 'ExaBGP',
-};
-const ANNOUNCERS = ['bgp', ...Object.keys(FUTURE_ANNOUNCERS)];
 
 const itemSchema = z
   .union([z.string(), z.strictObject({ prefix: z.string(), vrf: z.string().min(1).optional() })])
@@ -27,6 +20,15 @@ export interface ServicePrefixes {
   readonly prefixes: PrefixConfig[];
   /** Per prefix (same order), where it was written. */
   readonly paths: KeyPath[];
+}
+
+function isAnnouncerKind(key: string): key is AnnouncerKind {
+  return (ANNOUNCER_KINDS as readonly string[]).includes(key);
+}
+
+/** How an announcer is named in messages. */
+export function announcerTitle(kind: AnnouncerKind): string {
+  return kind === 'bgp' ? 'the embedded BGP speaker' : routingDaemons[kind].title;
 }
 
 /** Where a service's raw `prefixes` asks for the embedded speaker, if it does. */
@@ -42,28 +44,20 @@ export function buildPrefixes(raw: unknown, path: KeyPath, issues: IssueList): S
     issues.add(path, 'is required: list what to announce, e.g. prefixes = ["203.0.113.53"]');
     return out;
   }
-  if (Array.isArray(raw)) return addItems(raw, path, out, issues);
+  if (Array.isArray(raw)) return addItems('bgp', raw, path, out, issues);
   if (!isTable(raw)) {
     issues.add(path, 'must be an array of prefixes, or a table of announcers (prefixes.bgp = […])');
     return out;
   }
   for (const [key, items] of Object.entries(raw)) {
     const at = [...path, key];
-    const daemon = FUTURE_ANNOUNCERS[key];
-    if (key === 'bgp') {
-      if (!Array.isArray(items)) issues.add(at, 'must be an array of prefixes');
-      else addItems(items, at, out, issues);
-    } else if (daemon !== undefined) {
+    if (!isAnnouncerKind(key)) {
       issues.add(
         at,
-        `announcing through ${daemon} is not supported yet (it comes with the routing-daemon announcers); use prefixes.bgp for the embedded speaker`,
+        `unknown announcer${didYouMean(key, ANNOUNCER_KINDS)}; known: ${ANNOUNCER_KINDS.join(', ')}`,
       );
-    } else {
-      issues.add(
-        at,
-        `unknown announcer${didYouMean(key, ANNOUNCERS)}; known: ${ANNOUNCERS.join(', ')}`,
-      );
-    }
+    } else if (!Array.isArray(items)) issues.add(at, 'must be an array of prefixes');
+    else addItems(key, items, at, out, issues);
   }
   if (Object.keys(raw).length === 0)
     issues.add(path, 'is empty: list what to announce, e.g. prefixes.bgp = ["203.0.113.53"]');
@@ -71,12 +65,14 @@ export function buildPrefixes(raw: unknown, path: KeyPath, issues: IssueList): S
 }
 
 function addItems(
+  announcer: AnnouncerKind,
   items: readonly unknown[],
   path: KeyPath,
   out: ServicePrefixes,
   issues: IssueList,
 ): ServicePrefixes {
   if (items.length === 0) issues.add(path, 'must list at least one prefix');
+  const vrfs = announcer !== 'bgp' && routingDaemons[announcer].supportsVrf;
   items.forEach((item, i) => {
     const at = [...path, i];
     const parsed = validate(itemSchema, item, at, issues);
@@ -91,15 +87,15 @@ function addItems(
       return;
     }
     const vrf = typeof parsed === 'string' ? undefined : parsed.vrf;
-    if (vrf !== undefined) {
+    if (vrf !== undefined && !vrfs) {
       // Silently ignoring it would announce in the wrong routing table.
       issues.add(
         [...at, 'vrf'],
-        'the embedded BGP speaker has no VRFs; VRFs come with the FRRouting announcer',
+        `${announcerTitle(announcer)} has no VRFs here; only prefixes.frrouting items take a vrf`,
       );
       return;
     }
-    out.prefixes.push({ announcer: 'bgp', prefix });
+    out.prefixes.push(vrf === undefined ? { announcer, prefix } : { announcer, prefix, vrf });
     out.paths.push(at);
   });
   return out;

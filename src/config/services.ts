@@ -5,7 +5,8 @@
  */
 import { buildChecks, type ConfigCheckType } from './checks.js';
 import { formatPath, isTable, validate, type IssueList, type KeyPath } from './issues.js';
-import { buildPrefixes } from './prefixes.js';
+import { announcerTitle, buildPrefixes } from './prefixes.js';
+import { routingDaemons } from '../announcers/index.js';
 import { serviceSchema } from './schema.js';
 import { didYouMean } from './suggest.js';
 import type { DownAction, Policy, ServiceConfig } from './types.js';
@@ -117,6 +118,21 @@ export function buildService(
   }
   if (service.on_change_timeout !== undefined && service.on_change === undefined)
     issues.add([...path, 'on_change_timeout'], 'is set but there is no on_change hook');
+
+  if (down.kind === 'degrade') {
+    // A prefix-list file or a `network` statement cannot carry a MED: announcing such a
+    // route normally while the service is sick would break the safety invariant.
+    const plain = new Set(
+      prefixes.prefixes
+        .map((p) => p.announcer)
+        .filter((kind) => kind !== 'bgp' && !routingDaemons[kind].supportsAttributes),
+    );
+    for (const kind of plain)
+      issues.add(
+        [...path, 'down'],
+        `${announcerTitle(kind)} cannot announce with other attributes (prefixes.${kind}); use down = "withdraw", or announce these prefixes through an announcer that can (bgp, gobgp, exabgp)`,
+      );
+  }
 
   const withdrawAddress = service.withdraw_address_when_down ?? false;
   if (withdrawAddress && down.kind === 'degrade')

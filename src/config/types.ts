@@ -2,6 +2,7 @@
  * The daemon's configuration after validation: what the rest of the program
  * consumes. Parsing and validation (TOML + zod) live beside this file.
  */
+import type { AnnouncerKind, RoutingDaemonConfig } from '../announcers/index.js';
 import type { PeerOptions } from '../bgp/index.js';
 import type { CheckCommon } from '../checks/types.js';
 
@@ -22,10 +23,11 @@ export type DownAction =
     };
 
 export interface PrefixConfig {
-  /** Which announcer carries it; only "bgp" (the embedded speaker) exists so far. */
-  readonly announcer: 'bgp';
+  /** Which announcer carries it: the embedded speaker ("bgp") or a routing daemon. */
+  readonly announcer: AnnouncerKind;
   /** Canonical text, e.g. "203.0.113.53/32". */
   readonly prefix: string;
+  /** FRRouting only: the VRF whose `router bgp` announces it. */
   readonly vrf?: string;
 }
 
@@ -87,4 +89,9 @@ export interface DaemonConfig {
   readonly services: readonly ServiceConfig[];
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' };
   readonly api: ApiConfig;
+  /**
+   * Routing daemons to drive: every kind a service's prefixes name or an
+   * `[announcers.<kind>]` table configures (so it reconciles even with no prefixes left).
+   */
+  readonly announcers: readonly RoutingDaemonConfig[];
 }

@@ -2,25 +2,39 @@
  * The composition root: one daemon wires config, checks, health and the BGP
  * speaker, and owns their lifecycle (DESIGN.md "Lifecycle order").
  *
- * start: speaker up (announcing nothing), then checks; each result feeds the
- *        pure health machine; a transition recomputes the desired routes and
- *        the speaker is told the difference.
- * stop:  checks stop, then the speaker withdraws everything and sends Cease.
+ * start: addresses bound, then every announcer up and reconciled (the embedded
+ *        speaker, and each routing daemon in use: stale routes of a crashed run
+ *        go), announcing nothing; then checks. Each result feeds the pure health
+ *        machine; a transition recomputes the desired routes and each announcer
+ *        is told its difference.
+ * stop:  checks stop, then every announcer withdraws everything (the speaker
+ *        sends Cease), then the addresses this process added go.
  * reload: services whose config is unchanged keep their checks and state (a
  *        healthy service is never withdrawn by a reload); changed ones start
  *        over (down until proven); removed ones are withdrawn.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { BgpSpeaker, type AnnounceAttributes, type PeerStatus } from '../bgp/index.js';
+import type { AnnounceAttributes, PeerStatus } from '../bgp/index.js';
+import {
+  BgpAnnouncer,
+  routingDaemons,
+  type Announcer,
+  type AnnouncerContext,
+  type AnnouncerKind,
+  type AnnouncerStatus,
+  type RouteRef,
+  type RoutingDaemonConfig,
+} from '../announcers/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock/index.js';
 import { checkTypes as defaultCheckTypes } from '../checks/index.js';
 import { CheckScheduler, splayFraction, type CheckTiming } from '../checks/scheduler.js';
 import type { CheckResult, CheckType, HealthCheck } from '../checks/types.js';
-import type { BgpConfig, DaemonConfig, ServiceConfig } from '../config/types.js';
+import type { DaemonConfig, PrefixConfig, ServiceConfig } from '../config/types.js';
 import {
   ServiceHealth,
   desiredRoutes,
+  type DesiredRoute,
   type ServiceSnapshot,
   type Transition,
 } from '../health/index.js';
@@ -46,6 +60,8 @@ export interface DaemonOptions {
   readonly drained?: ReadonlyMap<string, string>;
   /** How to run iproute2's `ip` for address management (tests point it at a namespace). */
   readonly ip?: IpRunner;
+  /** Builds a routing-daemon announcer (default: its definition's factory); tests pass fakes. */
+  readonly createAnnouncer?: (config: RoutingDaemonConfig, context: AnnouncerContext) => Announcer;
   /** Called on every check result, with its scheduling lag (metrics, benchmarks). */
   readonly onCheckResult?: (
     service: string,
@@ -63,17 +79,20 @@ interface ManagedService {
 }
 
 export interface RouteStatus {
+  readonly announcer: AnnouncerKind;
   readonly prefix: string;
+  readonly vrf?: string;
   readonly services: readonly string[];
   readonly degraded: boolean;
   readonly attributes: AnnounceAttributes;
 }
 
 export interface DaemonStatus {
-  readonly services: readonly (ServiceSnapshot & { readonly prefixes: readonly string[] })[];
+  readonly services: readonly (ServiceSnapshot & { readonly prefixes: readonly PrefixConfig[] })[];
   readonly routes: readonly RouteStatus[];
   readonly peers: readonly PeerStatus[];
   readonly addresses: readonly AddressStatus[];
+  readonly announcers: readonly AnnouncerStatus[];
 }
 
 export class DaemonError extends Error {
@@ -91,12 +110,16 @@ export class Daemon {
   private readonly types: Readonly<Record<string, CheckType<never>>>;
   private readonly onTransition: ((transition: Transition) => void) | undefined;
   private readonly onResultHook: DaemonOptions['onCheckResult'];
-  private speaker: BgpSpeaker | undefined;
+  /** The embedded speaker, when [bgp] is configured. */
+  private bgp: BgpAnnouncer | undefined;
+  /** Every announcer in use, the embedded speaker included, by kind. */
+  private readonly announcers = new Map<AnnouncerKind, Announcer>();
+  private readonly createAnnouncer: NonNullable<DaemonOptions['createAnnouncer']>;
   private readonly services = new Map<string, ManagedService>();
   private readonly owners = new Map<HealthCheck, ManagedService>();
   private readonly scheduler: CheckScheduler;
-  /** What the speaker has been told to announce: prefix → attributes. */
-  private readonly announced = new Map<string, AnnounceAttributes>();
+  /** What the announcers have been told to announce, by desiredRouteKey. */
+  private readonly announced = new Map<string, DesiredRoute>();
   private running = false;
   private readonly ip: IpRunner | undefined;
   private readonly initiallyDrained: ReadonlyMap<string, string>;
@@ -115,6 +138,9 @@ export class Daemon {
     this.onResultHook = options.onCheckResult;
     this.ip = options.ip;
     this.initiallyDrained = options.drained ?? new Map();
+    this.createAnnouncer =
+      options.createAnnouncer ??
+      ((config, context) => routingDaemons[config.kind].create(config.settings, context));
     this.scheduler = new CheckScheduler({
       clock: this.clock,
       // The service is part of the phase: a thousand services checking the same URL
@@ -143,8 +169,9 @@ export class Daemon {
     await addresses.bind();
     this.addresses = addresses;
     try {
-      if (this.config.bgp !== undefined) this.speaker = await this.startSpeaker(this.config.bgp);
+      await this.startAnnouncers(this.config);
     } catch (error) {
+      await this.stopAnnouncers('anycast-guard failed to start');
       await addresses.release();
       this.addresses = undefined;
       throw error;
@@ -161,7 +188,11 @@ export class Daemon {
     // Services announced "always" are up from the start.
     this.reconcile();
     this.log.info(
-      { services: this.config.services.length, peers: this.config.bgp?.peers.length ?? 0 },
+      {
+        services: this.config.services.length,
+        peers: this.config.bgp?.peers.length ?? 0,
+        announcers: [...this.announcers.keys()],
+      },
       'anycast-guard started',
     );
   }
@@ -173,8 +204,7 @@ export class Daemon {
     await this.scheduler.stop();
     for (const service of this.services.values()) this.removeService(service);
     this.announced.clear();
-    await this.speaker?.stop(reason);
-    this.speaker = undefined;
+    await this.stopAnnouncers(reason);
     // Routes are gone; only now may the addresses go (DESIGN.md lifecycle order).
     await this.addressQueue;
     await this.addresses?.release();
@@ -188,7 +218,7 @@ export class Daemon {
     next: DaemonConfig,
   ): Promise<{ added: string[]; changed: string[]; removed: string[] }> {
     const previous = this.config;
-    if (!isDeepStrictEqual(previous.bgp, next.bgp)) await this.reloadBgp(previous.bgp, next.bgp);
+    const fresh = await this.reloadAnnouncers(previous, next);
     // New addresses are bound before anything could announce them.
     await this.addresses?.update(next.services.map(addressSettings));
     const nextByName = new Map(next.services.map((s) => [s.name, s]));
@@ -215,8 +245,12 @@ export class Daemon {
       }
     }
     this.config = next;
+    this.tellKnownRoutes();
     for (const name of [...removed, ...changed]) this.addressesUp.delete(name);
     this.reconcile();
+    // Started only now, with the routes they should carry already asked for, so their
+    // first sync does not withdraw what a moment later they would announce again.
+    await Promise.all(fresh.map((a) => a.start()));
     // Withdrawn first, then the addresses no service wants any more are removed.
     await this.addressQueue;
     await this.addresses?.prune();
@@ -242,62 +276,119 @@ export class Daemon {
     return {
       services: [...this.services.values()].map((s) => ({
         ...s.health.snapshot(),
-        prefixes: s.config.prefixes.map((p) => p.prefix),
+        prefixes: s.config.prefixes,
       })),
       routes: [...routes.values()].map((r) => ({
+        announcer: r.announcer,
         prefix: r.prefix,
+        ...(r.vrf === undefined ? {} : { vrf: r.vrf }),
         services: r.services,
         degraded: r.degraded,
         attributes: r.attributes,
       })),
-      peers: this.speaker?.peerStatus() ?? [],
+      peers: this.bgp?.peerStatus() ?? [],
       addresses: this.addresses?.status() ?? [],
+      announcers: [...this.announcers.values()].map((a) => a.status()),
     };
   }
 
-  private async startSpeaker(bgp: BgpConfig): Promise<BgpSpeaker> {
-    const speaker = new BgpSpeaker({
-      asn: bgp.asn,
-      routerId: bgp.routerId,
-      ...(bgp.holdTime === undefined ? {} : { holdTime: bgp.holdTime }),
-      ...(bgp.listen === undefined ? {} : { listen: bgp.listen }),
-      peers: bgp.peers,
-      logger: this.log.child({ component: 'bgp' }),
+  private announcerContext(kind: AnnouncerKind): AnnouncerContext {
+    return {
+      logger: this.log.child({ component: 'announcer', announcer: kind }),
       clock: this.clock,
-    });
-    await speaker.start();
-    return speaker;
+      stateDir: this.config.api.stateDir,
+    };
   }
 
-  private async reloadBgp(
-    previous: BgpConfig | undefined,
-    next: BgpConfig | undefined,
-  ): Promise<void> {
-    const speaker = this.speaker;
-    const sameIdentity =
-      previous !== undefined &&
-      next !== undefined &&
-      previous.asn === next.asn &&
-      previous.routerId === next.routerId &&
-      previous.holdTime === next.holdTime &&
-      isDeepStrictEqual(previous.listen, next.listen);
-    if (speaker !== undefined && sameIdentity) {
-      // Only peers changed: touch those, keep every other session up.
-      const before = new Map(previous.peers.map((p) => [p.address, p]));
-      const after = new Map(next.peers.map((p) => [p.address, p]));
-      for (const [address, peer] of before) {
-        if (!isDeepStrictEqual(after.get(address), peer))
-          await speaker.removePeer(address, 'peer configuration changed');
-      }
-      for (const [address, peer] of after) {
-        if (!isDeepStrictEqual(before.get(address), peer)) speaker.addPeer(peer);
-      }
-      return;
+  /** The embedded speaker and each routing daemon, started in parallel and reconciled. */
+  private async startAnnouncers(config: DaemonConfig): Promise<void> {
+    if (config.bgp !== undefined) {
+      this.bgp = new BgpAnnouncer(config.bgp, {
+        logger: this.log.child({ component: 'bgp' }),
+        clock: this.clock,
+      });
+      this.announcers.set('bgp', this.bgp);
     }
-    this.log.warn('BGP identity or listener changed: restarting the speaker');
-    await speaker?.stop('anycast-guard configuration changed');
-    this.speaker = next === undefined ? undefined : await this.startSpeaker(next);
-    this.announced.clear();
+    for (const daemon of config.announcers)
+      this.announcers.set(
+        daemon.kind,
+        this.createAnnouncer(daemon, this.announcerContext(daemon.kind)),
+      );
+    this.tellKnownRoutes();
+    await Promise.all([...this.announcers.values()].map((a) => a.start()));
+  }
+
+  private async stopAnnouncers(reason: string): Promise<void> {
+    const all = [...this.announcers.values()];
+    this.announcers.clear();
+    this.bgp = undefined;
+    await Promise.all(all.map((a) => a.stop(reason)));
+  }
+
+  /** Each announcer learns every route the config gives it: those are its to reconcile. */
+  private tellKnownRoutes(): void {
+    const known = new Map<AnnouncerKind, RouteRef[]>();
+    for (const service of this.config.services)
+      for (const p of service.prefixes) {
+        const list = known.get(p.announcer) ?? [];
+        list.push(p.vrf === undefined ? { prefix: p.prefix } : { prefix: p.prefix, vrf: p.vrf });
+        known.set(p.announcer, list);
+      }
+    for (const [kind, announcer] of this.announcers) announcer.setKnown(known.get(kind) ?? []);
+  }
+
+  /**
+   * [bgp] and [announcers] on reload: the speaker keeps every session it can; a routing
+   * daemon announcer whose settings changed is stopped (its routes withdrawn) and a new
+   * one started with the routes it should carry, so nothing is left where the old
+   * settings pointed; one no longer in use withdraws its routes and goes.
+   */
+  private async reloadAnnouncers(previous: DaemonConfig, next: DaemonConfig): Promise<Announcer[]> {
+    const fresh: Announcer[] = [];
+    if (!isDeepStrictEqual(previous.bgp, next.bgp)) {
+      if (next.bgp === undefined) {
+        await this.bgp?.stop('anycast-guard configuration changed: [bgp] removed');
+        this.announcers.delete('bgp');
+        this.bgp = undefined;
+        this.forgetAnnounced('bgp');
+      } else if (this.bgp === undefined) {
+        this.bgp = new BgpAnnouncer(next.bgp, {
+          logger: this.log.child({ component: 'bgp' }),
+          clock: this.clock,
+        });
+        this.announcers.set('bgp', this.bgp);
+        fresh.push(this.bgp);
+      } else await this.bgp.reload(next.bgp);
+    }
+    const before = new Map(previous.announcers.map((a) => [a.kind, a]));
+    const after = new Map(next.announcers.map((a) => [a.kind, a]));
+    for (const [kind, config] of before) {
+      const wanted = after.get(kind);
+      if (wanted !== undefined && isDeepStrictEqual(wanted, config)) continue;
+      const old = this.announcers.get(kind);
+      this.announcers.delete(kind);
+      this.forgetAnnounced(kind);
+      this.log.info(
+        { announcer: kind },
+        wanted === undefined
+          ? 'announcer no longer used: withdrawing its routes'
+          : 'announcer settings changed: restarting it',
+      );
+      await old?.stop('anycast-guard configuration changed');
+    }
+    for (const [kind, config] of after) {
+      if (this.announcers.has(kind)) continue;
+      const announcer = this.createAnnouncer(config, this.announcerContext(kind));
+      this.announcers.set(kind, announcer);
+      fresh.push(announcer);
+    }
+    return fresh;
+  }
+
+  /** An announcer went away: what it was told is no longer announced anywhere. */
+  private forgetAnnounced(kind: AnnouncerKind): void {
+    for (const [key, route] of this.announced)
+      if (route.announcer === kind) this.announced.delete(key);
   }
 
   /** `drainedFor`: the reason, when the service starts out drained. */
@@ -424,6 +515,8 @@ export class Daemon {
     const run = this.addressQueue.then(async () => {
       if (addresses === undefined) return false;
       try {
+        // Withdrawn first: a routing daemon applies the withdrawal asynchronously.
+        if (!up) await Promise.all([...this.announcers.values()].map((a) => a.flushed()));
         await addresses.setServiceUp(name, up);
         return true;
       } catch (error) {
@@ -455,33 +548,43 @@ export class Daemon {
     }));
   }
 
-  /** Tell the speaker the difference between what is announced and what should be. */
+  /** Tell each announcer the difference between what is announced and what should be. */
   private reconcile(): void {
-    const speaker = this.speaker;
-    if (speaker === undefined) return;
     const wanted = desiredRoutes(this.routeInputs());
-    for (const [prefix] of this.announced) {
-      if (!wanted.has(prefix)) {
-        speaker.withdraw(prefix);
-        this.announced.delete(prefix);
-        this.log.info({ prefix }, 'withdrawn');
-      }
+    for (const [key, route] of this.announced) {
+      if (wanted.has(key)) continue;
+      this.announced.delete(key);
+      const announcer = this.announcers.get(route.announcer);
+      if (announcer === undefined) continue;
+      announcer.withdraw(route);
+      this.log.info(
+        { prefix: route.prefix, announcer: route.announcer, vrf: route.vrf },
+        'withdrawn',
+      );
     }
-    for (const [prefix, route] of wanted) {
-      const current = this.announced.get(prefix);
-      if (current === undefined || !isDeepStrictEqual(current, route.attributes)) {
-        speaker.announce(prefix, route.attributes);
-        this.announced.set(prefix, route.attributes);
-        this.log.info(
-          {
-            prefix,
-            services: route.services,
-            degraded: route.degraded,
-            attributes: route.attributes,
-          },
-          route.degraded ? 'announced degraded' : 'announced',
-        );
-      }
+    for (const [key, route] of wanted) {
+      const current = this.announced.get(key);
+      if (current !== undefined && isDeepStrictEqual(current.attributes, route.attributes))
+        continue;
+      const announcer = this.announcers.get(route.announcer);
+      if (announcer === undefined) continue; // Its [bgp] or [announcers] entry was refused at parse.
+      announcer.announce({
+        prefix: route.prefix,
+        ...(route.vrf === undefined ? {} : { vrf: route.vrf }),
+        attributes: route.attributes,
+      });
+      this.announced.set(key, route);
+      this.log.info(
+        {
+          prefix: route.prefix,
+          announcer: route.announcer,
+          vrf: route.vrf,
+          services: route.services,
+          degraded: route.degraded,
+          attributes: route.attributes,
+        },
+        route.degraded ? 'announced degraded' : 'announced',
+      );
     }
   }
 }

@@ -4,6 +4,7 @@
  * normally only for a service that is up; a down service's prefixes are
  * withdrawn, or announced degraded when its `down` action says so.
  */
+import { routeKey, type AnnouncerKind } from '../announcers/types.js';
 import type { AnnounceAttributes } from '../bgp/index.js';
 import type { DownAction, PrefixConfig } from '../config/types.js';
 import type { ServiceState } from './service-health.js';
@@ -16,7 +17,9 @@ export interface ServiceRoutes {
 }
 
 export interface DesiredRoute {
+  readonly announcer: AnnouncerKind;
   readonly prefix: string;
+  readonly vrf?: string;
   readonly attributes: AnnounceAttributes;
   /** Services that want it; the first one's attributes win. */
   readonly services: readonly string[];
@@ -33,8 +36,17 @@ export function degradedAttributes(down: DownAction): AnnounceAttributes | undef
   };
 }
 
+/** "bgp 203.0.113.53/32", "frrouting 203.0.113.53/32%blue": a route is per announcer. */
+export function desiredRouteKey(route: {
+  readonly announcer: AnnouncerKind;
+  readonly prefix: string;
+  readonly vrf?: string;
+}): string {
+  return `${route.announcer} ${routeKey(route)}`;
+}
+
 /**
- * Prefixes to announce, keyed by prefix text. When services share a prefix, a
+ * Routes to announce, keyed by desiredRouteKey (announcer, prefix, VRF). When services share a prefix, a
  * healthy announcement beats a degraded one.
  */
 export function desiredRoutes(services: readonly ServiceRoutes[]): Map<string, DesiredRoute> {
@@ -48,17 +60,20 @@ export function desiredRoutes(services: readonly ServiceRoutes[]): Map<string, D
         ? undefined
         : degradedAttributes(service.down);
     if (attributes === undefined) continue;
-    for (const { prefix } of service.prefixes) {
-      const existing = routes.get(prefix);
+    for (const item of service.prefixes) {
+      const key = desiredRouteKey(item);
+      const existing = routes.get(key);
       if (existing === undefined || (existing.degraded && up)) {
-        routes.set(prefix, {
-          prefix,
+        routes.set(key, {
+          announcer: item.announcer,
+          prefix: item.prefix,
+          ...(item.vrf === undefined ? {} : { vrf: item.vrf }),
           attributes,
           services: existing === undefined ? [service.name] : [service.name, ...existing.services],
           degraded: !up,
         });
       } else {
-        routes.set(prefix, { ...existing, services: [...existing.services, service.name] });
+        routes.set(key, { ...existing, services: [...existing.services, service.name] });
       }
     }
   }

@@ -66,14 +66,18 @@ export function prettyDestination(out: NodeJS.WriteStream, colour: boolean): Des
 
 export interface DaemonLoggerOptions {
   level: string;
-  /** Default: whether stdout is a terminal. */
+  /** Default: whether the output is a terminal. */
   pretty?: boolean;
+  /** Default stdout; stderr when stdout carries something else (ExaBGP reads routes there). */
+  output?: 'stdout' | 'stderr';
 }
 
 export function createDaemonLogger(options: DaemonLoggerOptions): Logger {
-  const pretty = options.pretty ?? process.stdout.isTTY;
+  const out = options.output === 'stderr' ? process.stderr : process.stdout;
+  const pretty = options.pretty ?? out.isTTY;
   const settings = { level: options.level, base: { pid: process.pid } };
-  return pretty ? pino(settings, prettyDestination(process.stdout, true)) : pino(settings);
+  if (pretty) return pino(settings, prettyDestination(out, true));
+  return options.output === 'stderr' ? pino(settings, pino.destination(2)) : pino(settings);
 }
 
 /** The level `steps` away from `current` (positive: more verbose), clamped to LEVELS. */

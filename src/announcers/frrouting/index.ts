@@ -1,18 +1,27 @@
-// PLACEHOLDER until the FRRouting announcer lands: replaced by its real definition.
-import { AnnouncerFailure } from '../errors.js';
+/**
+ * FRRouting: `network` statements under `router bgp ASN [vrf NAME]`, through vtysh.
+ * Prefixes may name a VRF (anycastd's `{ prefix = "…", vrf = "…" }`). Degraded attributes
+ * are not supported: FRR could carry them only through route-maps this announcer does not
+ * manage, so `down = { med = … }` is refused for prefixes.frrouting.
+ * See docs/announcer-frrouting.md.
+ */
 import type { AnnouncerDefinition } from '../definition.js';
-import { isTable } from '../../config/issues.js';
+import { FrrAnnouncer } from './announcer.js';
+import { parseFrroutingSettings, type FrroutingSettings } from './settings.js';
 
-export const frroutingDefinition: AnnouncerDefinition<Record<string, never>> = {
+export { FrrAnnouncer } from './announcer.js';
+export type { FrrAnnouncerOptions } from './announcer.js';
+export { FrrBackend } from './backend.js';
+export { parseRunningConfig } from './running-config.js';
+export type { FrroutingSettings } from './settings.js';
+
+export const frroutingDefinition: AnnouncerDefinition<FrroutingSettings> = {
   kind: 'frrouting',
   title: 'FRRouting',
-  supportsVrf: false,
+  supportsVrf: true,
   supportsAttributes: false,
-  parse(raw, path, issues) {
-    if (!isTable(raw) || Object.keys(raw).length > 0) issues.add(path, 'not built yet');
-    return {};
-  },
-  create() {
-    throw new AnnouncerFailure('ANNOUNCER_CONFIG', 'the FRRouting announcer is not built yet');
+  parse: parseFrroutingSettings,
+  create(settings, context) {
+    return new FrrAnnouncer(settings, context);
   },
 };

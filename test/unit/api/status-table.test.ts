@@ -17,7 +17,13 @@ function view(overrides: Partial<StatusView> = {}): StatusView {
         since: now - 125_000,
         reason: 'check health failed: HTTP 503 from http://127.0.0.1:8080/health after 3 attempts',
         checks: [],
-        prefixes: [{ prefix: '2001:db8:ffff:ffff:ffff:ffff:ffff:fff0/124', announced: false }],
+        prefixes: [
+          {
+            prefix: '2001:db8:ffff:ffff:ffff:ffff:ffff:fff0/124',
+            announcer: 'bgp',
+            announced: false,
+          },
+        ],
       },
       {
         name: 'dns',
@@ -26,13 +32,14 @@ function view(overrides: Partial<StatusView> = {}): StatusView {
         reason: 'all checks up',
         checks: [],
         prefixes: [
-          { prefix: '203.0.113.53/32', announced: true },
-          { prefix: '2001:db8::53/128', announced: false },
+          { prefix: '203.0.113.53/32', announcer: 'bgp', announced: true },
+          { prefix: '2001:db8::53/128', announcer: 'bgp', announced: false },
         ],
       },
     ],
     peers: [],
     addresses: [],
+    announcers: [],
     ...overrides,
   };
 }
@@ -65,6 +72,57 @@ describe('status table', () => {
       now,
     );
     assert.match(text, /^dns +drained +5s +1\/2 +kernel upgrade$/m);
+  });
+
+  it('shows each routing daemon: in sync, or failing with the retry and its error', () => {
+    const text = renderStatus(
+      view({
+        services: [
+          {
+            name: 'dns',
+            state: 'up',
+            since: now - 5_000,
+            reason: 'all checks up',
+            checks: [],
+            prefixes: [
+              { prefix: '203.0.113.53/32', announcer: 'bird', announced: true },
+              { prefix: '203.0.113.54/32', announcer: 'frrouting', vrf: 'blue', announced: true },
+            ],
+          },
+        ],
+        announcers: [
+          {
+            kind: 'bird',
+            state: 'failing',
+            wanted: 1,
+            applied: 0,
+            failures: 3,
+            lastError: {
+              code: 'ANNOUNCER_REJECTED',
+              message: 'BIRD rejected the new configuration: /etc/bird/bird.conf:12:3 syntax error',
+              at: new Date(now - 2_000).toISOString(),
+            },
+            retryAt: new Date(now + 4_000).toISOString(),
+          },
+          {
+            kind: 'frrouting',
+            state: 'in-sync',
+            wanted: 1,
+            applied: 1,
+            failures: 0,
+            lastSyncAt: new Date(now - 7_000).toISOString(),
+          },
+        ],
+      }),
+      now,
+    );
+    for (const line of text.split('\n')) assert.ok(line.length <= 80, `${line.length}: ${line}`);
+    assert.match(text, /^ {2}\+203\.0\.113\.53\/32@bird \+203\.0\.113\.54\/32%blue@frrouting$/m);
+    assert.match(
+      text,
+      /^bird +failing +0\/1 +3 failed, retry in 4s: BIRD rejected the new config…$/m,
+    );
+    assert.match(text, /^frrouting +in-sync +1\/1 +synced 7s ago$/m);
   });
 
   it('writes relative times in the largest two units', () => {

@@ -78,16 +78,44 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'prefixes.frrouting is not silently ignored',
-    toml:
-      BGP +
-      '[services.dns]\nprefixes.frrouting = ["203.0.113.53"]\nchecks.exec = [{ command = ["/bin/true"] }]\n',
+    name: 'a VRF where the announcer has none',
+    toml: '[services.dns]\nprefixes.bird = [{ prefix = "203.0.113.53", vrf = "blue" }]\nchecks.exec = [{ command = ["/bin/true"] }]\n',
     issues: [
       [
-        'services.dns.prefixes.frrouting',
-        'announcing through FRRouting is not supported yet (it comes with the routing-daemon announcers); use prefixes.bgp for the embedded speaker',
+        'services.dns.prefixes.bird[0].vrf',
+        'BIRD has no VRFs here; only prefixes.frrouting items take a vrf',
       ],
     ],
+  },
+  {
+    name: 'a degraded down through an announcer that cannot carry attributes',
+    toml: '[services.dns]\nprefixes.bird = ["203.0.113.53"]\ndown = { med = 1000 }\nchecks.exec = [{ command = ["/bin/true"] }]\n',
+    issues: [
+      [
+        'services.dns.down',
+        'BIRD cannot announce with other attributes (prefixes.bird); use down = "withdraw", or announce these prefixes through an announcer that can (bgp, gobgp, exabgp)',
+      ],
+    ],
+  },
+  {
+    name: '[announcers.bgp] instead of [bgp]',
+    toml: BGP + SERVICE + '[announcers.bgp]\nasn = 65001\n',
+    issues: [['announcers.bgp', 'the embedded BGP speaker is configured in [bgp]']],
+  },
+  {
+    name: 'an unknown announcer table',
+    toml: BGP + SERVICE + '[announcers.brid]\n',
+    issues: [
+      [
+        'announcers.brid',
+        "unknown announcer (did you mean 'bird'?); known: bird, frrouting, gobgp, exabgp",
+      ],
+    ],
+  },
+  {
+    name: '[[announcers.bird]] (an array of tables)',
+    toml: BGP + SERVICE + '[[announcers.bird]]\n',
+    issues: [['announcers.bird', 'must be a table: write [announcers.bird] (single brackets)']],
   },
   {
     name: 'unknown announcer',
@@ -97,7 +125,7 @@ const cases: Case[] = [
     issues: [
       [
         'services.dns.prefixes.bpg',
-        "unknown announcer (did you mean 'bgp'?); known: bgp, frrouting, bird, gobgp, exabgp",
+        "unknown announcer (did you mean 'bgp'?); known: bgp, bird, frrouting, gobgp, exabgp",
       ],
     ],
   },

@@ -154,26 +154,32 @@ describe('examples/config.toml', () => {
 });
 
 describe("anycastd's README example", () => {
-  it('is read as written: prefixes.frrouting is named as not supported yet, at its key', () => {
-    assert.throws(
-      () => parseConfig(ANYCASTD_README, 'anycastd.toml'),
-      (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
-        assert.deepEqual(error.issues, [
-          {
-            path: 'services.dns.prefixes.frrouting',
-            message:
-              'announcing through FRRouting is not supported yet (it comes with the routing-daemon announcers); use prefixes.bgp for the embedded speaker',
-          },
-          {
-            path: 'services.ntp.prefixes.frrouting',
-            message:
-              'announcing through FRRouting is not supported yet (it comes with the routing-daemon announcers); use prefixes.bgp for the embedded speaker',
-          },
-        ]);
-        return true;
-      },
+  it('is read as written: FRRouting prefixes with their VRFs, and the FRRouting announcer', () => {
+    const config = parseConfig(ANYCASTD_README, 'anycastd.toml');
+    assert.deepEqual(
+      config.services.map((s) => [s.name, s.prefixes]),
+      [
+        [
+          'dns',
+          [
+            { announcer: 'frrouting', prefix: '2001:db8::b19:bad:53/128' },
+            { announcer: 'frrouting', prefix: '203.0.113.53/32' },
+          ],
+        ],
+        [
+          'ntp',
+          [
+            { announcer: 'frrouting', prefix: '2001:db8::123:7e11:713e/128', vrf: '123' },
+            { announcer: 'frrouting', prefix: '203.0.113.123/32', vrf: '123' },
+          ],
+        ],
+      ],
     );
+    assert.deepEqual(
+      config.announcers.map((a) => a.kind),
+      ['frrouting'],
+    );
+    assert.equal(config.bgp, undefined, 'no [bgp]: the embedded speaker is not started');
   });
 
   it('with prefixes.bgp, its VRFs are refused at their keys: the embedded speaker has one table', () => {
@@ -189,7 +195,7 @@ describe("anycastd's README example", () => {
           error.issues.map((i) => i.path),
           ['services.ntp.prefixes.bgp[0].vrf', 'services.ntp.prefixes.bgp[1].vrf'],
         );
-        assert.match(error.issues[0]?.message ?? '', /embedded BGP speaker has no VRFs/);
+        assert.match(error.issues[0]?.message ?? '', /the embedded BGP speaker has no VRFs here/);
         return true;
       },
     );

@@ -83,6 +83,7 @@ const EXPECTED: DaemonConfig = {
     tokenFile: '/etc/anycast-guard/api-token',
     stateDir: '/var/lib/ag',
   },
+  announcers: [],
   bgp: {
     asn: 65001,
     routerId: '198.18.0.1',

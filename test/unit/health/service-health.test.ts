@@ -131,9 +131,9 @@ describe('desired routes', () => {
         down: { kind: 'degrade', med: 1000 },
       },
     ]);
-    assert.deepEqual([...routes.keys()].sort(), ['198.51.100.2/32', '203.0.113.53/32']);
-    assert.deepEqual(routes.get('198.51.100.2/32')?.attributes, { med: 1000 });
-    assert.equal(routes.get('198.51.100.2/32')?.degraded, true);
+    assert.deepEqual([...routes.keys()].sort(), ['bgp 198.51.100.2/32', 'bgp 203.0.113.53/32']);
+    assert.deepEqual(routes.get('bgp 198.51.100.2/32')?.attributes, { med: 1000 });
+    assert.equal(routes.get('bgp 198.51.100.2/32')?.degraded, true);
   });
 
   it('a healthy announcement of a shared prefix beats a degraded one', () => {
@@ -141,7 +141,8 @@ describe('desired routes', () => {
       { name: 'soft', state: 'down', prefixes, down: { kind: 'degrade', prepend: 3 } },
       { name: 'up', state: 'up', prefixes, down: { kind: 'withdraw' } },
     ]);
-    assert.deepEqual(routes.get('203.0.113.53/32'), {
+    assert.deepEqual(routes.get('bgp 203.0.113.53/32'), {
+      announcer: 'bgp',
       prefix: '203.0.113.53/32',
       attributes: {},
       services: ['up', 'soft'],

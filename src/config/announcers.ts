@@ -1,0 +1,57 @@
+/**
+ * The `[announcers.<kind>]` tables: settings of the routing daemons anycast-guard drives
+ * (BIRD, FRRouting, GoBGP, ExaBGP). Each kind checks its own table (its definition in
+ * src/announcers); a kind that services use but that has no table runs on its defaults.
+ * The embedded speaker is configured in [bgp], not here.
+ */
+import {
+  ROUTING_DAEMON_KINDS,
+  routingDaemons,
+  type RoutingDaemonConfig,
+  type RoutingDaemonKind,
+} from '../announcers/index.js';
+import { isTable, type IssueList } from './issues.js';
+import { didYouMean } from './suggest.js';
+import type { ServiceConfig } from './types.js';
+
+function isRoutingDaemon(key: string): key is RoutingDaemonKind {
+  return (ROUTING_DAEMON_KINDS as readonly string[]).includes(key);
+}
+
+export function buildAnnouncers(
+  raw: unknown,
+  services: readonly ServiceConfig[],
+  issues: IssueList,
+): RoutingDaemonConfig[] {
+  const tables: Partial<Record<RoutingDaemonKind, unknown>> = {};
+  if (raw !== undefined && !isTable(raw))
+    issues.add(['announcers'], 'must be a table of announcers: write [announcers.bird] and so on');
+  else if (raw !== undefined)
+    for (const [key, table] of Object.entries(raw)) {
+      if (key === 'bgp')
+        issues.add(['announcers', key], 'the embedded BGP speaker is configured in [bgp]');
+      else if (!isRoutingDaemon(key))
+        issues.add(
+          ['announcers', key],
+          `unknown announcer${didYouMean(key, ROUTING_DAEMON_KINDS)}; known: ${ROUTING_DAEMON_KINDS.join(', ')}`,
+        );
+      else if (!isTable(table))
+        issues.add(
+          ['announcers', key],
+          `must be a table: write [announcers.${key}] (single brackets)`,
+        );
+      else tables[key] = table;
+    }
+  const used = new Set<RoutingDaemonKind>();
+  for (const service of services)
+    for (const { announcer } of service.prefixes) if (announcer !== 'bgp') used.add(announcer);
+  const out: RoutingDaemonConfig[] = [];
+  // In a fixed order, so that a reload with the same file compares equal.
+  for (const kind of ROUTING_DAEMON_KINDS) {
+    const table = tables[kind];
+    if (table === undefined && !used.has(kind)) continue;
+    const settings = routingDaemons[kind].parse(table ?? {}, ['announcers', kind], issues);
+    if (settings !== undefined) out.push({ kind, settings });
+  }
+  return out;
+}
