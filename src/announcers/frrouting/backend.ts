@@ -1,0 +1,219 @@
+/**
+ * The FRRouting backend of the sync loop: each sync reads bgpd's running configuration
+ * (`vtysh -d bgpd -c 'show running-config'`), works out which owned `network` statements
+ * differ from what is wanted, and changes only those in one vtysh run that ends by printing
+ * the configuration again, which is what the result is checked against.
+ *
+ * It never writes FRR's configuration file (no `write memory`): what it adds lives in the
+ * running configuration only, so an FRR restart loses it and the next sync (a change, or
+ * the periodic resync) puts it back.
+ */
+import type { Logger } from 'pino';
+import type { CommandResult, CommandRunner } from '../command.js';
+import { describeArgv, runCommand } from '../command.js';
+import { AnnouncerFailure } from '../errors.js';
+import type { RouteBackend, SyncRequest } from '../synced.js';
+import { routeKey, type RouteRef } from '../types.js';
+import { classifyAnswer, meaningfulLines } from './answer.js';
+import {
+  familyOf,
+  mismatches,
+  planSync,
+  routerLine,
+  syncCommands,
+  vtyshArgv,
+  type InstanceChange,
+} from './commands.js';
+import {
+  DEFAULT_VRF,
+  frrVrf,
+  hasRunningConfig,
+  parseRunningConfig,
+  type BgpRunningConfig,
+} from './running-config.js';
+import type { FrroutingSettings } from './settings.js';
+
+export interface FrrBackendOptions {
+  readonly logger: Logger;
+  /** Runs vtysh (tests substitute their own). */
+  readonly run?: CommandRunner;
+}
+
+function describeRoute(route: RouteRef): string {
+  return route.vrf === undefined ? route.prefix : `${route.prefix} (vrf ${route.vrf})`;
+}
+
+function describeChanges(changes: readonly InstanceChange[]): string {
+  return changes
+    .map((c) => {
+      const items = (['ipv4', 'ipv6'] as const).flatMap((f) => [
+        ...c.remove[f].map((p) => `-${p}`),
+        ...c.add[f].map((p) => `+${p}`),
+      ]);
+      return `${routerLine(c.asn, c.vrf)}: ${items.join(' ')}`;
+    })
+    .join('; ');
+}
+
+export class FrrBackend implements RouteBackend {
+  private readonly run: CommandRunner;
+  private readonly log: Logger;
+  /** What status shows: the instances found, import-check, vtysh's last answer. */
+  private instances = '';
+  private importCheckOn = '';
+  private lastAnswer = '';
+  /** Instances whose import-check was already warned about (once per process). */
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly settings: FrroutingSettings,
+    options: FrrBackendOptions,
+  ) {
+    this.run = options.run ?? runCommand;
+    this.log = options.logger;
+  }
+
+  /** How the operator would run the same vtysh: "vtysh -N lab" or "/usr/bin/vtysh". */
+  private get who(): string {
+    return this.settings.pathspace === undefined
+      ? this.settings.vtysh
+      : `${this.settings.vtysh} -N ${this.settings.pathspace}`;
+  }
+
+  async sync(request: SyncRequest): Promise<void> {
+    const { wanted, owned } = request;
+    const before = await this.readConfig();
+    const plan = planSync(before, wanted, owned);
+    this.noteImportCheck(before, wanted.values());
+    const commands = syncCommands(plan.changes);
+    if (commands.length > 0) {
+      const answer = await this.vtysh(commands);
+      const verdict = classifyAnswer(answer);
+      if (!verdict.ok)
+        throw new AnnouncerFailure(
+          verdict.code,
+          `FRRouting (${this.who}) did not take ${describeChanges(plan.changes)}: ${verdict.reason}`,
+        );
+      const after = this.parse(answer, 'after the change');
+      const wrong = mismatches(after, wanted, [...owned, ...wanted]);
+      if (wrong.length > 0)
+        throw new AnnouncerFailure(
+          'ANNOUNCER_REJECTED',
+          `FRRouting (${this.who}) answered without an error, but its running config still ${wrong
+            .map((w) => `${w.wanted ? 'lacks' : 'has'} network ${describeRoute(w.route)}`)
+            .join(', ')}`,
+        );
+      this.log.info(
+        { announcer: 'frrouting', changes: describeChanges(plan.changes) },
+        'FRRouting network statements changed',
+      );
+    }
+    const problems: string[] = [];
+    if (plan.noInstance.length > 0) {
+      const vrfs = [...new Set(plan.noInstance.map((r) => frrVrf(r.vrf)))];
+      problems.push(
+        ...vrfs.map((vrf) => {
+          const routes = plan.noInstance.filter((r) => frrVrf(r.vrf) === vrf).map((r) => r.prefix);
+          return vrf === DEFAULT_VRF
+            ? `no \`router bgp\` (default VRF) in FRR's running config; cannot announce ${routes.join(', ')}`
+            : `no \`router bgp\` for vrf ${vrf} in FRR's running config; cannot announce ${routes.join(', ')} (add \`router bgp ASN vrf ${vrf}\` to frr.conf)`;
+        }),
+      );
+    }
+    if (plan.badVrf.length > 0)
+      problems.push(
+        `vrf names FRR cannot have (a VRF is a network device name, up to 15 letters, digits, . _ -): ${plan.badVrf
+          .map((r) => JSON.stringify(r.vrf))
+          .join(', ')}`,
+      );
+    if (problems.length > 0)
+      throw new AnnouncerFailure(
+        'ANNOUNCER_REJECTED',
+        `FRRouting (${this.who}): ${problems.join('; ')}`,
+      );
+  }
+
+  detail(): Readonly<Record<string, string | number | boolean>> {
+    return {
+      vtysh: this.settings.vtysh,
+      ...(this.settings.pathspace === undefined ? {} : { pathspace: this.settings.pathspace }),
+      ...(this.instances === '' ? {} : { instances: this.instances }),
+      ...(this.importCheckOn === '' ? {} : { importCheck: this.importCheckOn }),
+      ...(this.lastAnswer === '' ? {} : { lastAnswer: this.lastAnswer }),
+    };
+  }
+
+  /** bgpd's running configuration, parsed. */
+  async readConfig(): Promise<BgpRunningConfig> {
+    const answer = await this.vtysh(['show running-config']);
+    const verdict = classifyAnswer(answer);
+    if (!verdict.ok)
+      throw new AnnouncerFailure(
+        verdict.code,
+        verdict.code === 'ANNOUNCER_DAEMON_UNREACHABLE'
+          ? `cannot reach FRRouting's bgpd through ${this.who}: ${verdict.reason} (is bgpd running${this.settings.pathspace === undefined ? '' : ` with -N ${this.settings.pathspace}`}?)`
+          : `FRRouting (${this.who}) refused show running-config: ${verdict.reason}`,
+      );
+    const config = this.parse(answer, 'reading it');
+    this.instances = [...config.instances.values()].map((i) => routerLine(i.asn, i.vrf)).join('; ');
+    return config;
+  }
+
+  private parse(answer: CommandResult, when: string): BgpRunningConfig {
+    if (!hasRunningConfig(answer.stdout))
+      throw new AnnouncerFailure(
+        'ANNOUNCER_BAD_OUTPUT',
+        `FRRouting (${this.who}) printed no running config ${when}: ${meaningfulLines(answer.stdout).slice(0, 3).join(' | ') || 'no output'}`,
+      );
+    return parseRunningConfig(answer.stdout);
+  }
+
+  private async vtysh(commands: readonly string[]): Promise<CommandResult> {
+    const argv = vtyshArgv(this.settings, commands);
+    let answer: CommandResult;
+    try {
+      answer = await this.run(argv, { timeoutMs: this.settings.timeoutMs, allowFailure: true });
+    } catch (error) {
+      if (error instanceof AnnouncerFailure && error.code === 'ANNOUNCER_COMMAND_NOT_FOUND')
+        throw new AnnouncerFailure(
+          error.code,
+          `cannot run ${this.settings.vtysh}: not found (is FRRouting installed? set vtysh in [announcers.frrouting])`,
+          { cause: error },
+        );
+      throw error;
+    }
+    const said = [...meaningfulLines(answer.stdout), ...meaningfulLines(answer.stderr)].filter(
+      (l) => !/^(Building configuration|Current configuration)/.test(l),
+    );
+    this.lastAnswer =
+      answer.exitCode === 0
+        ? 'ok'
+        : `exit ${answer.exitCode}: ${said.slice(0, 2).join(' | ') || 'no output'}`;
+    this.log.debug(
+      { announcer: 'frrouting', argv: describeArgv(argv), exitCode: answer.exitCode },
+      'vtysh',
+    );
+    return answer;
+  }
+
+  /** Import-check on where a route is wanted: FRR announces it only while it is in the RIB. */
+  private noteImportCheck(config: BgpRunningConfig, wanted: Iterable<RouteRef>): void {
+    const on = [...config.instances.values()].filter((i) => i.importCheck);
+    this.importCheckOn = on.map((i) => routerLine(i.asn, i.vrf)).join('; ');
+    for (const route of wanted) {
+      const instance = config.instances.get(frrVrf(route.vrf));
+      if (instance === undefined || !instance.importCheck) continue;
+      const key = `${instance.vrf} ${familyOf(route)}`;
+      if (this.warned.has(key)) continue;
+      this.warned.add(key);
+      this.log.warn(
+        {
+          announcer: 'frrouting',
+          instance: routerLine(instance.asn, instance.vrf),
+          route: routeKey(route),
+        },
+        `FRRouting checks imports in ${routerLine(instance.asn, instance.vrf)}: network ${route.prefix} is announced only while FRR's RIB has that prefix (bind the address with addresses = [...] so lo carries it, or set \`no bgp network import-check\` there)`,
+      );
+    }
+  }
+}
