@@ -27,6 +27,8 @@ export interface AnnouncerDefinition<Settings> {
    * process and reads routes there): the daemon then logs to stderr.
    */
   usesStdout?(settings: Settings): boolean;
+  /** One line for `check-config`: where it writes, what it runs ("birdc -s /run/bird/bird.ctl …"). */
+  describe?(settings: Settings): string;
 }
 
 /** Settings of one configured routing-daemon announcer, as the config carries them. */

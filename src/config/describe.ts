@@ -1,4 +1,5 @@
 /** The human summary `anycast-guard check-config` prints for a valid configuration. */
+import { routingDaemons } from '../announcers/index.js';
 import type { PeerOptions } from '../bgp/index.js';
 import type { CheckConfig, DaemonConfig, DownAction, Policy, ServiceConfig } from './types.js';
 
@@ -19,6 +20,12 @@ export function describeConfig(config: DaemonConfig): string {
     lines.push(`bgp: AS ${bgp.asn}, router id ${bgp.routerId}, hold time ${hold} s, ${listen}`);
     lines.push(`  peers (${bgp.peers.length}):`);
     for (const peer of bgp.peers) lines.push(`    ${describePeer(peer, bgp.asn, hold)}`);
+  }
+  for (const { kind, settings } of config.announcers) {
+    const definition = routingDaemons[kind];
+    lines.push(
+      `announcer ${kind}: ${definition.title}, ${definition.describe?.(settings) ?? 'default settings'}`,
+    );
   }
   lines.push(`services (${config.services.length}):`);
   for (const service of config.services) lines.push(...describeService(service));
