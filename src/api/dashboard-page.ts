@@ -169,7 +169,10 @@ const SCRIPT = `
         ]));
       });
       s.prefixes.forEach(function (p) {
-        prefixes.push(row([s.name, p.prefix, el('span', p.announced ? 'yes' : 'no', p.announced ? 'yes' : 'no')]));
+        prefixes.push(row([
+          s.name, p.vrf ? p.prefix + ' (vrf ' + p.vrf + ')' : p.prefix, p.announcer,
+          el('span', p.announced ? 'yes' : 'no', p.announced ? 'yes' : 'no'),
+        ]));
       });
     });
     fill('services', services, 'no services configured');
@@ -184,6 +187,15 @@ const SCRIPT = `
         p.lastDownReason || '',
       ]);
     }), 'no BGP peers');
+    fill('announcers', (status.announcers || []).map(function (a) {
+      var failing = a.state === 'failing' && a.lastError;
+      return row([
+        a.kind, el('span', a.state, 'state ' + (a.state === 'in-sync' ? 'up' : a.state === 'failing' ? 'down' : a.state)),
+        a.applied + '/' + a.wanted, a.failures,
+        failing ? a.lastError.message : '',
+        failing && a.retryAt ? 'in ' + ago(Date.parse(a.retryAt) - now) : '',
+      ]);
+    }), 'no announcers');
     fill('transitions', transitions.slice().reverse().map(function (t) {
       return row([clock(t.at), t.service, t.from + ' → ' + t.to, t.reason]);
     }), 'no transitions yet');
@@ -219,7 +231,9 @@ const BODY = `
 <h2>Checks</h2>
 <table><thead><tr><th>Service</th><th>Check</th><th>State</th><th>Last result</th><th>Took</th><th>Latency (last 60)</th><th>At</th></tr></thead><tbody id="checks"></tbody></table>
 <h2>Prefixes</h2>
-<table><thead><tr><th>Service</th><th>Prefix</th><th>Announced</th></tr></thead><tbody id="prefixes"></tbody></table>
+<table><thead><tr><th>Service</th><th>Prefix</th><th>Announcer</th><th>Announced</th></tr></thead><tbody id="prefixes"></tbody></table>
+<h2>Announcers</h2>
+<table><thead><tr><th>Announcer</th><th>State</th><th>Routes (applied/wanted)</th><th>Failures</th><th>Last error</th><th>Retry</th></tr></thead><tbody id="announcers"></tbody></table>
 <h2>BGP peers</h2>
 <table><thead><tr><th>Peer</th><th>Address</th><th>AS</th><th>State</th><th>Uptime</th><th>Prefixes sent</th><th>Last down reason</th></tr></thead><tbody id="peers"></tbody></table>
 <h2>Recent transitions</h2>
