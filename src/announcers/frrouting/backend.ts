@@ -95,7 +95,7 @@ export class FrrBackend implements RouteBackend {
           `FRRouting (${this.who}) did not take ${describeChanges(plan.changes)}: ${verdict.reason}`,
         );
       const after = this.parse(answer, 'after the change');
-      const wrong = mismatches(after, wanted, [...owned, ...wanted]);
+      const wrong = mismatches(after, wanted, new Map<string, RouteRef>([...owned, ...wanted]));
       if (wrong.length > 0)
         throw new AnnouncerFailure(
           'ANNOUNCER_REJECTED',

@@ -155,7 +155,7 @@ export function vtyshArgv(target: VtyshTarget, commands: readonly string[]): str
 export function mismatches(
   config: BgpRunningConfig,
   wanted: ReadonlyMap<string, AnnouncedRoute>,
-  routes: Iterable<readonly [string, RouteRef]>,
+  routes: ReadonlyMap<string, RouteRef>,
 ): { route: RouteRef; wanted: boolean }[] {
   const out: { route: RouteRef; wanted: boolean }[] = [];
   for (const [key, route] of routes) {
