@@ -1,0 +1,128 @@
+/**
+ * The locate client: which URL should I use for SERVICE?
+ *
+ * 1. Read the federation discovery document (every director's URL and each
+ *    service's anycast URL), if one is given; directors given directly are tried too.
+ * 2. Ask the directors in turn, each with a short timeout; the first that answers
+ *    gives the ranked healthy nodes (best first).
+ * 3. With no director reachable, the anycast URL: the network still routes it to a
+ *    healthy node, because announcing never depends on the directors.
+ *
+ * `preferAnycast` puts the anycast URL first (Pelican's Client.PreferAnycast).
+ */
+import { requestJson, errorText, type JsonResponse } from '../director/http.js';
+
+export interface LocateOptions {
+  /** The federation discovery document (…/.well-known/anycast-guard). */
+  readonly discovery?: string;
+  /** Directors to ask, tried after (or instead of) the discovery document's. */
+  readonly directors?: readonly string[];
+  /** The anycast URL when the discovery document is out of reach too. */
+  readonly anycast?: string;
+  readonly preferAnycast?: boolean;
+  /** Per request (default 1000 ms). */
+  readonly timeoutMs?: number;
+  /** The client address to rank for (default: the address the director sees). */
+  readonly client?: string;
+  readonly get?: (url: string, timeoutMs: number) => Promise<JsonResponse>;
+}
+
+export interface LocatedNode {
+  readonly name: string;
+  readonly url: string;
+  readonly site?: string;
+  readonly load: number;
+  readonly sameSite: boolean;
+  readonly distanceKm?: number;
+}
+
+export interface LocateResult {
+  readonly service: string;
+  /** Where the answer came from: a director, or the anycast fallback. */
+  readonly source: 'director' | 'anycast';
+  /** The director that answered. */
+  readonly director?: string;
+  /** Every URL to try, best first. */
+  readonly urls: readonly string[];
+  readonly nodes: readonly LocatedNode[];
+  readonly anycast?: string;
+  /** Directors that did not answer, and why. */
+  readonly tried: readonly { readonly url: string; readonly error: string }[];
+}
+
+export class LocateError extends Error {
+  readonly code = 'LOCATE';
+  constructor(
+    message: string,
+    readonly tried: LocateResult['tried'],
+  ) {
+    super(message);
+    this.name = 'LocateError';
+  }
+}
+
+export async function locate(service: string, options: LocateOptions): Promise<LocateResult> {
+  const timeoutMs = options.timeoutMs ?? 1000;
+  const get =
+    options.get ??
+    ((url: string, timeout: number) => requestJson(url, { timeoutMs: timeout, maxBytes: 4 << 20 }));
+  const tried: { url: string; error: string }[] = [];
+  const directors: string[] = [];
+  let anycast = options.anycast;
+  if (options.discovery !== undefined) {
+    try {
+      const response = await get(options.discovery, timeoutMs);
+      if (response.status !== 200) throw new Error(errorText(response));
+      const doc = response.body as {
+        directors?: unknown;
+        services?: Record<string, { anycast_url?: unknown } | undefined>;
+      };
+      if (Array.isArray(doc.directors))
+        for (const url of doc.directors) if (typeof url === 'string') directors.push(url);
+      const fromDoc = doc.services?.[service]?.anycast_url;
+      if (typeof fromDoc === 'string') anycast = fromDoc;
+    } catch (error) {
+      tried.push({ url: options.discovery, error: (error as Error).message });
+    }
+  }
+  for (const url of options.directors ?? []) if (!directors.includes(url)) directors.push(url);
+
+  for (const director of directors) {
+    const url = new URL(`/v1/locate/${encodeURIComponent(service)}`, director);
+    if (options.client !== undefined) url.searchParams.set('client', options.client);
+    try {
+      const response = await get(url.toString(), timeoutMs);
+      if (response.status !== 200) throw new Error(errorText(response));
+      const body = response.body as { nodes?: unknown; anycast?: unknown };
+      if (!Array.isArray(body.nodes)) throw new Error('the answer has no "nodes" list');
+      const nodes = (body.nodes as LocatedNode[]).filter((n) => typeof n?.url === 'string');
+      if (typeof body.anycast === 'string') anycast = body.anycast;
+      const nodeUrls = nodes.map((n) => n.url);
+      const urls =
+        anycast === undefined
+          ? nodeUrls
+          : options.preferAnycast === true
+            ? [anycast, ...nodeUrls]
+            : [...nodeUrls, anycast];
+      return {
+        service,
+        source: 'director',
+        director,
+        urls,
+        nodes,
+        ...(anycast === undefined ? {} : { anycast }),
+        tried,
+      };
+    } catch (error) {
+      tried.push({ url: director, error: (error as Error).message });
+    }
+  }
+  if (anycast === undefined)
+    throw new LocateError(
+      directors.length === 0
+        ? `no director to ask for ${service} and no anycast URL: give --discovery, --director or --anycast`
+        : `no director answered for ${service} (${tried.map((t) => `${t.url}: ${t.error}`).join('; ')}) and no anycast URL is known`,
+      tried,
+    );
+  return { service, source: 'anycast', urls: [anycast], nodes: [], anycast, tried };
+}

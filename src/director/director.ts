@@ -1,0 +1,641 @@
+/**
+ * A director: the replicated registry of nodes (DESIGN.md "ads ─▶ directors").
+ *
+ * - Ingest: every ad is validated, its signature checked against the trusted keys for
+ *   its own role and origin (forwarded ads too), its expiry corrected for clock skew,
+ *   and it is stored only if it is newer than the stored ad of its origin (order.ts).
+ * - Forward: a newly stored ad goes to every peer director not on its seen-by path
+ *   (nor known to hold it from another copy), with this director added to the path;
+ *   each peer has its own link (link.ts: newest ad per origin, retry with backoff).
+ * - Peers: from the static config, from the federation discovery document
+ *   (/.well-known/anycast-guard) and, with discover_peers, from director ads and from
+ *   asking any director for the directors it knows. A URL is a peer only after it
+ *   answered with a signed ad of a trusted director; a URL that answers with this
+ *   director's own instance ID is itself and never sent to.
+ * - Catch-up: at start, and when a peer comes back, the full table of every
+ *   reachable peer is pulled (GET /v1/ads) and ingested like any ad, without forwarding.
+ * - The director's own ad is re-issued every interval, with a rising generation.
+ *
+ * Ads expire by the local clock (expiry.ts); nothing here depends on any other
+ * director being up, so one director's outage cannot expire another's ads.
+ */
+import { randomUUID, type KeyObject } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../clock/index.js';
+import {
+  AD_VERSION,
+  MAX_SEEN_BY,
+  describeAd,
+  originKey,
+  parseEnvelope,
+  type DirectorAd,
+  type Envelope,
+  type NodeAd,
+} from './ad.js';
+import { DirectorError } from './errors.js';
+import { localExpiry } from './expiry.js';
+import { errorText, requestJson, type JsonResponse } from './http.js';
+import { signAd, type TrustedKeys } from './keys.js';
+import {
+  PeerLink,
+  httpTransport,
+  type AdResult,
+  type LinkStatus,
+  type LinkTransport,
+} from './link.js';
+import {
+  rankNodes,
+  SiteMap,
+  type ClientPlace,
+  type RankedNode,
+  type SiteConfig,
+} from './locate.js';
+import { AdStore, senderOf, type StoredAd } from './store.js';
+
+export interface DirectorServiceConfig {
+  readonly anycastUrl?: string;
+}
+
+export interface DirectorOptions {
+  readonly name: string;
+  /** The URL peers, nodes and clients reach this director at. */
+  readonly advertiseUrl: string;
+  readonly key: KeyObject;
+  readonly trusted: TrustedKeys;
+  /** Static peer URLs. */
+  readonly peers?: readonly string[];
+  readonly discoveryUrl?: string;
+  /** Learn peers from director ads and from other directors (default true). */
+  readonly discoverPeers?: boolean;
+  readonly intervalMs?: number;
+  readonly adLifetimeMs?: number;
+  readonly maxAds?: number;
+  readonly services?: Readonly<Record<string, DirectorServiceConfig>>;
+  readonly sites?: readonly SiteConfig[];
+  readonly requestTimeoutMs?: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** How ads are sent to peers (default HTTP). */
+  readonly transport?: LinkTransport;
+  /** How GETs are made (discovery, probes, catch-up; default HTTP). */
+  readonly get?: (url: string, timeoutMs: number) => Promise<JsonResponse>;
+  readonly random?: () => number;
+}
+
+export interface PeerView {
+  readonly name: string;
+  readonly url: string;
+  readonly instance: string | undefined;
+  readonly source: 'config' | 'discovery' | 'learned';
+  readonly link: LinkStatus;
+}
+
+interface Peer {
+  readonly name: string;
+  url: string;
+  instance: string | undefined;
+  readonly source: PeerView['source'];
+  readonly link: PeerLink;
+}
+
+export interface ReceivedCounts {
+  stored: number;
+  duplicate: number;
+  stale: number;
+  expired: number;
+  refused: number;
+  full: number;
+  /** The same ad arriving twice from the same sender (should stay 0). */
+  repeats: number;
+}
+
+export interface DiscoveryDocument {
+  readonly directors: readonly string[];
+  readonly services: Readonly<Record<string, { readonly anycast_url?: string }>>;
+}
+
+const DISCOVERY_PATH = '/.well-known/anycast-guard';
+
+export class Director {
+  readonly name: string;
+  readonly instance = randomUUID();
+  readonly startTime: number;
+  readonly advertiseUrl: string;
+  private readonly options: DirectorOptions;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly store: AdStore;
+  private readonly sites: SiteMap;
+  private readonly transport: LinkTransport;
+  private readonly get: (url: string, timeoutMs: number) => Promise<JsonResponse>;
+  private readonly peers = new Map<string, Peer>();
+  /** URL → where it came from, for URLs not yet known to be a peer or ourselves. */
+  private readonly candidates = new Map<
+    string,
+    { source: PeerView['source']; lastError?: string }
+  >();
+  private readonly selfUrls = new Set<string>();
+  private readonly received = new Map<string, ReceivedCounts>();
+  private generation = 0;
+  private tickTimer: TimerHandle | undefined;
+  private sweepTimer: TimerHandle | undefined;
+  private running = false;
+  private discoveryError: string | undefined;
+  private trusted: TrustedKeys;
+
+  constructor(options: DirectorOptions) {
+    this.options = options;
+    this.trusted = options.trusted;
+    this.name = options.name;
+    this.clock = options.clock;
+    this.log = options.log;
+    this.startTime = options.clock.now();
+    this.advertiseUrl = options.advertiseUrl;
+    this.store = new AdStore(options.maxAds ?? 100_000);
+    this.sites = new SiteMap(options.sites ?? []);
+    this.transport = options.transport ?? httpTransport(this.timeoutMs);
+    this.get =
+      options.get ??
+      ((url, timeoutMs) => requestJson(url, { timeoutMs, maxBytes: 64 * 1024 * 1024 }));
+    this.selfUrls.add(normalizeUrl(options.advertiseUrl));
+    for (const url of options.peers ?? []) this.addCandidate(url, 'config');
+  }
+
+  private get timeoutMs(): number {
+    return this.options.requestTimeoutMs ?? 2000;
+  }
+
+  private get intervalMs(): number {
+    return this.options.intervalMs ?? 10_000;
+  }
+
+  /** Finds its peers, catches up from them, and starts advertising itself. */
+  async start(): Promise<void> {
+    this.running = true;
+    this.issueOwnAd();
+    await this.refreshPeers(true);
+    this.scheduleTick();
+    this.scheduleSweep();
+    this.log.info(
+      {
+        name: this.name,
+        instance: this.instance,
+        peers: [...this.peers.keys()],
+        ads: this.store.size,
+      },
+      'director started',
+    );
+  }
+
+  /** Replaces the trusted keys (SIGHUP); ads already stored stay until they expire. */
+  setTrustedKeys(trusted: TrustedKeys): void {
+    this.trusted = trusted;
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.tickTimer !== undefined) this.clock.clearTimeout(this.tickTimer);
+    if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
+    for (const peer of this.peers.values()) peer.link.stop();
+  }
+
+  /** POST /v1/ads: each envelope on its own; the results are in the same order. */
+  ingest(values: readonly unknown[], options: { forward?: boolean } = {}): AdResult[] {
+    return values.map((value) => this.ingestOne(value, options.forward ?? true));
+  }
+
+  private ingestOne(value: unknown, forward: boolean): AdResult {
+    const now = this.clock.now();
+    const origin = originOf(value);
+    const parsed = parseEnvelope(value);
+    if (!parsed.ok) {
+      this.count('?', 'refused');
+      return { origin, status: 'refused', error: `not a valid ad: ${parsed.error}` };
+    }
+    const envelope = parsed.envelope;
+    const from = senderOf(envelope);
+    try {
+      this.trusted.check(envelope.ad, envelope.sig);
+    } catch (error) {
+      this.count(from, 'refused');
+      this.log.warn(
+        { ad: describeAd(envelope.ad), from, error: (error as Error).message },
+        'ad refused',
+      );
+      return { origin, status: 'refused', error: (error as Error).message };
+    }
+    const expiresAt = localExpiry(envelope, now);
+    if (expiresAt <= now) {
+      this.count(from, 'expired');
+      return { origin, status: 'expired', error: `${describeAd(envelope.ad)} has expired` };
+    }
+    const offered = this.store.offer(envelope, expiresAt, now);
+    switch (offered.outcome) {
+      case 'full':
+        this.count(from, 'full');
+        return {
+          origin,
+          status: 'full',
+          error: `this director holds its maximum of ${this.store.maxAds} origins`,
+        };
+      case 'stale':
+        this.count(from, 'stale');
+        return { origin, status: 'stale' };
+      case 'duplicate':
+        this.count(from, 'duplicate');
+        if (offered.repeatOnLink) this.count(from, 'repeats');
+        return { origin, status: 'duplicate' };
+      case 'stored':
+        this.count(from, 'stored');
+        this.afterStored(offered.entry, forward);
+        return { origin, status: 'stored' };
+    }
+  }
+
+  private afterStored(entry: StoredAd, forward: boolean): void {
+    if (entry.ad.kind === 'director') this.onDirectorAd(entry);
+    if (forward) this.forward(entry);
+  }
+
+  private forward(entry: StoredAd): void {
+    if (entry.seenBy.length >= MAX_SEEN_BY) {
+      this.log.warn({ ad: describeAd(entry.ad) }, 'ad path too long: not forwarded');
+      return;
+    }
+    for (const peer of this.peers.values())
+      if (!entry.knownBy.has(peer.name) && peer.name !== this.name) peer.link.enqueue(entry);
+  }
+
+  private onDirectorAd(entry: StoredAd): void {
+    const ad = entry.ad as DirectorAd;
+    if (ad.origin === this.name) return;
+    const peer = this.peers.get(ad.origin);
+    if (peer !== undefined) {
+      if (peer.instance !== ad.instance) {
+        const restarted = peer.instance !== undefined;
+        peer.instance = ad.instance;
+        if (restarted) this.log.info({ peer: peer.name }, 'peer director restarted');
+      }
+      // It is alive: send what waits for it now rather than after the backoff.
+      peer.link.retryNow();
+      return;
+    }
+    if (this.options.discoverPeers === false) return;
+    if (this.selfUrls.has(normalizeUrl(ad.director.url))) return;
+    this.addPeer(ad.origin, ad.director.url, ad.instance, 'learned');
+  }
+
+  private addPeer(
+    name: string,
+    url: string,
+    instance: string | undefined,
+    source: Peer['source'],
+  ): Peer {
+    const link = new PeerLink({
+      url,
+      clock: this.clock,
+      transport: this.transport,
+      log: this.log.child({ peer: name }),
+      envelope: (entry, now) => this.envelopeFor(entry, now),
+      skip: (entry, now) =>
+        entry.expiresAt <= now || entry.knownBy.has(name) || this.store.get(entry.key) !== entry,
+      ...(this.options.random === undefined ? {} : { random: this.options.random }),
+      queueMax: this.options.maxAds ?? 100_000,
+    });
+    const peer: Peer = { name, url, instance, source, link };
+    this.peers.set(name, peer);
+    this.candidates.delete(normalizeUrl(url));
+    this.log.info({ peer: name, url, source }, 'peer director added');
+    // Everything it may not have yet: the ads not known to be on its side.
+    for (const entry of this.store.all())
+      if (!entry.knownBy.has(name) && entry.ad.origin !== name) link.enqueue(entry);
+    return peer;
+  }
+
+  /** The envelope this director sends for a stored ad: itself added to the path. */
+  private envelopeFor(entry: StoredAd, now: number): Envelope {
+    const last = entry.seenBy[entry.seenBy.length - 1];
+    const seenBy =
+      last?.name === this.name && last.instance === this.instance
+        ? [...entry.seenBy]
+        : [...entry.seenBy, { name: this.name, instance: this.instance, at: now }];
+    return { ad: entry.ad, sig: entry.sig, seenBy, sentAt: now, expiresAt: entry.expiresAt };
+  }
+
+  /** This director's own ad, signed and stored, and sent to every peer. */
+  private issueOwnAd(): void {
+    const now = this.clock.now();
+    const lifetime = this.options.adLifetimeMs ?? 3 * this.intervalMs;
+    const ad: DirectorAd = {
+      v: AD_VERSION,
+      kind: 'director',
+      origin: this.name,
+      startTime: this.startTime,
+      instance: this.instance,
+      generation: ++this.generation,
+      issuedAt: now,
+      expires: now + lifetime,
+      director: { url: this.advertiseUrl },
+    };
+    const envelope: Envelope = {
+      ad,
+      sig: signAd(ad, this.options.key),
+      seenBy: [{ name: this.name, instance: this.instance, at: now }],
+      sentAt: now,
+      expiresAt: ad.expires,
+    };
+    const offered = this.store.offer(envelope, ad.expires, now);
+    if (offered.outcome === 'stored') this.forward(offered.entry);
+  }
+
+  /** This director's own signed ad, as an envelope (GET /v1/directors). */
+  ownEnvelope(): Envelope | undefined {
+    const entry = this.store.get(originKey({ kind: 'director', origin: this.name }));
+    return entry === undefined ? undefined : this.envelopeFor(entry, this.clock.now());
+  }
+
+  private addCandidate(url: string, source: PeerView['source']): void {
+    const normalized = normalizeUrl(url);
+    if (this.selfUrls.has(normalized)) return;
+    for (const peer of this.peers.values()) if (normalizeUrl(peer.url) === normalized) return;
+    if (!this.candidates.has(normalized)) this.candidates.set(normalized, { source });
+  }
+
+  /**
+   * Reads the discovery document, probes every URL not yet known to be a peer,
+   * asks the peers which directors they know, and (at start) pulls their tables.
+   */
+  private async refreshPeers(catchUp: boolean): Promise<void> {
+    if (this.options.discoveryUrl !== undefined)
+      await this.readDiscovery(this.options.discoveryUrl);
+    const probes = [...this.candidates].map(([url, c]) => this.probe(url, c.source));
+    // Asking any director for the directors it knows: one peer per round.
+    const peers = [...this.peers.values()];
+    const asked = peers[Math.floor((this.options.random ?? Math.random)() * peers.length)];
+    if (this.options.discoverPeers !== false && asked !== undefined && !catchUp)
+      probes.push(this.probe(asked.url, asked.source));
+    await Promise.all(probes);
+    if (catchUp) await Promise.all([...this.peers.values()].map((peer) => this.pull(peer)));
+  }
+
+  private async readDiscovery(url: string): Promise<void> {
+    try {
+      const response = await this.get(url, this.timeoutMs);
+      if (response.status !== 200) throw new Error(errorText(response));
+      const doc = response.body as Partial<DiscoveryDocument>;
+      if (!Array.isArray(doc.directors)) throw new Error('no "directors" list');
+      for (const entry of doc.directors)
+        if (typeof entry === 'string' && isHttpUrl(entry)) this.addCandidate(entry, 'discovery');
+      this.discoveryError = undefined;
+    } catch (error) {
+      const message = `cannot read the discovery document ${url}: ${(error as Error).message}`;
+      if (this.discoveryError !== message) this.log.warn(message);
+      this.discoveryError = message;
+    }
+  }
+
+  /** Asks a URL who it is (its signed director ad) and which directors it knows. */
+  private async probe(url: string, source: PeerView['source']): Promise<void> {
+    let body: { self?: unknown; directors?: unknown };
+    try {
+      const response = await this.get(new URL('/v1/directors', url).toString(), this.timeoutMs);
+      if (response.status !== 200) throw new Error(errorText(response));
+      body = response.body as typeof body;
+    } catch (error) {
+      const candidate = this.candidates.get(url);
+      if (candidate !== undefined) candidate.lastError = (error as Error).message;
+      return;
+    }
+    const self = parseEnvelope(body.self);
+    if (!self.ok || self.envelope.ad.kind !== 'director') {
+      this.noteCandidateError(url, 'its /v1/directors answer has no valid director ad');
+      return;
+    }
+    const ad = self.envelope.ad;
+    if (ad.instance === this.instance) {
+      this.selfUrls.add(url);
+      this.candidates.delete(url);
+      return;
+    }
+    const [result] = this.ingest([self.envelope], { forward: true });
+    if (result?.status === 'refused') {
+      this.noteCandidateError(url, result.error ?? 'refused');
+      return;
+    }
+    if (!this.peers.has(ad.origin)) this.addPeer(ad.origin, url, ad.instance, source);
+    else this.candidates.delete(url);
+    const known = Array.isArray(body.directors) ? body.directors : [];
+    const envelopes = known.filter(
+      (e): e is { ad: { kind: string } } => typeof e === 'object' && e !== null,
+    );
+    this.ingest(envelopes);
+  }
+
+  private noteCandidateError(url: string, message: string): void {
+    const candidate = this.candidates.get(url);
+    if (candidate !== undefined && candidate.lastError !== message) {
+      candidate.lastError = message;
+      this.log.warn({ url }, `not a peer: ${message}`);
+    }
+  }
+
+  /** Catch-up: every ad a peer holds, ingested (and checked) like any other, not forwarded. */
+  private async pull(peer: Peer): Promise<void> {
+    try {
+      const response = await this.get(new URL('/v1/ads', peer.url).toString(), this.timeoutMs * 5);
+      if (response.status !== 200) throw new Error(errorText(response));
+      const ads = (response.body as { ads?: unknown }).ads;
+      if (!Array.isArray(ads)) throw new Error('no "ads" list');
+      const results = this.ingest(ads, { forward: false });
+      const stored = results.filter((r) => r.status === 'stored').length;
+      this.log.info({ peer: peer.name, ads: ads.length, stored }, 'caught up from a peer');
+    } catch (error) {
+      this.log.warn(
+        { peer: peer.name, error: (error as Error).message },
+        'cannot catch up from a peer',
+      );
+    }
+  }
+
+  private scheduleTick(): void {
+    if (!this.running) return;
+    this.tickTimer = this.clock.setTimeout(() => {
+      this.issueOwnAd();
+      void this.refreshPeers(false).finally(() => this.scheduleTick());
+    }, this.intervalMs);
+  }
+
+  private scheduleSweep(): void {
+    if (!this.running) return;
+    this.sweepTimer = this.clock.setTimeout(() => {
+      this.sweep();
+      this.scheduleSweep();
+    }, 1000);
+  }
+
+  /** Drops expired ads (and learned peers whose ad expired). */
+  sweep(): void {
+    const now = this.clock.now();
+    for (const entry of this.store.expire(now)) {
+      this.log.info({ ad: describeAd(entry.ad) }, 'ad expired');
+      if (entry.ad.kind === 'director') {
+        const peer = this.peers.get(entry.ad.origin);
+        if (peer?.source === 'learned') {
+          peer.link.stop();
+          this.peers.delete(peer.name);
+          this.log.warn({ peer: peer.name }, 'learned peer director dropped: its ad expired');
+        }
+      }
+    }
+  }
+
+  private count(from: string, what: keyof ReceivedCounts): void {
+    let counts = this.received.get(from);
+    if (counts === undefined) {
+      counts = { stored: 0, duplicate: 0, stale: 0, expired: 0, refused: 0, full: 0, repeats: 0 };
+      this.received.set(from, counts);
+    }
+    counts[what]++;
+  }
+
+  // ---- views ----
+
+  /** Every stored ad as an envelope (GET /v1/ads): the catch-up table. */
+  envelopes(kind?: 'node' | 'director'): Envelope[] {
+    const now = this.clock.now();
+    const out: Envelope[] = [];
+    for (const entry of this.store.all())
+      if ((kind === undefined || entry.ad.kind === kind) && entry.expiresAt > now)
+        out.push(this.envelopeFor(entry, now));
+    return out;
+  }
+
+  nodes(): unknown[] {
+    const now = this.clock.now();
+    const out: unknown[] = [];
+    for (const entry of this.store.all()) {
+      if (entry.ad.kind !== 'node') continue;
+      const ad = entry.ad;
+      out.push({
+        name: ad.origin,
+        ...ad.node,
+        instance: ad.instance,
+        startTime: ad.startTime,
+        generation: ad.generation,
+        issuedAt: ad.issuedAt,
+        receivedAt: entry.receivedAt,
+        expiresInMs: entry.expiresAt - now,
+        from: entry.from,
+        path: [`node ${ad.origin}`, ...entry.seenBy.map((s) => s.name)],
+      });
+    }
+    return out;
+  }
+
+  directors(): unknown {
+    const now = this.clock.now();
+    const known: unknown[] = [];
+    for (const entry of this.store.all())
+      if (entry.ad.kind === 'director')
+        known.push({
+          name: entry.ad.origin,
+          url: entry.ad.director.url,
+          instance: entry.ad.instance,
+          generation: entry.ad.generation,
+          expiresInMs: entry.expiresAt - now,
+          path: entry.seenBy.map((s) => s.name),
+        });
+    return {
+      name: this.name,
+      instance: this.instance,
+      startTime: this.startTime,
+      url: this.advertiseUrl,
+      self: this.ownEnvelope(),
+      peers: this.peerViews(),
+      candidates: [...this.candidates].map(([url, c]) => ({
+        url,
+        source: c.source,
+        lastError: c.lastError,
+      })),
+      known,
+      directors: this.envelopes('director'),
+      received: Object.fromEntries(this.received),
+      ...(this.discoveryError === undefined ? {} : { discoveryError: this.discoveryError }),
+    };
+  }
+
+  peerViews(): PeerView[] {
+    return [...this.peers.values()].map((p) => ({
+      name: p.name,
+      url: p.url,
+      instance: p.instance,
+      source: p.source,
+      link: p.link.status(),
+    }));
+  }
+
+  receivedCounts(): ReadonlyMap<string, ReceivedCounts> {
+    return this.received;
+  }
+
+  /** GET /v1/locate/{service}: healthy nodes best first, then the anycast URL. */
+  locate(
+    service: string,
+    clientIp: string | undefined,
+  ): {
+    service: string;
+    client: ClientPlace;
+    nodes: RankedNode[];
+    anycast?: string;
+  } {
+    const now = this.clock.now();
+    const ads: NodeAd[] = [];
+    for (const entry of this.store.all())
+      if (entry.ad.kind === 'node' && entry.expiresAt > now) ads.push(entry.ad);
+    const client = this.sites.place(clientIp);
+    const nodes = rankNodes(ads, service, client, this.options.random);
+    const anycast = this.options.services?.[service]?.anycastUrl;
+    return { service, client, nodes, ...(anycast === undefined ? {} : { anycast }) };
+  }
+
+  /** The federation discovery document this director serves. */
+  discovery(): DiscoveryDocument {
+    const directors = new Set<string>([this.advertiseUrl]);
+    for (const peer of this.peers.values()) directors.add(peer.url);
+    for (const entry of this.store.all())
+      if (entry.ad.kind === 'director') directors.add(entry.ad.director.url);
+    const services: Record<string, { anycast_url?: string }> = {};
+    for (const [name, service] of Object.entries(this.options.services ?? {}))
+      services[name] = service.anycastUrl === undefined ? {} : { anycast_url: service.anycastUrl };
+    return { directors: [...directors], services };
+  }
+}
+
+export { DISCOVERY_PATH };
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** "http://127.0.0.1:8441" for "http://127.0.0.1:8441/": one spelling per URL. */
+export function normalizeUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return text;
+  }
+}
+
+export { DirectorError };
+
+/** The origin an envelope claims, for the answer to a refused one. */
+function originOf(value: unknown): string {
+  const origin = (value as { ad?: { origin?: unknown } } | null)?.ad?.origin;
+  return typeof origin === 'string' ? origin.slice(0, 128) : '?';
+}

@@ -1,0 +1,26 @@
+/** Director errors, each with a stable code an operator or a test can match on. */
+
+export type DirectorErrorCode =
+  /** An ad (or its envelope) is not of the expected shape. */
+  | 'AD_INVALID'
+  /** No trusted key may sign for this origin in this role. */
+  | 'AD_UNTRUSTED'
+  /** The signature does not verify with any trusted key for the origin. */
+  | 'AD_BAD_SIGNATURE'
+  /** The ad has expired (after clock-skew correction) or its lifetime is out of bounds. */
+  | 'AD_EXPIRED'
+  /** A key file or the trusted keys file cannot be read or is not valid. */
+  | 'KEY_INVALID'
+  /** The director's configuration file is not valid. */
+  | 'DIRECTOR_CONFIG'
+  /** A request to a director or a discovery document failed. */
+  | 'DIRECTOR_UNREACHABLE';
+
+export class DirectorError extends Error {
+  readonly code: DirectorErrorCode;
+  constructor(code: DirectorErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DirectorError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,26 @@
+/** Directors: ads, their order and signatures, the replicated store, forwarding, locate. */
+export * from './ad.js';
+export { canonicalJson, canonicalBytes, CanonicalError } from './canonical.js';
+export {
+  Director,
+  normalizeUrl,
+  type DirectorOptions,
+  type DiscoveryDocument,
+} from './director.js';
+export { DirectorServer } from './server.js';
+export { DirectorError, type DirectorErrorCode } from './errors.js';
+export { localExpiry, SKEW_TOLERANCE_MS } from './expiry.js';
+export * from './keys.js';
+export {
+  PeerLink,
+  httpTransport,
+  type LinkTransport,
+  type SendResult,
+  type AdResult,
+} from './link.js';
+export { rankNodes, SiteMap, distanceKm, type SiteConfig, type RankedNode } from './locate.js';
+export { compareAds, supersedes, orderKey } from './order.js';
+export { AdStore, type StoredAd } from './store.js';
+export { PeerQueue } from './queue.js';
+export { NodeAdvertiser, type AdvertiserOptions } from './advertiser.js';
+export { loadDirectorConfig, parseDirectorConfig, type DirectorConfig } from './config.js';

@@ -1,0 +1,108 @@
+/**
+ * The director's view of the fleet: the newest ad of every origin, with where it
+ * came from. Pure: time is a parameter. Bounded: at most `maxAds` origins; a new
+ * origin beyond that is refused (known ones still update), and expired ads go at
+ * every sweep.
+ */
+import type { Ad, Envelope, SeenBy } from './ad.js';
+import { originKey } from './ad.js';
+import { compareAds } from './order.js';
+
+export interface StoredAd {
+  readonly key: string;
+  readonly ad: Ad;
+  readonly sig: string;
+  /** The path the stored copy took: the directors it passed through, in order. */
+  readonly seenBy: readonly SeenBy[];
+  /** Who handed it to us: a director's name, or "origin" when the origin sent it itself. */
+  readonly from: string;
+  readonly receivedAt: number;
+  /** Local epoch ms (expiry.ts). */
+  readonly expiresAt: number;
+  /** Directors known to hold this very ad: every seen-by entry of every copy received. */
+  readonly knownBy: Set<string>;
+  /** The links this very ad arrived on (senders), for the "never twice on a link" count. */
+  readonly arrivedFrom: Set<string>;
+}
+
+export type OfferOutcome =
+  | { readonly outcome: 'stored'; readonly entry: StoredAd; readonly previous?: StoredAd }
+  /** The same ad again (from another path): nothing changes but who is known to hold it. */
+  | { readonly outcome: 'duplicate'; readonly entry: StoredAd; readonly repeatOnLink: boolean }
+  /** Older than the stored one. */
+  | { readonly outcome: 'stale'; readonly entry: StoredAd }
+  | { readonly outcome: 'full' };
+
+/** The sender of an envelope: the last director on its path, or the origin itself. */
+export function senderOf(envelope: Pick<Envelope, 'seenBy'>): string {
+  return envelope.seenBy[envelope.seenBy.length - 1]?.name ?? 'origin';
+}
+
+export class AdStore {
+  private readonly ads = new Map<string, StoredAd>();
+
+  constructor(readonly maxAds: number) {}
+
+  get size(): number {
+    return this.ads.size;
+  }
+
+  get(key: string): StoredAd | undefined {
+    return this.ads.get(key);
+  }
+
+  all(): IterableIterator<StoredAd> {
+    return this.ads.values();
+  }
+
+  /** Offers an envelope whose signature has been checked; `expiresAt` is its local expiry. */
+  offer(envelope: Envelope, expiresAt: number, now: number): OfferOutcome {
+    const key = originKey(envelope.ad);
+    const stored = this.ads.get(key);
+    const from = senderOf(envelope);
+    if (stored !== undefined) {
+      const order = compareAds(envelope.ad, stored.ad);
+      if (order < 0) return { outcome: 'stale', entry: stored };
+      if (order === 0) {
+        for (const s of envelope.seenBy) stored.knownBy.add(s.name);
+        const repeatOnLink = stored.arrivedFrom.has(from);
+        stored.arrivedFrom.add(from);
+        return { outcome: 'duplicate', entry: stored, repeatOnLink };
+      }
+    } else if (this.ads.size >= this.maxAds) return { outcome: 'full' };
+    const entry: StoredAd = {
+      key,
+      ad: envelope.ad,
+      sig: envelope.sig,
+      seenBy: envelope.seenBy,
+      from,
+      receivedAt: now,
+      expiresAt,
+      knownBy: new Set(envelope.seenBy.map((s) => s.name)),
+      arrivedFrom: new Set([from]),
+    };
+    this.ads.set(key, entry);
+    return stored === undefined
+      ? { outcome: 'stored', entry }
+      : { outcome: 'stored', entry, previous: stored };
+  }
+
+  /** Removes and returns every ad expired at `now`. */
+  expire(now: number): StoredAd[] {
+    const gone: StoredAd[] = [];
+    for (const [key, entry] of this.ads)
+      if (entry.expiresAt <= now) {
+        this.ads.delete(key);
+        gone.push(entry);
+      }
+    return gone;
+  }
+
+  /** The earliest local expiry, for the sweep timer. */
+  nextExpiry(): number | undefined {
+    let next: number | undefined;
+    for (const entry of this.ads.values())
+      if (next === undefined || entry.expiresAt < next) next = entry.expiresAt;
+    return next;
+  }
+}
