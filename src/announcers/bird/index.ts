@@ -1,18 +1,59 @@
-// PLACEHOLDER until the BIRD announcer lands: replaced by its real definition.
-import { AnnouncerFailure } from '../errors.js';
+/**
+ * BIRD, the way anycast-healthchecker drives it: an include file per family that
+ * `define`s the set of prefixes to export (ACAST_PS_ADVERTISE, ACAST6_PS_ADVERTISE), a
+ * `match_route()` export filter in bird.conf that tests `net ~` that set, and `birdc
+ * configure` after each change. Degraded attributes cannot be expressed through a prefix
+ * set, so `down = { med = … }` is refused for prefixes.bird. See docs/announcer-bird.md.
+ */
 import type { AnnouncerDefinition } from '../definition.js';
-import { isTable } from '../../config/issues.js';
+import { SyncedAnnouncer } from '../synced.js';
+import type { Announcer, AnnouncerContext } from '../types.js';
+import type { CommandRunner } from '../command.js';
+import { BirdBackend } from './backend.js';
+import { parseBirdSettings, type BirdSettings } from './settings.js';
 
-export const birdDefinition: AnnouncerDefinition<Record<string, never>> = {
+export { BirdBackend } from './backend.js';
+export type { BirdBackendOptions } from './backend.js';
+export { parseConfigureAnswer, parseRouteList } from './answer.js';
+export type { ConfigureAnswer, ConfigureOutcome, RouteList } from './answer.js';
+export { renderPrefixFile } from './prefix-file.js';
+export { BIRD_DEFAULTS, parseBirdSettings } from './settings.js';
+export type { BirdSettings, BirdFamilySettings, BirdInstance } from './settings.js';
+
+export interface BirdAnnouncerOptions {
+  /** Runs birdc (tests substitute their own). */
+  readonly run?: CommandRunner;
+  /** Passed on to SyncedAnnouncer (tests). */
+  readonly retryMs?: number;
+  readonly random?: () => number;
+}
+
+export function createBirdAnnouncer(
+  settings: BirdSettings,
+  context: AnnouncerContext,
+  options: BirdAnnouncerOptions = {},
+): Announcer {
+  const backend = new BirdBackend({
+    settings,
+    logger: context.logger,
+    ...(options.run === undefined ? {} : { run: options.run }),
+  });
+  return new SyncedAnnouncer({
+    kind: 'bird',
+    backend,
+    context,
+    ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
+    ...(options.random === undefined ? {} : { random: options.random }),
+  });
+}
+
+export const birdDefinition: AnnouncerDefinition<BirdSettings> = {
   kind: 'bird',
   title: 'BIRD',
   supportsVrf: false,
   supportsAttributes: false,
-  parse(raw, path, issues) {
-    if (!isTable(raw) || Object.keys(raw).length > 0) issues.add(path, 'not built yet');
-    return {};
-  },
-  create() {
-    throw new AnnouncerFailure('ANNOUNCER_CONFIG', 'the BIRD announcer is not built yet');
+  parse: parseBirdSettings,
+  create(settings, context) {
+    return createBirdAnnouncer(settings, context);
   },
 };
