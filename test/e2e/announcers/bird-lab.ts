@@ -1,0 +1,149 @@
+/**
+ * A lab for the BIRD announcer: the node runs BIRD 2 as its routing daemon, configured
+ * with examples/bird.conf (only the include paths, BIRD's log and the session timers
+ * changed), peering over IPv4 and IPv6 with a BIRD router in another namespace; the
+ * node's anycast-guard writes the prefix files and reconfigures the node's BIRD over its
+ * control socket.
+ *
+ *   node1 (BIRD "nodebird" + anycast-guard + HTTP service) ──veth── router (BIRD)
+ *   198.18.0.1 / fd7e:1ab:0:1::1                               198.18.0.2 / fd7e:1ab:0:1::2
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { dirname, join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { renderPrefixFile } from '../../../src/announcers/bird/index.js';
+import { BIRD_TEST_TIMERS, Lab } from '../../lab/index.js';
+import type { BirdRouter } from '../../lab/index.js';
+import { makeNode, NODE_AS, ROUTER_AS, type Node } from '../harness.js';
+
+/** examples/bird.conf of the checkout this test was compiled from (dist/ or another out dir). */
+export function exampleBirdConf(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'examples', 'bird.conf');
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('examples/bird.conf not found above the compiled test');
+    dir = up;
+  }
+}
+
+export interface BirdNodeLab {
+  lab: Lab;
+  node: Node;
+  router: BirdRouter;
+  /** The node's own BIRD, running the adapted examples/bird.conf. */
+  nodeBird: BirdRouter;
+  ipv4File: string;
+  ipv6File: string;
+}
+
+/** examples/bird.conf with the lab's include paths and quick session timers. */
+export function adaptExample(example: string, ipv4File: string, ipv6File: string): string {
+  const out = example
+    .replace('"/var/lib/anycast-healthchecker/anycast-prefixes.conf"', JSON.stringify(ipv4File))
+    .replace('"/var/lib/anycast-healthchecker/6/anycast-prefixes.conf"', JSON.stringify(ipv6File))
+    .replace('    hold time 9;', `    hold time 9;\n    ${BIRD_TEST_TIMERS}`);
+  if (!out.includes(ipv4File) || !out.includes(ipv6File) || !out.includes(BIRD_TEST_TIMERS))
+    throw new Error('examples/bird.conf changed shape: adaptExample no longer applies');
+  return out;
+}
+
+function routerConf(node: Node): string {
+  const { a, b } = node.link;
+  return `router id ${b.ipv4};
+protocol device {}
+template bgp node {
+  debug { states, routes, events };
+  local as ${ROUTER_AS};
+  passive on;
+  ${BIRD_TEST_TIMERS}
+}
+protocol bgp node4 from node {
+  neighbor ${a.ipv4} as ${NODE_AS};
+  ipv4 { import all; export none; };
+}
+protocol bgp node6 from node {
+  neighbor ${a.ipv6} as ${NODE_AS};
+  ipv6 { import all; export none; };
+}
+`;
+}
+
+export async function birdNodeLab(t: TestContext): Promise<BirdNodeLab> {
+  const lab = await Lab.create();
+  t.after(() => lab.teardown());
+  const routerNs = await lab.namespace('router');
+  const node = await makeNode(lab, 1, routerNs);
+  const router = await lab.startBird(routerNs, routerConf(node));
+
+  const dir = join(lab.dir, 'node1-bird-prefixes');
+  const ipv4File = join(dir, 'anycast-prefixes.conf');
+  const ipv6File = join(dir, '6', 'anycast-prefixes.conf');
+  // BIRD refuses to start without its include files; anycast-guard writes them on its
+  // first start, and an operator whose BIRD may start first creates them once (the
+  // dummy alone), as here.
+  mkdirSync(join(dir, '6'), { recursive: true });
+  writeFileSync(
+    ipv4File,
+    renderPrefixFile({
+      variable: 'ACAST_PS_ADVERTISE',
+      dummyPrefix: '10.189.200.255/32',
+      prefixes: [],
+    }),
+  );
+  writeFileSync(
+    ipv6File,
+    renderPrefixFile({
+      variable: 'ACAST6_PS_ADVERTISE',
+      dummyPrefix: '2001:db8::1/128',
+      prefixes: [],
+    }),
+  );
+  const conf = adaptExample(readFileSync(exampleBirdConf(), 'utf8'), ipv4File, ipv6File);
+  const nodeBird = await lab.startBird(node.ns, conf, { name: 'nodebird' });
+  return { lab, node, router, nodeBird, ipv4File, ipv6File };
+}
+
+/** GET /v1/status from the daemon's unix socket. */
+export function daemonStatus(apiDir: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { socketPath: join(apiDir, 'control.sock'), path: '/v1/status', method: 'GET' },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body) as Record<string, unknown>);
+          } catch (error) {
+            reject(
+              new Error(`status: not JSON (${res.statusCode}): ${body.slice(0, 300)}`, {
+                cause: error,
+              }),
+            );
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export interface BirdStatus {
+  state: string;
+  failures: number;
+  lastError?: { code: string; message: string };
+  detail?: Record<string, string | number | boolean>;
+}
+
+/** The `bird` entry of /v1/status's announcers list. */
+export async function birdStatus(apiDir: string): Promise<BirdStatus | undefined> {
+  const status = await daemonStatus(apiDir);
+  const list = Array.isArray(status.announcers) ? (status.announcers as BirdStatus[]) : [];
+  return list.find((a) => (a as unknown as { kind?: string }).kind === 'bird');
+}
