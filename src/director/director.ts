@@ -159,6 +159,8 @@ export class Director {
       ((url, timeoutMs) => requestJson(url, { timeoutMs, maxBytes: 64 * 1024 * 1024 }));
     this.selfUrls.add(normalizeUrl(options.advertiseUrl));
     for (const url of options.peers ?? []) this.addCandidate(url, 'config');
+    // Signed before anything can ask for it (the API listens before start()).
+    this.issueOwnAd();
   }
 
   private get timeoutMs(): number {
@@ -172,7 +174,6 @@ export class Director {
   /** Finds its peers, catches up from them, and starts advertising itself. */
   async start(): Promise<void> {
     this.running = true;
-    this.issueOwnAd();
     await this.refreshPeers(true);
     this.scheduleTick();
     this.scheduleSweep();
@@ -199,12 +200,18 @@ export class Director {
     for (const peer of this.peers.values()) peer.link.stop();
   }
 
-  /** POST /v1/ads: each envelope on its own; the results are in the same order. */
-  ingest(values: readonly unknown[], options: { forward?: boolean } = {}): AdResult[] {
-    return values.map((value) => this.ingestOne(value, options.forward ?? true));
+  /**
+   * POST /v1/ads: each envelope on its own; the results are in the same order.
+   * `via` names the channel when it is not a POST from the sender (a probe, a pull).
+   */
+  ingest(
+    values: readonly unknown[],
+    options: { forward?: boolean; via?: string } = {},
+  ): AdResult[] {
+    return values.map((value) => this.ingestOne(value, options.forward ?? true, options.via));
   }
 
-  private ingestOne(value: unknown, forward: boolean): AdResult {
+  private ingestOne(value: unknown, forward: boolean, via: string | undefined): AdResult {
     const now = this.clock.now();
     const origin = originOf(value);
     const parsed = parseEnvelope(value);
@@ -213,7 +220,7 @@ export class Director {
       return { origin, status: 'refused', error: `not a valid ad: ${parsed.error}` };
     }
     const envelope = parsed.envelope;
-    const from = senderOf(envelope);
+    const from = via ?? senderOf(envelope);
     try {
       this.trusted.check(envelope.ad, envelope.sig);
     } catch (error) {
@@ -229,7 +236,7 @@ export class Director {
       this.count(from, 'expired');
       return { origin, status: 'expired', error: `${describeAd(envelope.ad)} has expired` };
     }
-    const offered = this.store.offer(envelope, expiresAt, now);
+    const offered = this.store.offer(envelope, expiresAt, now, from);
     switch (offered.outcome) {
       case 'full':
         this.count(from, 'full');
@@ -243,7 +250,8 @@ export class Director {
         return { origin, status: 'stale' };
       case 'duplicate':
         this.count(from, 'duplicate');
-        if (offered.repeatOnLink) this.count(from, 'repeats');
+        // Probes and pulls may fetch an ad again; a POST link must not send it twice.
+        if (offered.repeatOnLink && via === undefined) this.count(from, 'repeats');
         return { origin, status: 'duplicate' };
       case 'stored':
         this.count(from, 'stored');
@@ -280,9 +288,13 @@ export class Director {
       peer.link.retryNow();
       return;
     }
-    if (this.options.discoverPeers === false) return;
-    if (this.selfUrls.has(normalizeUrl(ad.director.url))) return;
-    this.addPeer(ad.origin, ad.director.url, ad.instance, 'learned');
+    const url = normalizeUrl(ad.director.url);
+    if (this.selfUrls.has(url)) return;
+    // A configured or discovered URL that was down when probed: now it has spoken.
+    const candidate = this.candidates.get(url);
+    if (candidate !== undefined) this.addPeer(ad.origin, url, ad.instance, candidate.source);
+    else if (this.options.discoverPeers !== false)
+      this.addPeer(ad.origin, ad.director.url, ad.instance, 'learned');
   }
 
   private addPeer(
@@ -417,7 +429,7 @@ export class Director {
       this.candidates.delete(url);
       return;
     }
-    const [result] = this.ingest([self.envelope], { forward: true });
+    const [result] = this.ingest([self.envelope], { forward: true, via: `probe ${url}` });
     if (result?.status === 'refused') {
       this.noteCandidateError(url, result.error ?? 'refused');
       return;
@@ -428,7 +440,7 @@ export class Director {
     const envelopes = known.filter(
       (e): e is { ad: { kind: string } } => typeof e === 'object' && e !== null,
     );
-    this.ingest(envelopes);
+    this.ingest(envelopes, { via: `probe ${url}` });
   }
 
   private noteCandidateError(url: string, message: string): void {
@@ -446,7 +458,7 @@ export class Director {
       if (response.status !== 200) throw new Error(errorText(response));
       const ads = (response.body as { ads?: unknown }).ads;
       if (!Array.isArray(ads)) throw new Error('no "ads" list');
-      const results = this.ingest(ads, { forward: false });
+      const results = this.ingest(ads, { forward: false, via: `pull ${peer.name}` });
       const stored = results.filter((r) => r.status === 'stored').length;
       this.log.info({ peer: peer.name, ads: ads.length, stored }, 'caught up from a peer');
     } catch (error) {

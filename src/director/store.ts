@@ -55,11 +55,18 @@ export class AdStore {
     return this.ads.values();
   }
 
-  /** Offers an envelope whose signature has been checked; `expiresAt` is its local expiry. */
-  offer(envelope: Envelope, expiresAt: number, now: number): OfferOutcome {
+  /**
+   * Offers an envelope whose signature has been checked; `expiresAt` is its local
+   * expiry; `from` the link it came on (default: its sender).
+   */
+  offer(
+    envelope: Envelope,
+    expiresAt: number,
+    now: number,
+    from: string = senderOf(envelope),
+  ): OfferOutcome {
     const key = originKey(envelope.ad);
     const stored = this.ads.get(key);
-    const from = senderOf(envelope);
     if (stored !== undefined) {
       const order = compareAds(envelope.ad, stored.ad);
       if (order < 0) return { outcome: 'stale', entry: stored };

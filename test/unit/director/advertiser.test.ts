@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../../src/clock/index.js';
+import type { NodeDirectorsConfig } from '../../../src/config/directors.js';
+import type { Envelope, ServiceAd } from '../../../src/director/ad.js';
+import { NodeAdvertiser } from '../../../src/director/advertiser.js';
+import { generateKey, verifyAd } from '../../../src/director/keys.js';
+import type { LinkTransport } from '../../../src/director/link.js';
+import { settle, silent } from './support.js';
+
+const config: NodeDirectorsConfig = {
+  urls: ['http://d1.test', 'http://d2.test', 'http://dead.test'],
+  keyFile: '/unused',
+  intervalMs: 10_000,
+  adLifetimeMs: 30_000,
+  timeoutMs: 1000,
+  name: 'edge-1',
+  url: 'http://198.51.100.7/',
+  site: 'ams',
+};
+
+function fleet() {
+  const clock = new ManualClock();
+  const received = new Map<string, Envelope[]>();
+  const hung: string[] = [];
+  const transport: LinkTransport = {
+    send(url, envelopes) {
+      if (url.includes('dead'))
+        return Promise.resolve({ ok: false, permanent: false, error: 'connection refused' });
+      if (url.includes('hung')) {
+        hung.push(url);
+        return new Promise(() => undefined);
+      }
+      received.set(url, [...(received.get(url) ?? []), ...envelopes]);
+      return Promise.resolve({
+        ok: true,
+        results: envelopes.map((e) => ({ origin: e.ad.origin, status: 'stored' as const })),
+      });
+    },
+  };
+  let services: ServiceAd[] = [{ name: 'web', state: 'down', prefixes: ['203.0.113.80/32'] }];
+  const key = generateKey();
+  const advertiser = new NodeAdvertiser({
+    config: { ...config, urls: [...config.urls, 'http://hung.test'] },
+    key,
+    services: () => services,
+    load: () => 0.25,
+    clock,
+    log: silent,
+    transport,
+    get: () => Promise.reject(new Error('no discovery here')),
+    random: () => 0.5,
+  });
+  return { clock, received, hung, advertiser, key, set: (s: ServiceAd[]) => (services = s) };
+}
+
+describe('the node advertiser', () => {
+  it('sends a signed ad to every director at start, at once on a transition, and every interval', async () => {
+    const { clock, received, advertiser, key, set } = fleet();
+    advertiser.start();
+    await settle(clock);
+    const first = received.get('http://d1.test')?.[0];
+    assert.ok(first !== undefined);
+    assert.ok(verifyAd(first.ad, first.sig, key));
+    assert.deepEqual(first.seenBy, []);
+    assert.equal(first.ad.kind === 'node' && first.ad.node.load, 0.25);
+    assert.equal(received.get('http://d2.test')?.length, 1);
+
+    set([{ name: 'web', state: 'up', prefixes: ['203.0.113.80/32'] }]);
+    advertiser.onTransition();
+    advertiser.onTransition();
+    await settle(clock);
+    const d1 = received.get('http://d1.test') ?? [];
+    assert.equal(d1.length, 2, 'two transitions in one tick make one ad');
+    const second = d1[1]!;
+    assert.equal(second.ad.generation, 2);
+    assert.equal(second.ad.kind === 'node' && second.ad.node.services[0]?.state, 'up');
+
+    clock.advance(10_000);
+    await settle(clock);
+    assert.equal(received.get('http://d1.test')?.length, 3);
+    assert.equal(received.get('http://d1.test')?.[2]?.ad.generation, 3);
+    await advertiser.stop();
+  });
+
+  it('a dead director retries with backoff and a hung one delays no other', async () => {
+    const { clock, received, hung, advertiser } = fleet();
+    advertiser.start();
+    await settle(clock);
+    assert.equal(hung.length, 1);
+    const dead = advertiser.status().directors.find((d) => d.url === 'http://dead.test');
+    assert.equal(dead?.state, 'backoff');
+    advertiser.onTransition();
+    await settle(clock);
+    assert.equal(received.get('http://d2.test')?.length, 2, 'the hung director did not hold up d2');
+    clock.advance(700);
+    await settle(clock);
+    const after = advertiser.status().directors.find((d) => d.url === 'http://dead.test');
+    assert.equal(after?.failures, 2);
+    assert.equal(after?.queued, 1, 'only the newest ad waits for it');
+    await advertiser.stop();
+  });
+
+  it('a restarted node signs with a later start time and a new instance', () => {
+    const a = fleet();
+    a.advertiser.start();
+    a.clock.advance(5000);
+    const b = new NodeAdvertiser({
+      config,
+      key: a.key,
+      services: () => [],
+      clock: a.clock,
+      log: silent,
+      transport: { send: () => Promise.resolve({ ok: true, results: [] }) },
+      get: () => Promise.reject(new Error('none')),
+    });
+    b.start();
+    assert.ok(b.startTime > a.advertiser.startTime);
+    assert.notEqual(b.instance, a.advertiser.instance);
+    assert.equal(b.lastAd?.generation, 1);
+    void a.advertiser.stop();
+    void b.stop();
+  });
+});

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../../src/config/errors.js';
+import { buildDirectors } from '../../../src/config/directors.js';
+import { IssueList } from '../../../src/config/issues.js';
+import { parseDirectorConfig } from '../../../src/director/config.js';
+
+describe('director configuration', () => {
+  it('reads a full file', () => {
+    const config = parseDirectorConfig(
+      `
+name = "dir-a"
+listen = "127.0.0.1:8441"
+key_file = "/etc/anycast-guard/director.key"
+trusted_keys = "/etc/anycast-guard/trusted-keys"
+peers = ["http://127.0.0.1:8442"]
+discovery_url = "http://127.0.0.1:8080/.well-known/anycast-guard"
+discover_peers = false
+interval = 5
+[services.web]
+anycast_url = "http://203.0.113.80/"
+[sites.ams]
+subnets = ["10.1.0.0/16"]
+lat = 52.37
+lon = 4.9
+`,
+      'director.toml',
+    );
+    assert.equal(config.advertiseUrl, 'http://127.0.0.1:8441');
+    assert.equal(config.intervalMs, 5000);
+    assert.equal(config.adLifetimeMs, 15_000);
+    assert.equal(config.discoverPeers, false);
+    assert.deepEqual(config.services, { web: { anycastUrl: 'http://203.0.113.80/' } });
+    assert.deepEqual(config.sites, [
+      { name: 'ams', subnets: ['10.1.0.0/16'], lat: 52.37, lon: 4.9 },
+    ]);
+  });
+
+  it('names every problem at its key', () => {
+    assert.throws(
+      () =>
+        parseDirectorConfig(
+          `
+name = "dir a"
+key_file = "director.key"
+trusted_keys = "/k"
+peers = ["ftp://x"]
+interval = 10
+ad_lifetime = 5
+intervall = 3
+[sites.ams]
+subnets = ["10.1.0.0/33"]
+lat = 1
+`,
+          'd.toml',
+        ),
+      (error: ConfigError) => {
+        const text = error.message;
+        return (
+          error.code === 'CONFIG_INVALID' &&
+          text.includes('d.toml: name: must be 1 to 128 letters') &&
+          text.includes('d.toml: key_file: must be an absolute path') &&
+          text.includes('d.toml: peers[0]: must be an http:// or https:// URL') &&
+          text.includes("d.toml: intervall: unknown key (did you mean 'interval'?)") &&
+          text.includes('d.toml: sites.ams.subnets[0]: must be a subnet')
+        );
+      },
+    );
+    assert.throws(
+      () =>
+        parseDirectorConfig(
+          'name = "d"\nkey_file = "/k"\ntrusted_keys = "/t"\ninterval = 10\nad_lifetime = 5\n',
+          'd.toml',
+        ),
+      /ad_lifetime: must be at least twice the interval \(10 s\)/,
+    );
+  });
+});
+
+describe('the node’s [directors] section', () => {
+  it('reads it, with defaults', () => {
+    const issues = new IssueList();
+    const config = buildDirectors(
+      {
+        urls: ['http://127.0.0.1:8441'],
+        key_file: '/k',
+        url: 'http://198.51.100.7/',
+        name: 'edge-1',
+        site: 'ams',
+        lat: 52.37,
+        lon: 4.9,
+      },
+      issues,
+    );
+    assert.deepEqual(issues.items, []);
+    assert.equal(config?.intervalMs, 10_000);
+    assert.equal(config?.adLifetimeMs, 30_000);
+    assert.equal(config?.timeoutMs, 2000);
+    assert.equal(config?.name, 'edge-1');
+  });
+
+  it('refuses a section that names no director, or half a coordinate', () => {
+    const issues = new IssueList();
+    assert.equal(
+      buildDirectors({ key_file: '/k', url: 'http://x/', name: 'n', lat: 1 }, issues),
+      undefined,
+    );
+    assert.deepEqual(
+      issues.items.map((i) => `${i.path}: ${i.message}`),
+      [
+        'directors: names no director: set discovery_url or urls',
+        'directors.lon: is required with the other coordinate',
+      ],
+    );
+    const more = new IssueList();
+    buildDirectors({ urls: ['http://d/'], key_file: 'k', url: 'x', urlz: 1 }, more);
+    assert.deepEqual(more.items.map((i) => i.path).sort(), [
+      'directors.key_file',
+      'directors.url',
+      'directors.urlz',
+    ]);
+  });
+});
