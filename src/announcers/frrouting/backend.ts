@@ -16,7 +16,6 @@ import type { RouteBackend, SyncRequest } from '../synced.js';
 import { routeKey, type RouteRef } from '../types.js';
 import { classifyAnswer, meaningfulLines } from './answer.js';
 import {
-  familyOf,
   mismatches,
   planSync,
   routerLine,
@@ -104,7 +103,7 @@ export class FrrBackend implements RouteBackend {
             .join(', ')}`,
         );
       this.log.info(
-        { announcer: 'frrouting', changes: describeChanges(plan.changes) },
+        { changes: describeChanges(plan.changes) },
         'FRRouting network statements changed',
       );
     }
@@ -189,10 +188,7 @@ export class FrrBackend implements RouteBackend {
       answer.exitCode === 0
         ? 'ok'
         : `exit ${answer.exitCode}: ${said.slice(0, 2).join(' | ') || 'no output'}`;
-    this.log.debug(
-      { announcer: 'frrouting', argv: describeArgv(argv), exitCode: answer.exitCode },
-      'vtysh',
-    );
+    this.log.debug({ argv: describeArgv(argv), exitCode: answer.exitCode }, 'vtysh');
     return answer;
   }
 
@@ -203,16 +199,12 @@ export class FrrBackend implements RouteBackend {
     for (const route of wanted) {
       const instance = config.instances.get(frrVrf(route.vrf));
       if (instance === undefined || !instance.importCheck) continue;
-      const key = `${instance.vrf} ${familyOf(route)}`;
-      if (this.warned.has(key)) continue;
-      this.warned.add(key);
+      if (this.warned.has(instance.vrf)) continue;
+      this.warned.add(instance.vrf);
+      const where = routerLine(instance.asn, instance.vrf);
       this.log.warn(
-        {
-          announcer: 'frrouting',
-          instance: routerLine(instance.asn, instance.vrf),
-          route: routeKey(route),
-        },
-        `FRRouting checks imports in ${routerLine(instance.asn, instance.vrf)}: network ${route.prefix} is announced only while FRR's RIB has that prefix (bind the address with addresses = [...] so lo carries it, or set \`no bgp network import-check\` there)`,
+        { instance: where, route: routeKey(route) },
+        `FRRouting checks imports in ${where}: a network there (such as ${route.prefix}) is announced only while FRR's RIB has its prefix; bind the address with addresses = [...] so lo carries it, or set \`no bgp network import-check\` there`,
       );
     }
   }
