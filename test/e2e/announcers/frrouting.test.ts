@@ -8,7 +8,7 @@
  *    withdraws, mending restores; a SIGKILLed run leaves its statements in FRR (FRR,
  *    unlike our speaker, outlives us) and the next start withdraws them before any check
  *    has passed; SIGTERM withdraws everything.
- * 2. The announcer in this process: a VRF without `router bgp`, bgpd stopped and started
+ * 2. The announcer in this process: vtysh stopping at a refused command, a VRF without `router bgp`, bgpd stopped and started
  *    again (the periodic resync puts back what the restart lost), and import-check on
  *    (the route is announced only while its address is on lo).
  */
@@ -16,9 +16,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
+import { classifyAnswer } from '../../../src/announcers/frrouting/answer.js';
 import { FrrAnnouncer } from '../../../src/announcers/frrouting/index.js';
 import { systemClock } from '../../../src/clock/index.js';
-import { findExecutable, requireLab, waitFor } from '../../lab/index.js';
+import { findExecutable, requireLab, run, waitFor } from '../../lab/index.js';
 import { records, startDaemon, waitForLog } from '../harness.js';
 import { frrLab, localRoute, networksUnder, waitAtRouter } from './frr-lab.js';
 
@@ -140,6 +141,33 @@ test(
     assert.match(String(announcer.status().detail?.instances), /router bgp 65001 vrf 123/);
     announcer.announce({ prefix: V4, attributes: {} });
     await waitAtRouter(control, V4, true);
+
+    // What the backend relies on: FRR 8.4's vtysh stops at the first refused command,
+    // exits 1 and says why on stdout; the commands before it took effect.
+    const vtysh = ['vtysh', '-N', frr.pathspace, '-d', 'bgpd'];
+    const half = await run(
+      [
+        ...vtysh,
+        ...['configure terminal', DEFAULT_ROUTER, 'address-family ipv4 unicast']
+          .concat(['network 203.0.113.70/32', 'no network 203.0.113.71/32'])
+          .concat(['network 203.0.113.72/32'])
+          .flatMap((c) => ['-c', c]),
+      ],
+      { allowFailure: true },
+    );
+    assert.deepEqual(classifyAnswer(half), {
+      ok: false,
+      code: 'ANNOUNCER_REJECTED',
+      reason: "% Can't find static route specified",
+    });
+    const networks = await networksUnder(frr, DEFAULT_ROUTER);
+    assert.ok(networks.includes('203.0.113.70/32') && !networks.includes('203.0.113.72/32'));
+    await frr.vtysh(
+      'configure terminal',
+      DEFAULT_ROUTER,
+      'address-family ipv4 unicast',
+      'no network 203.0.113.70/32',
+    );
 
     // A VRF FRR has no router bgp for: a clear failure; the instance is not created.
     announcer.announce({ prefix: '203.0.113.90/32', vrf: 'blue', attributes: {} });
