@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG_PATH } from '../config/index.js';
 import { runDaemon } from './run.js';
 import { runStatus } from './status.js';
 import { runDrain, runUndrain } from './drain.js';
+import { runImportAnycastHealthchecker } from './import.js';
 import type { ApiTarget } from './api-client.js';
 import { DEFAULT_API_SOCKET } from '../config/index.js';
 
@@ -64,6 +65,24 @@ program
   .action(async (options: { config: string }) => {
     process.exitCode = await runCheckConfig({
       config: options.config,
+      print: (text) => console.log(text),
+      printError: (text) => console.error(text),
+    });
+  });
+
+program
+  .command('import')
+  .description("convert another tool's configuration into anycast-guard's")
+  .command('anycast-healthchecker')
+  .description(
+    'convert an anycast-healthchecker configuration ([daemon] file, service .conf files or their directory) into anycast-guard TOML',
+  )
+  .argument('<path...>', 'anycast-healthchecker.conf, service .conf files, or a directory of them')
+  .option('-o, --output <file>', 'write the TOML here instead of stdout')
+  .action(async (paths: string[], options: { output?: string }) => {
+    process.exitCode = await runImportAnycastHealthchecker({
+      paths,
+      ...(options.output === undefined ? {} : { output: options.output }),
       print: (text) => console.log(text),
       printError: (text) => console.error(text),
     });

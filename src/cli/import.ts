@@ -1,0 +1,53 @@
+/**
+ * `anycast-guard import anycast-healthchecker PATH… [--output FILE]`: converts an
+ * anycast-healthchecker configuration (its [daemon] file and service .conf files, or a
+ * directory of them) into anycast-guard TOML on stdout or in FILE. What has no
+ * equivalent is printed on stderr and kept as comments in the output. Exit 0, or 1 when
+ * the input has errors anycast-healthchecker itself would refuse (the output is still
+ * written, with the parts concerned commented out).
+ */
+import { writeFile } from 'node:fs/promises';
+import { IniError, ImportError, importAnycastHealthchecker } from '../import/index.js';
+
+export interface ImportOptions {
+  readonly paths: readonly string[];
+  readonly output?: string;
+  readonly print: (text: string) => void;
+  readonly printError: (text: string) => void;
+}
+
+/** Returns the exit code. */
+export async function runImportAnycastHealthchecker(options: ImportOptions): Promise<number> {
+  let result;
+  try {
+    result = await importAnycastHealthchecker(options.paths);
+  } catch (error) {
+    if (error instanceof IniError || error instanceof ImportError) {
+      options.printError(`anycast-guard import: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  if (options.output === undefined) options.print(result.toml.trimEnd());
+  else {
+    try {
+      await writeFile(options.output, result.toml, { mode: 0o644 });
+    } catch (error) {
+      options.printError(
+        `anycast-guard import: cannot write ${options.output}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return 1;
+    }
+  }
+  for (const note of result.notes)
+    options.printError(
+      `${note.kind === 'error' ? 'error' : note.kind === 'changed' ? 'changed' : 'no equivalent'}: ${note.where}: ${note.message}`,
+    );
+  const summary = `${result.services} service${result.services === 1 ? '' : 's'} converted${
+    options.output === undefined ? '' : ` to ${options.output}`
+  }; ${result.notes.length} note${result.notes.length === 1 ? '' : 's'}${
+    result.errors > 0 ? `, ${result.errors} error${result.errors === 1 ? '' : 's'}` : ''
+  }`;
+  options.printError(summary);
+  return result.errors > 0 ? 1 : 0;
+}
