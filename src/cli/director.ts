@@ -4,6 +4,7 @@
  * SIGTERM / SIGINT: close the API and exit 0. SIGHUP: re-read the trusted keys file
  * (a bad file is logged and the running keys kept).
  */
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock/index.js';
 import { Director } from '../director/director.js';
@@ -11,6 +12,8 @@ import { loadDirectorConfig } from '../director/config.js';
 import { loadPrivateKey, loadTrustedKeys } from '../director/keys.js';
 import { DirectorServer } from '../director/server.js';
 import { createDaemonLogger } from '../log/index.js';
+import { runKeysGenerate, runKeysPublic } from './keys.js';
+import { runLocate } from './locate.js';
 
 export interface DirectorRunOptions {
   readonly config: string;
@@ -80,4 +83,90 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
     );
   });
   await director.start();
+}
+
+/** Registers `director`, `locate` and `keys` on the command line (src/cli/main.ts). */
+export function registerDirectorCommands(program: Command): void {
+  program
+    .command('director')
+    .description(
+      'run a director: the replicated registry of nodes that tells clients which node to use',
+    )
+    .requiredOption('-c, --config <path>', 'director configuration file')
+    .option('--log-level <level>', 'override log.level from the configuration')
+    .action(async (options: { config: string; logLevel?: string }) => {
+      await runDirector({
+        config: options.config,
+        ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      });
+    });
+
+  program
+    .command('locate')
+    .description(
+      'ask the directors which URLs to use for a service, best first; the anycast URL when none answers',
+    )
+    .argument('<service>', 'the service name')
+    .option('--discovery <url>', 'the federation discovery document (…/.well-known/anycast-guard)')
+    .option('--director <url>', 'a director to ask (repeatable)', collect, [] as string[])
+    .option('--anycast <url>', 'the anycast URL, for when the discovery document cannot be read')
+    .option('--prefer-anycast', 'put the anycast URL first')
+    .option('--client <ip>', 'rank for this client address instead of this host')
+    .option('--timeout <ms>', 'per-director timeout in milliseconds', positiveInt, 1000)
+    .option('--json', 'print the whole answer as JSON')
+    .action(
+      async (
+        service: string,
+        options: {
+          discovery?: string;
+          director: string[];
+          anycast?: string;
+          preferAnycast?: boolean;
+          client?: string;
+          timeout: number;
+          json?: boolean;
+        },
+      ) => {
+        await runLocate(
+          service,
+          {
+            ...options,
+            director: options.director,
+          },
+          (text) => console.log(text),
+          (text) => console.error(text),
+        );
+      },
+    );
+
+  const keys = program.command('keys').description('Ed25519 keys that sign ads');
+  keys
+    .command('generate')
+    .description('write a new private key (0600) and print its line for the trusted keys file')
+    .requiredOption('--out <path>', 'where to write the private key (never overwritten)')
+    .requiredOption('--role <role>', '"node" or "director"')
+    .requiredOption('--origin <name>', 'the node or director name it signs for')
+    .action(async (options: { out: string; role: string; origin: string }) => {
+      await runKeysGenerate(options.out, options, (text) => console.log(text));
+    });
+  keys
+    .command('public')
+    .description("print an existing key's line for the trusted keys file")
+    .requiredOption('--key <path>', 'the private key (PEM)')
+    .requiredOption('--role <role>', '"node" or "director"')
+    .requiredOption('--origin <name>', 'the node or director name it signs for')
+    .action(async (options: { key: string; role: string; origin: string }) => {
+      await runKeysPublic(options.key, options, (text) => console.log(text));
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 600_000)
+    throw new InvalidArgumentError('must be a whole number of milliseconds from 1 to 600000');
+  return n;
 }

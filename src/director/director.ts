@@ -50,7 +50,7 @@ import {
   type RankedNode,
   type SiteConfig,
 } from './locate.js';
-import { AdStore, senderOf, type StoredAd } from './store.js';
+import { AdStore, linkOf, senderOf, type StoredAd } from './store.js';
 
 export interface DirectorServiceConfig {
   readonly anycastUrl?: string;
@@ -236,7 +236,7 @@ export class Director {
       this.count(from, 'expired');
       return { origin, status: 'expired', error: `${describeAd(envelope.ad)} has expired` };
     }
-    const offered = this.store.offer(envelope, expiresAt, now, from);
+    const offered = this.store.offer(envelope, expiresAt, now, from, via ?? linkOf(envelope));
     switch (offered.outcome) {
       case 'full':
         this.count(from, 'full');
@@ -429,7 +429,8 @@ export class Director {
       this.candidates.delete(url);
       return;
     }
-    const [result] = this.ingest([self.envelope], { forward: true, via: `probe ${url}` });
+    // Not forwarded: the director itself sends its ad to its peers.
+    const [result] = this.ingest([self.envelope], { forward: false, via: `probe ${url}` });
     if (result?.status === 'refused') {
       this.noteCandidateError(url, result.error ?? 'refused');
       return;
@@ -440,7 +441,7 @@ export class Director {
     const envelopes = known.filter(
       (e): e is { ad: { kind: string } } => typeof e === 'object' && e !== null,
     );
-    this.ingest(envelopes, { via: `probe ${url}` });
+    this.ingest(envelopes, { forward: false, via: `probe ${url}` });
   }
 
   private noteCandidateError(url: string, message: string): void {

@@ -21,7 +21,10 @@ export interface StoredAd {
   readonly expiresAt: number;
   /** Directors known to hold this very ad: every seen-by entry of every copy received. */
   readonly knownBy: Set<string>;
-  /** The links this very ad arrived on (senders), for the "never twice on a link" count. */
+  /**
+   * The links this very ad arrived on, for the "never twice on a link" count: the
+   * sending process (director name and instance), so a restarted sender is a new link.
+   */
   readonly arrivedFrom: Set<string>;
 }
 
@@ -36,6 +39,12 @@ export type OfferOutcome =
 /** The sender of an envelope: the last director on its path, or the origin itself. */
 export function senderOf(envelope: Pick<Envelope, 'seenBy'>): string {
   return envelope.seenBy[envelope.seenBy.length - 1]?.name ?? 'origin';
+}
+
+/** The sending process: "name/instance" of the last director on the path, or "origin". */
+export function linkOf(envelope: Pick<Envelope, 'seenBy'>): string {
+  const last = envelope.seenBy[envelope.seenBy.length - 1];
+  return last === undefined ? 'origin' : `${last.name}/${last.instance}`;
 }
 
 export class AdStore {
@@ -57,13 +66,15 @@ export class AdStore {
 
   /**
    * Offers an envelope whose signature has been checked; `expiresAt` is its local
-   * expiry; `from` the link it came on (default: its sender).
+   * expiry; `from` who handed it over (default: its sender), `link` the channel it
+   * came on (default: the sending process).
    */
   offer(
     envelope: Envelope,
     expiresAt: number,
     now: number,
     from: string = senderOf(envelope),
+    link: string = linkOf(envelope),
   ): OfferOutcome {
     const key = originKey(envelope.ad);
     const stored = this.ads.get(key);
@@ -72,8 +83,8 @@ export class AdStore {
       if (order < 0) return { outcome: 'stale', entry: stored };
       if (order === 0) {
         for (const s of envelope.seenBy) stored.knownBy.add(s.name);
-        const repeatOnLink = stored.arrivedFrom.has(from);
-        stored.arrivedFrom.add(from);
+        const repeatOnLink = stored.arrivedFrom.has(link);
+        stored.arrivedFrom.add(link);
         return { outcome: 'duplicate', entry: stored, repeatOnLink };
       }
     } else if (this.ads.size >= this.maxAds) return { outcome: 'full' };
@@ -86,7 +97,7 @@ export class AdStore {
       receivedAt: now,
       expiresAt,
       knownBy: new Set(envelope.seenBy.map((s) => s.name)),
-      arrivedFrom: new Set([from]),
+      arrivedFrom: new Set([link]),
     };
     this.ads.set(key, entry);
     return stored === undefined
