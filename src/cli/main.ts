@@ -9,6 +9,7 @@ import { runDaemon } from './run.js';
 import { runStatus } from './status.js';
 import { runDrain, runUndrain } from './drain.js';
 import { runImportAnycastHealthchecker } from './import.js';
+import { registerDirectorCommands } from './director.js';
 import type { ApiTarget } from './api-client.js';
 import { DEFAULT_API_SOCKET } from '../config/index.js';
 
@@ -134,6 +135,8 @@ apiCommand('undrain', 'announce a drained service again once it is healthy')
   .action(async (service: string, options: TargetOptions) => {
     await runUndrain(target(options), service, (text) => console.log(text));
   });
+
+registerDirectorCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
