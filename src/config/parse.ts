@@ -14,6 +14,7 @@ import { checkAddressConfig } from '../addresses/index.js';
 import { addressSettings } from './addresses.js';
 import { buildService, type BuiltService } from './services.js';
 import { buildAnnouncers } from './announcers.js';
+import { buildDirectors } from './directors.js';
 import { didYouMean } from './suggest.js';
 import type { ApiConfig, DaemonConfig } from './types.js';
 
@@ -65,6 +66,8 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
   const log = validate(logSchema, document.log ?? {}, ['log'], issues);
   const api = validate(apiSchema, document.api ?? {}, ['api'], issues);
   const bgp = document.bgp === undefined ? undefined : buildBgp(document.bgp, issues);
+  const directors =
+    document.directors === undefined ? undefined : buildDirectors(document.directors, issues);
 
   const built: BuiltService[] = [];
   const rawServices = document.services;
@@ -119,6 +122,7 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
     log: { level: log.level ?? 'info' },
     api: buildApi(api),
     announcers,
+    ...(directors === undefined ? {} : { directors }),
   };
 }
 

@@ -5,6 +5,7 @@
 import type { AnnouncerKind, RoutingDaemonConfig } from '../announcers/index.js';
 import type { PeerOptions } from '../bgp/index.js';
 import type { CheckCommon } from '../checks/types.js';
+import type { NodeDirectorsConfig } from './directors.js';
 
 export type Policy =
   | { readonly kind: 'all' }
@@ -94,4 +95,6 @@ export interface DaemonConfig {
    * `[announcers.<kind>]` table configures (so it reconciles even with no prefixes left).
    */
   readonly announcers: readonly RoutingDaemonConfig[];
+  /** Where this node sends its ads ([directors]); never affects announcing. */
+  readonly directors?: NodeDirectorsConfig;
 }
