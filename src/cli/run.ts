@@ -12,6 +12,7 @@ import { TransitionLog } from '../api/dashboard-transitions.js';
 import { routingDaemons } from '../announcers/index.js';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/index.js';
+import { nodeAdvertiser } from '../director/node.js';
 import { createDaemonLogger, installLevelSignals } from '../log/index.js';
 import { SystemdNotifier } from '../systemd/notify.js';
 
@@ -40,12 +41,15 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   // Read at each scrape, which comes only once the API is up, after the daemon exists.
   const metrics = new Metrics(() => daemon.status());
   const transitions = new TransitionLog();
+  // [directors]: this node's ads; read-only towards the daemon, never gates announcing.
+  const advertiser = await nodeAdvertiser(config, () => daemon.status(), logger);
   const daemon = new Daemon(config, {
     logger,
     drained: store.reasons(),
     onTransition: (transition) => {
       metrics.onTransition(transition);
       transitions.record(transition);
+      advertiser?.onTransition();
     },
     onCheckResult: (service, check, result, timing) =>
       metrics.onCheckResult(service, check, result, timing),
@@ -84,6 +88,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     // A stop during start waits for it, so nothing started is left half-torn-down.
     starting
       .catch(() => undefined)
+      .then(() => advertiser?.stop(1000))
       .then(() => api.stop())
       .then(() => daemon.stop(`anycast-guard stopping (${signal})`))
       .then(() => notified)
@@ -128,5 +133,6 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     await api.stop();
     throw error;
   }
+  if (!stopping) advertiser?.start();
   if (!stopping) await notifier.ready();
 }

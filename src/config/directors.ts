@@ -48,10 +48,11 @@ export function buildDirectors(raw: unknown, issues: IssueList): NodeDirectorsCo
     return undefined;
   }
   const before = issues.count;
+  // Checked on the raw table, so it is reported beside any other problem.
+  if (raw.discovery_url === undefined && (!Array.isArray(raw.urls) || raw.urls.length === 0))
+    issues.add(['directors'], 'names no director: set discovery_url or urls');
   const section = validate(schema, raw, ['directors'], issues);
   if (section === undefined) return undefined;
-  if (section.discovery_url === undefined && (section.urls ?? []).length === 0)
-    issues.add(['directors'], 'names no director: set discovery_url or urls');
   const interval = section.interval ?? 10;
   const lifetime = section.ad_lifetime ?? interval * 3;
   if (lifetime < interval * 2)

@@ -121,3 +121,59 @@ describe('the node’s [directors] section', () => {
     ]);
   });
 });
+
+describe('[directors] through the node config parser', () => {
+  it('is parsed into DaemonConfig.directors, and its problems are named at their keys', async () => {
+    const { parseConfig } = await import('../../../src/config/index.js');
+    const base = `
+[services.web]
+prefixes = ["203.0.113.80"]
+announce = "always"
+[bgp]
+asn = 65001
+router_id = "198.18.0.1"
+[[bgp.peers]]
+address = "127.0.0.1"
+asn = 65000
+`;
+    const config = parseConfig(
+      `${base}[directors]\nurls = ["http://127.0.0.1:8441"]\nkey_file = "/k"\nurl = "http://198.51.100.7/"\nname = "edge-1"\n`,
+      'node.toml',
+    );
+    assert.equal(config.directors?.name, 'edge-1');
+    assert.deepEqual(config.directors?.urls, ['http://127.0.0.1:8441']);
+    assert.equal(parseConfig(base, 'node.toml').directors, undefined);
+    assert.throws(
+      () =>
+        parseConfig(
+          `${base}[directors]\nkey_file = "/k"\nurl = "http://x/"\nname = "n"\ninterval = 0\n`,
+          'node.toml',
+        ),
+      (error: ConfigError) =>
+        error.message.includes(
+          'node.toml: directors.interval: must be a number of seconds more than 0',
+        ) && error.message.includes('node.toml: directors: names no director'),
+    );
+  });
+
+  it('the daemon status becomes the services of an ad', async () => {
+    const { servicesOf } = await import('../../../src/director/node.js');
+    const services = servicesOf({
+      services: [
+        {
+          name: 'web',
+          state: 'up',
+          since: 0,
+          reason: '',
+          checks: [],
+          prefixes: [
+            { announcer: 'bgp', prefix: '203.0.113.80/32' },
+            { announcer: 'bird', prefix: '203.0.113.80/32' },
+          ],
+        },
+        { name: 'bad name', state: 'down', since: 0, reason: '', checks: [], prefixes: [] },
+      ],
+    } as never);
+    assert.deepEqual(services, [{ name: 'web', state: 'up', prefixes: ['203.0.113.80/32'] }]);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * `anycast-guard run` with [directors]: its ads reach a director at once on every
+ * transition, and when every director is down it keeps announcing and keeps
+ * following its service's health — announcing never depends on a director.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { eventually } from '../../helpers/raw-peer.js';
+import { runFixture, ToggleService, type RunFixture } from '../../helpers/loopback.js';
+import { CLI, Fleet, freePort, getJson, type NodesAnswer } from './fleet.js';
+
+const PREFIX = '203.0.113.80/32';
+
+describe('the daemon and its directors', () => {
+  let fleet: Fleet;
+  let fixture: RunFixture;
+  const web = new ToggleService();
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  before(async () => {
+    await web.start();
+    fleet = await Fleet.create('daemon-directors');
+    await fleet.makeKeys(['d1'], ['edge-1']);
+    await fleet.defineDirectors(() => [{ name: 'd1', peers: [], intervalSeconds: 1 }], 1);
+    await fleet.directors[0]!.start();
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    fixture = await runFixture(
+      'directors',
+      () => `
+[services.web]
+prefixes = ["203.0.113.80"]
+checks.http = [{ url = "http://127.0.0.1:${web.port}/", interval = 0.1, timeout = 0.1 }]
+rise = 1
+fall = 1
+hold_down = 0
+
+[directors]
+urls = ["${fleet.directors[0]!.url}", "${dead}"]
+key_file = "${fleet.dir}/node-edge-1.key"
+name = "edge-1"
+url = "http://127.0.1.1:8080/"
+site = "ams"
+interval = 0.5
+ad_lifetime = 2
+timeout = 0.5
+`,
+    );
+  });
+
+  after(async () => {
+    child?.kill('SIGKILL');
+    await web.stop();
+    await fixture.close();
+    await fleet.close();
+  });
+
+  const announced = (): boolean =>
+    fixture.collector.receivedRoutes().some((r) => r.prefix === PREFIX);
+  const stateAtDirector = async (): Promise<string | undefined> => {
+    const { nodes } = await getJson<NodesAnswer>(`${fleet.directors[0]!.url}/v1/nodes`);
+    return nodes.find((n) => n.name === 'edge-1')?.services.find((s) => s.name === 'web')?.state;
+  };
+  async function directorSays(state: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while ((await stateAtDirector()) !== state) {
+      if (Date.now() > deadline) throw new Error(`the director never saw web ${state}: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('advertises every transition, and keeps announcing while every director is down', async () => {
+    child = spawn(process.execPath, [CLI, 'run', '--config', fixture.configPath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exit = new Promise<number | null>((resolve) =>
+      child!.once('exit', (code) => resolve(code)),
+    );
+
+    await eventually(announced, 'the route', 10_000);
+    await directorSays('up');
+    web.healthy = false;
+    await eventually(() => !announced(), 'the withdrawal');
+    await directorSays('down');
+    web.healthy = true;
+    await eventually(announced, 'the route again');
+    await directorSays('up');
+
+    // Every director down: one was never there, now the other goes too.
+    await fleet.directors[0]!.kill('SIGKILL');
+    const watchUntil = Date.now() + 3000; // six ad intervals, longer than an ad lives
+    while (Date.now() < watchUntil) {
+      assert.ok(announced(), 'the route went while the directors were down');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // Health still rules: break and mend with no director anywhere.
+    web.healthy = false;
+    await eventually(() => !announced(), 'the withdrawal without directors');
+    web.healthy = true;
+    await eventually(announced, 'the route without directors', 10_000);
+    assert.match(output, /cannot send ads: retrying with backoff/);
+
+    child.kill('SIGTERM');
+    assert.equal(await exit, 0, output);
+    child = undefined;
+  });
+});
