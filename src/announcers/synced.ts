@@ -90,7 +90,10 @@ export class SyncedAnnouncer implements Announcer {
   private known = new Map<string, RouteRef>();
   /** Routes the state file records (what an earlier sync may have left in the daemon). */
   private recorded = new Map<string, RouteRef>();
+  /** What the last successful sync left in the routing daemon. */
   private applied: Map<string, AnnouncedRoute> | undefined;
+  /** Whether `applied` may be trusted for the next sync (not after a failure or reconcile()). */
+  private trusted = false;
   private state: AnnouncerState = 'starting';
   private running = false;
   private stopping = false;
@@ -157,7 +160,7 @@ export class SyncedAnnouncer implements Announcer {
 
   reconcile(): void {
     // Unknown again: the backend looks at the daemon instead of trusting what it did.
-    this.applied = undefined;
+    this.trusted = false;
     this.changed();
   }
 
@@ -195,7 +198,6 @@ export class SyncedAnnouncer implements Announcer {
     if (timedOut) {
       this.log.error(
         {
-          announcer: this.kind,
           routes: this.applied?.size ?? this.recorded.size,
           err: this.lastError?.message,
           waitedMs: this.stopTimeoutMs,
@@ -204,16 +206,13 @@ export class SyncedAnnouncer implements Announcer {
         `could not withdraw every route from ${this.kind} before stopping; the state file keeps them for the next start`,
       );
     } else {
-      this.log.info({ announcer: this.kind, reason }, 'every route withdrawn');
+      this.log.info({ reason }, 'every route withdrawn');
     }
     await this.inFlight?.catch(() => undefined);
     await this.backend
       .close?.()
       .catch((error: unknown) =>
-        this.log.warn(
-          { announcer: this.kind, err: failureMessage(error) },
-          'announcer close failed',
-        ),
+        this.log.warn({ err: failureMessage(error) }, 'announcer close failed'),
       );
     this.state = 'stopped';
   }
@@ -291,20 +290,23 @@ export class SyncedAnnouncer implements Announcer {
     try {
       // Record before applying: a crash in between must not leave unrecorded routes.
       await this.record(new Map([...this.recorded, ...wanted]));
-      await this.backend.sync({ wanted, owned, applied: this.applied, final });
+      await this.backend.sync({
+        wanted,
+        owned,
+        applied: this.trusted ? this.applied : undefined,
+        final,
+      });
       this.applied = wanted;
+      this.trusted = true;
       await this.record(new Map([...wanted].map(([k, r]) => [k, r])));
       if (this.failures > 0)
-        this.log.info(
-          { announcer: this.kind, failures: this.failures },
-          `${this.kind} carries the wanted routes again`,
-        );
+        this.log.info({ failures: this.failures }, `${this.kind} carries the wanted routes again`);
       this.failures = 0;
       this.lastSyncAt = this.clock.now();
       this.state = this.dirty ? 'pending' : 'in-sync';
-      this.log.debug({ announcer: this.kind, routes: wanted.size }, 'routing daemon in sync');
+      this.log.debug({ routes: wanted.size }, 'routing daemon in sync');
     } catch (error) {
-      this.applied = undefined;
+      this.trusted = false;
       this.failures += 1;
       this.state = 'failing';
       this.lastError = {
@@ -316,7 +318,6 @@ export class SyncedAnnouncer implements Announcer {
       this.retryAt = this.clock.now() + delay;
       this.log.error(
         {
-          announcer: this.kind,
           code: this.lastError.code,
           err: this.lastError.message,
           failures: this.failures,
@@ -352,6 +353,7 @@ export class SyncedAnnouncer implements Announcer {
       if (
         this.inFlight === undefined &&
         !this.dirty &&
+        this.trusted &&
         this.applied?.size === 0 &&
         this.timer === undefined
       )

@@ -33,8 +33,10 @@ export interface ServiceView {
     readonly prefix: string;
     readonly announcer: AnnouncerKind;
     readonly vrf?: string;
-    /** Asked of its announcer; whether the routing daemon carries it is in `announcers`. */
+    /** Asked of its announcer. */
     readonly announced: boolean;
+    /** Its announcer is in sync: the route is where it should be (announced or withdrawn). */
+    readonly synced: boolean;
   }[];
 }
 
@@ -58,6 +60,7 @@ export function statusView(
   now: number,
 ): StatusView {
   const announced = new Set(status.routes.map(desiredRouteKey));
+  const inSync = new Set(status.announcers.filter((a) => a.state === 'in-sync').map((a) => a.kind));
   return {
     node,
     time: now,
@@ -89,6 +92,7 @@ export function statusView(
           announcer: p.announcer,
           ...(p.vrf === undefined ? {} : { vrf: p.vrf }),
           announced: announced.has(desiredRouteKey(p)),
+          synced: inSync.has(p.announcer),
         })),
       };
     }),

@@ -60,16 +60,17 @@ export function renderStatus(status: StatusView, now: number): string {
       truncate(s.name, 20),
       s.state,
       relative(s.since, now),
-      `${s.prefixes.filter((p) => p.announced).length}/${s.prefixes.length}`,
+      `${s.prefixes.filter((p) => p.announced && p.synced).length}/${s.prefixes.length}`,
       s.drained?.reason ?? s.reason,
     ]);
     const [header, ...body] = table(['SERVICE', 'STATE', 'SINCE', 'ANNOUNCED', 'REASON'], rows);
     lines.push(header ?? '');
-    // Each service's row, then its prefixes, a + for each one announced.
+    // Each service's row, then its prefixes: + announced, - withdrawn, and ~ for a change
+    // its routing daemon has not taken yet (see the announcers below).
     status.services.forEach((s, i) => {
       lines.push(body[i] ?? '');
       const prefixes = s.prefixes
-        .map((p) => `${p.announced ? '+' : '-'}${prefixLabel(p)}`)
+        .map((p) => `${p.synced ? (p.announced ? '+' : '-') : '~'}${prefixLabel(p)}`)
         .join(' ');
       lines.push(truncate(`  ${prefixes}`, WIDTH));
     });

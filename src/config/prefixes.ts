@@ -12,8 +12,19 @@ import { isTable, validate, type IssueList, type KeyPath } from './issues.js';
 import { didYouMean } from './suggest.js';
 import type { PrefixConfig } from './types.js';
 
+/** anycastd's docs write `vrf = "123"`; some of its configs `vrf = 123`: both mean VRF "123". */
+const vrfSchema = z.union([
+  z.string().min(1),
+  z
+    .custom<number>(
+      (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0,
+      'must be a VRF name',
+    )
+    .transform(String),
+]);
+
 const itemSchema = z
-  .union([z.string(), z.strictObject({ prefix: z.string(), vrf: z.string().min(1).optional() })])
+  .union([z.string(), z.strictObject({ prefix: z.string(), vrf: vrfSchema.optional() })])
   .describe('a prefix string or a table { prefix = "…", vrf = "…" }');
 
 export interface ServicePrefixes {

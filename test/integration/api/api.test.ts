@@ -190,8 +190,8 @@ hold_down = 0
       assert.equal(service.state, 'up');
       assert.ok(service.since <= Date.now());
       assert.deepEqual(service.prefixes, [
-        { prefix: '203.0.113.80/32', announced: true },
-        { prefix: '2001:db8::80/128', announced: true },
+        { prefix: '203.0.113.80/32', announcer: 'bgp', announced: true, synced: true },
+        { prefix: '2001:db8::80/128', announcer: 'bgp', announced: true, synced: true },
       ]);
       assert.equal(service.checks[0]?.name, 'health');
       assert.equal(service.checks[0]?.last?.ok, true);
@@ -229,11 +229,15 @@ hold_down = 0
         1,
       );
       assert.equal(
-        m.get('anycast_guard_prefix_announced{prefix="203.0.113.80/32",service="web"}'),
+        m.get(
+          'anycast_guard_prefix_announced{prefix="203.0.113.80/32",service="web",announcer="bgp"}',
+        ),
         1,
       );
       assert.equal(
-        m.get('anycast_guard_prefix_announced{prefix="2001:db8::80/128",service="web"}'),
+        m.get(
+          'anycast_guard_prefix_announced{prefix="2001:db8::80/128",service="web",announcer="bgp"}',
+        ),
         1,
       );
       assert.equal(
@@ -354,7 +358,9 @@ hold_down = 0
       assert.equal(m.get('anycast_guard_service_state{service="web",state="drained"}'), 1);
       assert.equal(m.get('anycast_guard_service_up{service="web"}'), 0);
       assert.equal(
-        m.get('anycast_guard_prefix_announced{prefix="203.0.113.80/32",service="web"}'),
+        m.get(
+          'anycast_guard_prefix_announced{prefix="203.0.113.80/32",service="web",announcer="bgp"}',
+        ),
         0,
       );
 

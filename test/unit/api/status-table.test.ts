@@ -22,6 +22,7 @@ function view(overrides: Partial<StatusView> = {}): StatusView {
             prefix: '2001:db8:ffff:ffff:ffff:ffff:ffff:fff0/124',
             announcer: 'bgp',
             announced: false,
+            synced: true,
           },
         ],
       },
@@ -32,8 +33,8 @@ function view(overrides: Partial<StatusView> = {}): StatusView {
         reason: 'all checks up',
         checks: [],
         prefixes: [
-          { prefix: '203.0.113.53/32', announcer: 'bgp', announced: true },
-          { prefix: '2001:db8::53/128', announcer: 'bgp', announced: false },
+          { prefix: '203.0.113.53/32', announcer: 'bgp', announced: true, synced: true },
+          { prefix: '2001:db8::53/128', announcer: 'bgp', announced: false, synced: true },
         ],
       },
     ],
@@ -85,8 +86,14 @@ describe('status table', () => {
             reason: 'all checks up',
             checks: [],
             prefixes: [
-              { prefix: '203.0.113.53/32', announcer: 'bird', announced: true },
-              { prefix: '203.0.113.54/32', announcer: 'frrouting', vrf: 'blue', announced: true },
+              { prefix: '203.0.113.53/32', announcer: 'bird', announced: true, synced: false },
+              {
+                prefix: '203.0.113.54/32',
+                announcer: 'frrouting',
+                vrf: 'blue',
+                announced: true,
+                synced: true,
+              },
             ],
           },
         ],
@@ -117,7 +124,12 @@ describe('status table', () => {
       now,
     );
     for (const line of text.split('\n')) assert.ok(line.length <= 80, `${line.length}: ${line}`);
-    assert.match(text, /^ {2}\+203\.0\.113\.53\/32@bird \+203\.0\.113\.54\/32%blue@frrouting$/m);
+    assert.match(
+      text,
+      /^dns +up +5s +1\/2 +all checks up$/m,
+      'a prefix bird has not taken is not counted',
+    );
+    assert.match(text, /^ {2}~203\.0\.113\.53\/32@bird \+203\.0\.113\.54\/32%blue@frrouting$/m);
     assert.match(
       text,
       /^bird +failing +0\/1 +3 failed, retry in 4s: BIRD rejected the new config…$/m,

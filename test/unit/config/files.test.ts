@@ -182,6 +182,17 @@ describe("anycastd's README example", () => {
     assert.equal(config.bgp, undefined, 'no [bgp]: the embedded speaker is not started');
   });
 
+  it('takes a VRF written as a number, as some anycastd configs do, as its name', () => {
+    const config = parseConfig(
+      ANYCASTD_README.replaceAll('"vrf" = "123"', '"vrf" = 123'),
+      'anycastd.toml',
+    );
+    assert.deepEqual(
+      config.services[1]?.prefixes.map((p) => p.vrf),
+      ['123', '123'],
+    );
+  });
+
   it('with prefixes.bgp, its VRFs are refused at their keys: the embedded speaker has one table', () => {
     assert.throws(
       () =>
