@@ -1,18 +1,26 @@
-// PLACEHOLDER until the GoBGP announcer lands: replaced by its real definition.
-import { AnnouncerFailure } from '../errors.js';
+/**
+ * GoBGP: local paths in gobgpd's global RIB, through the gobgp CLI (see backend.ts for
+ * why the CLI). IPv4 and IPv6; degraded attributes (MED, communities, large communities,
+ * AS-path prepend, LOCAL_PREF) are carried, so `down = { med = … }` works.
+ * See docs/announcer-gobgp.md.
+ */
 import type { AnnouncerDefinition } from '../definition.js';
-import { isTable } from '../../config/issues.js';
+import { GobgpAnnouncer } from './announcer.js';
+import { parseGobgpSettings, type GobgpSettings } from './settings.js';
 
-export const gobgpDefinition: AnnouncerDefinition<Record<string, never>> = {
+export { GobgpAnnouncer } from './announcer.js';
+export type { GobgpAnnouncerOptions } from './announcer.js';
+export { GobgpBackend } from './backend.js';
+export { parseLocalPaths } from './rib.js';
+export type { GobgpSettings } from './settings.js';
+
+export const gobgpDefinition: AnnouncerDefinition<GobgpSettings> = {
   kind: 'gobgp',
   title: 'GoBGP',
   supportsVrf: false,
-  supportsAttributes: false,
-  parse(raw, path, issues) {
-    if (!isTable(raw) || Object.keys(raw).length > 0) issues.add(path, 'not built yet');
-    return {};
-  },
-  create() {
-    throw new AnnouncerFailure('ANNOUNCER_CONFIG', 'the GoBGP announcer is not built yet');
+  supportsAttributes: true,
+  parse: parseGobgpSettings,
+  create(settings, context) {
+    return new GobgpAnnouncer(settings, context);
   },
 };

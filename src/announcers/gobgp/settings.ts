@@ -1,0 +1,82 @@
+/**
+ * The `[announcers.gobgp]` table. Every key has a default, so `prefixes.gobgp = [...]`
+ * alone drives the gobgpd on this host through /usr/bin/gobgp and its default API
+ * address (gobgpd's `--api-hosts` default, 127.0.0.1:50051).
+ */
+import { z } from 'zod';
+import { validate, type IssueList, type KeyPath } from '../../config/issues.js';
+import { ipAddress, parseHostPort, seconds } from '../../config/schema.js';
+
+/** How the gobgp CLI reaches gobgpd: `-u HOST -p PORT`, or `--target unix://PATH`. */
+export type GobgpApi =
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly kind: 'unix'; readonly target: string };
+
+export interface GobgpSettings {
+  /** Path of the gobgp CLI (default /usr/bin/gobgp, from Debian's gobgpd package). */
+  readonly gobgp: string;
+  readonly api: GobgpApi;
+  /** How long one gobgp run may take, ms. */
+  readonly timeoutMs: number;
+  /** Re-read gobgpd's RIB this often and repair it, ms (0: only on changes). */
+  readonly resyncMs: number;
+  /** Next hops to put on routes; unset lets gobgpd use its own address on each session. */
+  readonly nextHop: { readonly ipv4?: string; readonly ipv6?: string };
+}
+
+export const DEFAULT_GOBGP = '/usr/bin/gobgp';
+export const DEFAULT_API = '127.0.0.1:50051';
+export const DEFAULT_TIMEOUT_S = 10;
+export const DEFAULT_RESYNC_S = 30;
+
+const UNIX_TARGET = /^unix:\/\/\/\S+$/;
+
+const schema = z.strictObject({
+  gobgp: z
+    .string()
+    .refine((v) => v.startsWith('/'), 'must be an absolute path to the gobgp CLI')
+    .default(DEFAULT_GOBGP),
+  api: z
+    .string()
+    .refine(
+      (v) => UNIX_TARGET.test(v) || parseHostPort(v) !== undefined,
+      'must be gobgpd\'s API address as in its --api-hosts ("127.0.0.1:50051", "[::1]:50051") or "unix:///path/to/socket"',
+    )
+    .default(DEFAULT_API),
+  timeout: seconds({ max: 300 }).default(DEFAULT_TIMEOUT_S),
+  resync_interval: seconds({ zero: true, max: 3600 }).default(DEFAULT_RESYNC_S),
+  next_hop: z
+    .strictObject({ ipv4: ipAddress(4).optional(), ipv6: ipAddress(6).optional() })
+    .optional(),
+});
+
+export function parseApi(text: string): GobgpApi {
+  if (UNIX_TARGET.test(text)) return { kind: 'unix', target: text };
+  const hostPort = parseHostPort(text);
+  if (hostPort === undefined) throw new Error(`not a gobgpd API address: ${text}`);
+  return { kind: 'tcp', ...hostPort };
+}
+
+export function describeApi(api: GobgpApi): string {
+  if (api.kind === 'unix') return api.target;
+  return api.host.includes(':') ? `[${api.host}]:${api.port}` : `${api.host}:${api.port}`;
+}
+
+export function parseGobgpSettings(
+  raw: unknown,
+  path: KeyPath,
+  issues: IssueList,
+): GobgpSettings | undefined {
+  const table = validate(schema, raw, path, issues);
+  if (table === undefined) return undefined;
+  return {
+    gobgp: table.gobgp,
+    api: parseApi(table.api),
+    timeoutMs: Math.round(table.timeout * 1000),
+    resyncMs: Math.round(table.resync_interval * 1000),
+    nextHop: {
+      ...(table.next_hop?.ipv4 === undefined ? {} : { ipv4: table.next_hop.ipv4 }),
+      ...(table.next_hop?.ipv6 === undefined ? {} : { ipv6: table.next_hop.ipv6 }),
+    },
+  };
+}
