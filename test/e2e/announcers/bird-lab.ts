@@ -79,12 +79,20 @@ export async function birdNodeLab(t: TestContext): Promise<BirdNodeLab> {
   const node = await makeNode(lab, 1, routerNs);
   const router = await lab.startBird(routerNs, routerConf(node));
 
-  const dir = join(lab.dir, 'node1-bird-prefixes');
+  const { ipv4File, ipv6File } = writeInitialFiles(join(lab.dir, 'node1-bird-prefixes'));
+  const conf = adaptExample(readFileSync(exampleBirdConf(), 'utf8'), ipv4File, ipv6File);
+  const nodeBird = await lab.startBird(node.ns, conf, { name: 'nodebird' });
+  return { lab, node, router, nodeBird, ipv4File, ipv6File };
+}
+
+/**
+ * BIRD refuses to start without its include files; anycast-guard writes them on its
+ * first start, and an operator whose BIRD may start first creates them once (the dummy
+ * alone), as here.
+ */
+function writeInitialFiles(dir: string): { ipv4File: string; ipv6File: string } {
   const ipv4File = join(dir, 'anycast-prefixes.conf');
   const ipv6File = join(dir, '6', 'anycast-prefixes.conf');
-  // BIRD refuses to start without its include files; anycast-guard writes them on its
-  // first start, and an operator whose BIRD may start first creates them once (the
-  // dummy alone), as here.
   mkdirSync(join(dir, '6'), { recursive: true });
   writeFileSync(
     ipv4File,
@@ -102,9 +110,63 @@ export async function birdNodeLab(t: TestContext): Promise<BirdNodeLab> {
       prefixes: [],
     }),
   );
-  const conf = adaptExample(readFileSync(exampleBirdConf(), 'utf8'), ipv4File, ipv6File);
-  const nodeBird = await lab.startBird(node.ns, conf, { name: 'nodebird' });
-  return { lab, node, router, nodeBird, ipv4File, ipv6File };
+  return { ipv4File, ipv6File };
+}
+
+export interface TwoBirdLab {
+  lab: Lab;
+  node: Node;
+  router: BirdRouter;
+  /** BIRD 1.x's layout, with two BIRD 2 daemons: one for IPv4, one for IPv6. */
+  bird4: BirdRouter;
+  bird6: BirdRouter;
+  ipv4File: string;
+  ipv6File: string;
+}
+
+/** One family of examples/bird.conf as a daemon of its own (BIRD 1.x's bird / bird6). */
+function singleFamilyConf(family: 'ipv4' | 'ipv6', file: string, node: Node): string {
+  const v4 = family === 'ipv4';
+  const filter = v4 ? 'match_route' : 'match_route6';
+  return `router id ${node.link.a.ipv4};
+include ${JSON.stringify(file)};
+function ${filter}() { return net ~ ${v4 ? 'ACAST_PS_ADVERTISE' : 'ACAST6_PS_ADVERTISE'}; }
+protocol device {}
+protocol direct direct1 { interface "lo"; ${family}; }
+protocol bgp ${v4 ? 'router4' : 'router6'} {
+  local as ${NODE_AS};
+  neighbor ${v4 ? node.link.b.ipv4 : node.link.b.ipv6} as ${ROUTER_AS};
+  ${BIRD_TEST_TIMERS}
+  ${family} { import none; export where ${filter}(); };
+}
+`;
+}
+
+export async function twoBirdLab(t: TestContext): Promise<TwoBirdLab> {
+  const lab = await Lab.create();
+  t.after(() => lab.teardown());
+  const routerNs = await lab.namespace('router');
+  const node = await makeNode(lab, 1, routerNs);
+  const router = await lab.startBird(routerNs, routerConf(node));
+  const { ipv4File, ipv6File } = writeInitialFiles(join(lab.dir, 'node1-bird-prefixes'));
+  const bird4 = await lab.startBird(node.ns, singleFamilyConf('ipv4', ipv4File, node), {
+    name: 'nodebird4',
+  });
+  const bird6 = await lab.startBird(node.ns, singleFamilyConf('ipv6', ipv6File, node), {
+    name: 'nodebird6',
+  });
+  return { lab, node, router, bird4, bird6, ipv4File, ipv6File };
+}
+
+/** Epoch-ms times of BIRD's own "Reconfigured" log lines. */
+export function reconfigurations(bird: BirdRouter): number[] {
+  return bird
+    .log()
+    .split('\n')
+    .flatMap((line) => {
+      const match = /^(\d+\.\d+) <INFO> Reconfigured$/.exec(line);
+      return match?.[1] === undefined ? [] : [Math.round(Number(match[1]) * 1000)];
+    });
 }
 
 /** GET /v1/status from the daemon's unix socket. */

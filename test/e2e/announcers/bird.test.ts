@@ -12,7 +12,13 @@ import { test } from 'node:test';
 import { requireLab, waitFor } from '../../lab/index.js';
 import type { BirdRouter, LabProcess } from '../../lab/index.js';
 import { startDaemon, waitForLog } from '../harness.js';
-import { birdNodeLab, birdStatus, type BirdStatus } from './bird-lab.js';
+import {
+  birdNodeLab,
+  birdStatus,
+  reconfigurations,
+  twoBirdLab,
+  type BirdStatus,
+} from './bird-lab.js';
 
 const WEB4 = '203.0.113.80/32';
 const WEB6 = '2001:db8::80/128';
@@ -80,11 +86,16 @@ hold_down = 0
     );
 
     // Down, then up again.
-    await node.service.break('refuse');
+    const broke = await node.service.break('refuse');
     await routerHas(router, WEB4, false, 'service down');
+    const gone = Date.now();
     await routerHas(router, WEB6, false, 'service down');
-    await node.service.mend();
+    const mended = await node.service.mend();
     await routerHas(router, WEB4, true, 'service up again');
+    // Diagnostics, not assertions: checks every 200 ms, fall = rise = 1, router polled every 20 ms.
+    t.diagnostic(
+      `service broken → router lost ${WEB4}: ${gone - broke.at} ms; mended → back: ${Date.now() - mended.at} ms`,
+    );
     await routerHas(router, WEB6, true, 'service up again');
 
     // BIRD refuses its configuration (a typo in bird.conf): the error is in status, BIRD
@@ -132,5 +143,83 @@ hold_down = 0
     assert.equal((await daemon.waitForExit(15_000)).code, 0);
     await routerHas(router, WEB4, false, 'withdrawn at SIGTERM');
     assert.match(readFileSync(ipv6File, 'utf8'), /\[\n {8}2001:db8::1\/128\n {4}\];/);
+  },
+);
+
+test(
+  'BIRD 1.x layout (one BIRD per family): each is reconfigured only when its own file changes',
+  { timeout: 120_000 },
+  async (t) => {
+    if (!(await requireLab(t, ['bird']))) return;
+    const { lab, node, router, bird4, bird6, ipv4File, ipv6File } = await twoBirdLab(t);
+    const http6 = await lab.startHttpService(node.ns, { port: 8081, name: 'http6' });
+
+    const config = `[api]
+listen = false
+socket = "${node.apiDir}/control.sock"
+state_dir = "${node.apiDir}"
+
+[announcers.bird]
+ipv4_file = "${ipv4File}"
+ipv6_file = "${ipv6File}"
+socket = "${bird4.ctlPath}"
+ipv6_socket = "${bird6.ctlPath}"
+
+[services.web4]
+prefixes.bird = ["${WEB4}"]
+addresses = ["203.0.113.80"]
+checks.http = [{ url = "${node.service.url}", interval = 0.2, timeout = 0.2 }]
+rise = 1
+fall = 1
+hold_down = 0
+
+[services.web6]
+prefixes.bird = ["${WEB6}"]
+addresses = ["2001:db8::80"]
+checks.http = [{ url = "${http6.url}", interval = 0.2, timeout = 0.2 }]
+rise = 1
+fall = 1
+hold_down = 0
+`;
+    const daemon = await startDaemon(lab, node, config);
+    await routerHas(router, WEB4, true, 'web4 up');
+    await routerHas(router, WEB6, true, 'web6 up');
+    const status = await waitForBird(node.apiDir, (s) => s.state === 'in-sync', 'in sync');
+    assert.equal(status?.detail?.answer, 'Reconfigured');
+    assert.equal(status?.detail?.bird6Answer, 'Reconfigured');
+    assert.equal(status?.detail?.routesMissing, undefined);
+
+    // Only IPv4 changes: only the IPv4 BIRD is reconfigured.
+    const before4 = reconfigurations(bird4).length;
+    const before6 = reconfigurations(bird6).length;
+    await node.service.break('refuse');
+    await routerHas(router, WEB4, false, 'web4 down');
+    await waitFor(() => reconfigurations(bird4).length, {
+      what: 'bird4 reconfigured',
+      until: (n) => n > before4,
+    });
+    assert.ok(await router.route(WEB6), 'web6 untouched');
+    assert.equal(
+      reconfigurations(bird6).length,
+      before6,
+      'bird6 was reconfigured for an IPv4 change',
+    );
+
+    // Only IPv6 changes: only the IPv6 BIRD.
+    const after4 = reconfigurations(bird4).length;
+    await http6.break('refuse');
+    await routerHas(router, WEB6, false, 'web6 down');
+    await waitFor(() => reconfigurations(bird6).length, {
+      what: 'bird6 reconfigured',
+      until: (n) => n > before6,
+    });
+    assert.equal(
+      reconfigurations(bird4).length,
+      after4,
+      'bird4 was reconfigured for an IPv6 change',
+    );
+
+    assert.ok(daemon.signal('SIGTERM'));
+    assert.equal((await daemon.waitForExit(15_000)).code, 0);
   },
 );

@@ -349,4 +349,31 @@ describe('import anycast-healthchecker: edge cases', () => {
     assert.match(errors.join('\n'), /\[hostbits\]\.ip_prefix: .*did you mean 203\.0\.113\.0\/24\?/);
     assert.equal(result.errors, 6);
   });
+
+  it('quotes, backslashes, tabs and non-ASCII in a command survive into TOML', () => {
+    const { config } = convert([
+      { path: 'd.conf', text: daemon },
+      {
+        path: 's.conf',
+        text: `[q"uote]\ncheck_disabled = false\nip_prefix = 203.0.113.1\ncheck_cmd = /bin/check "a \\"b\\" c" 'd\\e' tab\\\tx café\n`,
+      },
+    ]);
+    const service = config.services[0];
+    assert.equal(service?.name, 'q-uote');
+    assert.deepEqual((service?.checks[0]?.spec as { command: string[] }).command, [
+      '/bin/check',
+      'a "b" c',
+      'd\\e',
+      'tab\tx',
+      'café',
+    ]);
+  });
+
+  it('both families off is an error', () => {
+    const result = convertAnycastHealthchecker([
+      { path: 'd.conf', text: '[daemon]\nipv4 = false\n' },
+    ]);
+    assert.equal(result.errors, 1);
+    assert.match(result.notes[0]?.message ?? '', /both false/);
+  });
 });
