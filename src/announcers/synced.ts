@@ -270,7 +270,6 @@ export class SyncedAnnouncer implements Announcer {
       return;
     }
     this.dirty = false;
-    this.retryAt = undefined;
     const wanted = new Map(this.wanted);
     const final = this.stopping;
     this.inFlight = this.attempt(wanted, final).finally(() => {
@@ -302,6 +301,7 @@ export class SyncedAnnouncer implements Announcer {
       if (this.failures > 0)
         this.log.info({ failures: this.failures }, `${this.kind} carries the wanted routes again`);
       this.failures = 0;
+      this.retryAt = undefined;
       this.lastSyncAt = this.clock.now();
       this.state = this.dirty ? 'pending' : 'in-sync';
       this.log.debug({ routes: wanted.size }, 'routing daemon in sync');
