@@ -10,7 +10,7 @@ import {
   type RoutingDaemonConfig,
   type RoutingDaemonKind,
 } from '../announcers/index.js';
-import { isTable, type IssueList } from './issues.js';
+import { formatPath, isTable, type IssueList, type KeyPath } from './issues.js';
 import { didYouMean } from './suggest.js';
 import type { ServiceConfig } from './types.js';
 
@@ -18,10 +18,48 @@ function isRoutingDaemon(key: string): key is RoutingDaemonKind {
   return (ROUTING_DAEMON_KINDS as readonly string[]).includes(key);
 }
 
+/**
+ * anycastd lets each FRRouting prefix name its vtysh; one FRR per host is what it drives
+ * in practice, so here they must agree, and the path becomes [announcers.frrouting]'s
+ * `vtysh` unless that table sets its own (then they must agree too).
+ */
+function anycastdVtysh(
+  rawServices: unknown,
+  table: unknown,
+  issues: IssueList,
+): string | undefined {
+  let found: { path: string; at: KeyPath } | undefined;
+  if (!isTable(rawServices)) return undefined;
+  for (const [name, service] of Object.entries(rawServices)) {
+    const items =
+      isTable(service) && isTable(service.prefixes) ? service.prefixes.frrouting : undefined;
+    if (!Array.isArray(items)) continue;
+    items.forEach((item: unknown, i) => {
+      if (!isTable(item) || typeof item.vtysh !== 'string') return;
+      const at: KeyPath = ['services', name, 'prefixes', 'frrouting', i, 'vtysh'];
+      if (found === undefined) found = { path: item.vtysh, at };
+      else if (found.path !== item.vtysh)
+        issues.add(
+          at,
+          `is ${JSON.stringify(item.vtysh)} but ${formatPath(found.at)} is ${JSON.stringify(found.path)}: one FRRouting (one vtysh) per anycast-guard`,
+        );
+    });
+  }
+  if (found === undefined) return undefined;
+  const own = isTable(table) ? table.vtysh : undefined;
+  if (own !== undefined && own !== found.path)
+    issues.add(
+      found.at,
+      `is ${JSON.stringify(found.path)} but announcers.frrouting.vtysh is ${JSON.stringify(own)}`,
+    );
+  return found.path;
+}
+
 export function buildAnnouncers(
   raw: unknown,
   services: readonly ServiceConfig[],
   issues: IssueList,
+  rawServices?: unknown,
 ): RoutingDaemonConfig[] {
   const tables: Partial<Record<RoutingDaemonKind, unknown>> = {};
   if (raw !== undefined && !isTable(raw))
@@ -45,6 +83,9 @@ export function buildAnnouncers(
   const used = new Set<RoutingDaemonKind>();
   for (const service of services)
     for (const { announcer } of service.prefixes) if (announcer !== 'bgp') used.add(announcer);
+  const vtysh = anycastdVtysh(rawServices, tables.frrouting, issues);
+  if (vtysh !== undefined)
+    tables.frrouting = { vtysh, ...(isTable(tables.frrouting) ? tables.frrouting : {}) };
   const out: RoutingDaemonConfig[] = [];
   // In a fixed order, so that a reload with the same file compares equal.
   for (const kind of ROUTING_DAEMON_KINDS) {

@@ -108,6 +108,7 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
     document.announcers,
     built.map((s) => s.config),
     issues,
+    document.services,
   );
 
   for (const issue of checkAddressConfig(built.map((s) => addressSettings(s.config))))

@@ -24,7 +24,15 @@ const vrfSchema = z.union([
 ]);
 
 const itemSchema = z
-  .union([z.string(), z.strictObject({ prefix: z.string(), vrf: vrfSchema.optional() })])
+  .union([
+    z.string(),
+    z.strictObject({
+      prefix: z.string(),
+      vrf: vrfSchema.optional(),
+      /** anycastd's per-prefix vtysh path: one FRRouting announcer here (see announcers.ts). */
+      vtysh: z.string().startsWith('/', 'must be an absolute path to vtysh').optional(),
+    }),
+  ])
   .describe('a prefix string or a table { prefix = "…", vrf = "…" }');
 
 export interface ServicePrefixes {
@@ -98,6 +106,10 @@ function addItems(
       return;
     }
     const vrf = typeof parsed === 'string' ? undefined : parsed.vrf;
+    if (typeof parsed !== 'string' && parsed.vtysh !== undefined && announcer !== 'frrouting') {
+      issues.add([...at, 'vtysh'], 'only prefixes.frrouting items take a vtysh path');
+      return;
+    }
     if (vrf !== undefined && !vrfs) {
       // Silently ignoring it would announce in the wrong routing table.
       issues.add(

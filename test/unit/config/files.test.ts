@@ -193,6 +193,30 @@ describe("anycastd's README example", () => {
     );
   });
 
+  it("takes anycastd's per-prefix vtysh as the FRRouting announcer's, and refuses two", () => {
+    const withVtysh = ANYCASTD_README.replaceAll(
+      '"vrf" = "123" }',
+      '"vrf" = "123", "vtysh" = "/opt/frr/bin/vtysh" }',
+    );
+    const config = parseConfig(withVtysh, 'anycastd.toml');
+    assert.equal(
+      (config.announcers[0]?.settings as { vtysh?: string }).vtysh,
+      '/opt/frr/bin/vtysh',
+    );
+    assert.throws(
+      () =>
+        parseConfig(
+          withVtysh.replace('"vtysh" = "/opt/frr/bin/vtysh" }', '"vtysh" = "/usr/bin/vtysh" }'),
+          'anycastd.toml',
+        ),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.length === 1 &&
+        error.issues[0]?.path === 'services.ntp.prefixes.frrouting[1].vtysh' &&
+        /one FRRouting \(one vtysh\) per anycast-guard/.test(error.issues[0].message),
+    );
+  });
+
   it('with prefixes.bgp, its VRFs are refused at their keys: the embedded speaker has one table', () => {
     assert.throws(
       () =>
