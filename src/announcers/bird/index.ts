@@ -8,7 +8,7 @@
 import type { AnnouncerDefinition } from '../definition.js';
 import { SyncedAnnouncer } from '../synced.js';
 import type { Announcer, AnnouncerContext } from '../types.js';
-import type { CommandRunner } from '../command.js';
+import { describeArgv, type CommandRunner } from '../command.js';
 import { BirdBackend } from './backend.js';
 import { parseBirdSettings, type BirdSettings } from './settings.js';
 
@@ -56,4 +56,18 @@ export const birdDefinition: AnnouncerDefinition<BirdSettings> = {
   create(settings, context) {
     return createBirdAnnouncer(settings, context);
   },
+  describe: describeBirdSettings,
 };
+
+/** "IPv4 FILE (VARIABLE), IPv6 FILE (VARIABLE); birdc -s SOCKET -v configure". */
+export function describeBirdSettings(settings: BirdSettings): string {
+  const files = [settings.ipv4, settings.ipv6]
+    .filter((f) => f !== undefined)
+    .map((f) => `${f.family === 'ipv4' ? 'IPv4' : 'IPv6'} ${f.file} (${f.variable})`);
+  const commands = settings.instances.map((i) =>
+    settings.instances.length === 1
+      ? describeArgv(i.configure)
+      : `${i.name}: ${describeArgv(i.configure)}`,
+  );
+  return `${files.join(', ')}; ${commands.join('; ')}`;
+}

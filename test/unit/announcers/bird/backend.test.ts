@@ -299,11 +299,11 @@ describe('createBirdAnnouncer', () => {
       }
     };
     const started = announcer.start();
-    for (let i = 0; i < 200 && announcer.status().failures < 1; i++) await settle(0);
+    for (let i = 0; i < 5000 && announcer.status().failures < 1; i++) await settle(0);
     await started;
     announcer.announce(route('203.0.113.53/32'));
     await settle(0);
-    for (let i = 0; i < 200 && announcer.status().failures < 2; i++) await settle(0);
+    for (let i = 0; i < 5000 && announcer.status().failures < 2; i++) await settle(0);
     const failing = announcer.status();
     assert.equal(failing.state, 'failing');
     assert.equal(failing.lastError?.code, 'ANNOUNCER_REJECTED');
@@ -318,14 +318,14 @@ describe('createBirdAnnouncer', () => {
 
     birdc.configureAnswer = OK;
     const before = birdc.configures.length;
-    for (let i = 0; i < 200 && announcer.status().state !== 'in-sync'; i++) await settle(1000);
+    for (let i = 0; i < 5000 && announcer.status().state !== 'in-sync'; i++) await settle(1000);
     assert.equal(announcer.status().state, 'in-sync');
     assert.ok(birdc.configures.length > before);
     assert.equal(announcer.status().detail?.answer, 'Reconfigured');
 
     let stopped = false;
     const stopping = announcer.stop('test').then(() => (stopped = true));
-    for (let i = 0; i < 200 && !stopped; i++) await settle(0);
+    for (let i = 0; i < 5000 && !stopped; i++) await settle(0);
     await stopping;
     assert.match(await readFile(v4, 'utf8'), /\[\n {8}10\.189\.200\.255\/32\n {4}\];/);
   });

@@ -1,7 +1,7 @@
 // [announcers.bird]: anycast-healthchecker's defaults, one BIRD or BIRD 1.x's two, mistakes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseBirdSettings } from '../../../../src/announcers/bird/index.js';
+import { describeBirdSettings, parseBirdSettings } from '../../../../src/announcers/bird/index.js';
 import { IssueList } from '../../../../src/config/issues.js';
 
 function parse(raw: unknown) {
@@ -113,6 +113,23 @@ describe('parseBirdSettings', () => {
     assert.match(
       parse({ sokcet: '/x' }).issues[0] ?? '',
       /sokcet: unknown key \(did you mean 'socket'\?\)/,
+    );
+  });
+
+  it('check-config describes the files and the commands', () => {
+    const one = parse({ socket: '/run/bird/bird.ctl' }).settings;
+    assert.ok(one);
+    assert.equal(
+      describeBirdSettings(one),
+      'IPv4 /var/lib/anycast-healthchecker/anycast-prefixes.conf (ACAST_PS_ADVERTISE), IPv6 /var/lib/anycast-healthchecker/6/anycast-prefixes.conf (ACAST6_PS_ADVERTISE); birdc -s /run/bird/bird.ctl -v configure',
+    );
+    const two = parse({ ipv4_file: false, ipv6_socket: '/run/bird/bird6.ctl' }).issues;
+    assert.deepEqual(two, []);
+    const split = parse({ ipv6_socket: '/run/bird/bird6.ctl' }).settings;
+    assert.ok(split);
+    assert.match(
+      describeBirdSettings(split),
+      /; bird: birdc -v configure; bird6: birdc -s \/run\/bird\/bird6\.ctl -v configure$/,
     );
   });
 });
