@@ -9,7 +9,10 @@
  * The files are wholly ours: each is rewritten with the wanted prefixes and the dummy,
  * nothing else, so a prefix a crashed run left behind is gone after the first sync.
  * When nothing is known about what BIRD has loaded (the first sync, after a failure, a
- * reconcile), every BIRD is reconfigured even if the files did not change.
+ * reconcile), every BIRD is reconfigured even if the files did not change. A file that
+ * cannot be written fails the sync only after BIRD was reconfigured with the other (BIRD
+ * keeps reading the old, whole file of the failed family), so one family's trouble never holds back
+ * the other's withdrawals.
  *
  * After a change, `birdc show route where net ~ VARIABLE` tells which wanted prefixes
  * BIRD has no route for (no address bound for `protocol direct`, no static route): BIRD
@@ -58,6 +61,7 @@ export class BirdBackend implements RouteBackend {
       wanted[isIpv6Route(route) ? 'ipv6' : 'ipv4'].push(route.prefix);
 
     const problems: string[] = [];
+    const failures: AnnouncerFailure[] = [];
     const changed = new Set<Family>();
     for (const family of FAMILIES) {
       const file = this.settings[family];
@@ -73,10 +77,16 @@ export class BirdBackend implements RouteBackend {
         problems.push(
           `${file.dummyPrefix} is ${family}_dummy_prefix, which is always in ${file.variable}: it stays exported whatever its service's health; choose another dummy prefix`,
         );
-      if (await this.writeFile(file, prefixes)) changed.add(family);
+      // One family's file failing must not hold back the other's withdrawals: BIRD still
+      // reads the old (whole) file of the failed one.
+      try {
+        if (await this.writeFile(file, prefixes)) changed.add(family);
+      } catch (error) {
+        if (!(error instanceof AnnouncerFailure)) throw error;
+        failures.push(error);
+      }
     }
 
-    const failures: AnnouncerFailure[] = [];
     let configured = false;
     for (const instance of this.settings.instances) {
       if (request.applied !== undefined && !instance.families.some((f) => changed.has(f))) continue;

@@ -253,6 +253,23 @@ describe('BirdBackend', () => {
     );
   });
 
+  it('one family’s file failing does not hold back the other: BIRD is reconfigured, then the failure is thrown', async (t) => {
+    const { backend, birdc, v4 } = await fixture(t, {
+      ipv6_file: '/dev/null/6/anycast-prefixes.conf',
+    });
+    await assert.rejects(
+      backend.sync(request(['203.0.113.53/32', '2001:db8::53/128'], undefined)),
+      (error: unknown) =>
+        error instanceof AnnouncerFailure &&
+        error.code === 'ANNOUNCER_FILE' &&
+        error.message.startsWith(
+          'cannot write the BIRD prefix file /dev/null/6/anycast-prefixes.conf: ',
+        ),
+    );
+    assert.match(await readFile(v4, 'utf8'), /203\.0\.113\.53/);
+    assert.equal(birdc.configures.length, 1);
+  });
+
   it('wanted prefixes BIRD has no route for are shown in status', async (t) => {
     const { backend, birdc } = await fixture(t);
     birdc.routes =
