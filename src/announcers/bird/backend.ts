@@ -10,9 +10,9 @@
  * nothing else, so a prefix a crashed run left behind is gone after the first sync.
  * When nothing is known about what BIRD has loaded (the first sync, after a failure, a
  * reconcile), every BIRD is reconfigured even if the files did not change. A file that
- * cannot be written fails the sync only after BIRD was reconfigured with the other (BIRD
- * keeps reading the old, whole file of the failed family), so one family's trouble never holds back
- * the other's withdrawals.
+ * cannot be written fails the sync only after BIRD was reconfigured with the other
+ * (BIRD keeps reading the old, whole file of the failed family), so one family's
+ * trouble never holds back the other's withdrawals.
  *
  * After a change, `birdc show route where net ~ VARIABLE` tells which wanted prefixes
  * BIRD has no route for (no address bound for `protocol direct`, no static route): BIRD
