@@ -4,7 +4,8 @@
  * directory of them) into anycast-guard TOML on stdout or in FILE. What has no
  * equivalent is printed on stderr and kept as comments in the output. Exit 0, or 1 when
  * the input has errors anycast-healthchecker itself would refuse (the output is still
- * written, with the parts concerned commented out).
+ * written, with the parts concerned commented out). An existing FILE is replaced only
+ * with --force.
  */
 import { writeFile } from 'node:fs/promises';
 import { IniError, ImportError, importAnycastHealthchecker } from '../import/index.js';
@@ -12,6 +13,8 @@ import { IniError, ImportError, importAnycastHealthchecker } from '../import/ind
 export interface ImportOptions {
   readonly paths: readonly string[];
   readonly output?: string;
+  /** Replace `output` when it exists (default: refuse). */
+  readonly force?: boolean;
   readonly print: (text: string) => void;
   readonly printError: (text: string) => void;
 }
@@ -31,10 +34,16 @@ export async function runImportAnycastHealthchecker(options: ImportOptions): Pro
   if (options.output === undefined) options.print(result.toml.trimEnd());
   else {
     try {
-      await writeFile(options.output, result.toml, { mode: 0o644 });
+      await writeFile(options.output, result.toml, {
+        mode: 0o644,
+        flag: options.force === true ? 'w' : 'wx',
+      });
     } catch (error) {
+      const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
       options.printError(
-        `anycast-guard import: cannot write ${options.output}: ${error instanceof Error ? error.message : String(error)}`,
+        exists
+          ? `anycast-guard import: ${options.output} exists; pass --force to replace it`
+          : `anycast-guard import: cannot write ${options.output}: ${error instanceof Error ? error.message : String(error)}`,
       );
       return 1;
     }

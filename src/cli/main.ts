@@ -80,10 +80,12 @@ program
   )
   .argument('<path...>', 'anycast-healthchecker.conf, service .conf files, or a directory of them')
   .option('-o, --output <file>', 'write the TOML here instead of stdout')
-  .action(async (paths: string[], options: { output?: string }) => {
+  .option('--force', 'replace the --output file if it exists')
+  .action(async (paths: string[], options: { output?: string; force?: boolean }) => {
     process.exitCode = await runImportAnycastHealthchecker({
       paths,
       ...(options.output === undefined ? {} : { output: options.output }),
+      force: options.force === true,
       print: (text) => console.log(text),
       printError: (text) => console.error(text),
     });

@@ -52,10 +52,37 @@ describe('anycast-guard import anycast-healthchecker', () => {
     assert.match(conv.stderr, /4 services converted to .*config\.toml; 7 notes$/m);
     const toml = await readFile(out, 'utf8');
     assert.match(toml, /^# no equivalent: daemon\.pidfile/m);
+    const again = await cli([
+      'import',
+      'anycast-healthchecker',
+      join(examples(), 'bird1'),
+      '-o',
+      out,
+    ]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /config\.toml exists; pass --force to replace it/);
+    assert.equal(await readFile(out, 'utf8'), toml);
     const check = await cli(['check-config', '--config', out]);
     assert.equal(check.code, 0, check.stderr);
     assert.match(check.stdout, /configuration is valid/);
     assert.match(check.stdout, /prefixes \(bird\): 203\.0\.113\.53\/32/);
+  });
+
+  it('--force replaces the output file', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'ag-import-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const out = join(dir, 'config.toml');
+    await writeFile(out, 'old');
+    const conv = await cli([
+      'import',
+      'anycast-healthchecker',
+      join(examples(), 'bird1'),
+      '-o',
+      out,
+      '--force',
+    ]);
+    assert.equal(conv.code, 0, conv.stderr);
+    assert.match(await readFile(out, 'utf8'), /^\[announcers\.bird\]$/m);
   });
 
   it('to stdout; BIRD 1.x sample', async () => {
