@@ -7,11 +7,13 @@
  * anycast-guard left in BIRD is withdrawn when the next one starts.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { requireLab, waitFor } from '../../lab/index.js';
 import type { BirdRouter, LabProcess } from '../../lab/index.js';
-import { startDaemon, waitForLog } from '../harness.js';
+import { CLI, startDaemon, waitForLog } from '../harness.js';
 import {
   birdNodeLab,
   birdStatus,
@@ -221,5 +223,88 @@ hold_down = 0
 
     assert.ok(daemon.signal('SIGTERM'));
     assert.equal((await daemon.waitForExit(15_000)).code, 0);
+  },
+);
+
+test(
+  'an anycast-healthchecker configuration, imported, drives the same BIRD',
+  { timeout: 120_000 },
+  async (t) => {
+    if (!(await requireLab(t, ['bird']))) return;
+    const { lab, node, router, nodeBird, ipv4File, ipv6File } = await birdNodeLab(t);
+    // anycast-healthchecker never binds addresses: the operator did (ip_check_disabled = false).
+    await lab.exec(node.ns, ['ip', 'addr', 'add', WEB4, 'dev', 'lo']);
+    await lab.exec(node.ns, ['ip', '-6', 'addr', 'add', WEB6, 'dev', 'lo', 'nodad']);
+
+    const dir = join(lab.dir, 'anycast-healthchecker');
+    mkdirSync(join(dir, 'anycast-healthchecker.d'), { recursive: true });
+    writeFileSync(
+      join(dir, 'anycast-healthchecker.conf'),
+      `[daemon]
+ipv6                  = true
+bird_conf             = ${ipv4File}
+bird6_conf            = ${ipv6File}
+bird_reconfigure_cmd  = birdc -s ${nodeBird.ctlPath} configure
+bird6_reconfigure_cmd = birdc -s ${nodeBird.ctlPath} configure
+loglevel              = debug
+`,
+    );
+    const check = `/usr/bin/curl --fail --silent --max-time 1 -o /dev/null ${node.service.url}`;
+    writeFileSync(
+      join(dir, 'anycast-healthchecker.d', 'web.conf'),
+      `[DEFAULT]
+check_interval = 0.2
+check_timeout  = 0.2
+check_rise     = 1
+check_fail     = 1
+check_disabled = false
+
+[web.example.net]
+check_cmd = ${check}
+ip_prefix = ${WEB4}
+
+[web6.example.net]
+check_cmd = ${check}
+ip_prefix = 2001:db8::80
+`,
+    );
+    const converted = join(dir, 'anycast-guard.toml');
+    const imported = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          CLI,
+          'import',
+          'anycast-healthchecker',
+          join(dir, 'anycast-healthchecker.conf'),
+          join(dir, 'anycast-healthchecker.d'),
+          '--output',
+          converted,
+        ],
+        (error, _stdout, stderr) =>
+          resolve({ code: error === null ? 0 : Number(error.code ?? -1), stderr }),
+      );
+    });
+    assert.equal(imported.code, 0, imported.stderr);
+    // The lab keeps the API's socket and state in its own dir (the defaults are host-wide).
+    const config = `${readFileSync(converted, 'utf8')}
+[api]
+listen = false
+socket = "${node.apiDir}/control.sock"
+state_dir = "${node.apiDir}"
+`;
+    const daemon = await startDaemon(lab, node, config);
+    await routerHas(router, WEB4, true, 'imported service healthy');
+    await routerHas(router, WEB6, true, 'imported service healthy');
+    const status = await waitForBird(node.apiDir, (s) => s.state === 'in-sync', 'in sync');
+    assert.equal(status?.detail?.routesMissing, undefined);
+    await node.service.break('refuse');
+    await routerHas(router, WEB4, false, 'check_cmd fails');
+    await routerHas(router, WEB6, false, 'check_cmd fails');
+    await node.service.mend();
+    await routerHas(router, WEB4, true, 'check_cmd passes again');
+    assert.ok(daemon.signal('SIGTERM'));
+    assert.equal((await daemon.waitForExit(15_000)).code, 0);
+    await routerHas(router, WEB4, false, 'withdrawn at SIGTERM');
   },
 );
