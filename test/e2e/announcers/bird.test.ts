@@ -4,7 +4,9 @@
  * with a BIRD router. What is checked is what the router learns: a service going down
  * removes its routes there and coming back restores them; BIRD refusing the new file
  * shows in /v1/status and is retried until BIRD takes it; a route a SIGKILLed
- * anycast-guard left in BIRD is withdrawn when the next one starts.
+ * anycast-guard left in BIRD is withdrawn when the next one starts. Then BIRD 1.x's
+ * layout (a daemon per family, emulated with two BIRD 2), and an anycast-healthchecker
+ * configuration converted by `anycast-guard import` running against the node's BIRD.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
