@@ -4,10 +4,11 @@
  * describes every field.
  *
  *   ad        signed by its origin; never changed after signing
- *   envelope  { ad, sig, seenBy, sentAt, expiresAt }: the signature, the directors the
- *             ad has passed through (added by each forwarder, unsigned), and the
- *             sender's clock at sending with its view of the expiry (for the
- *             clock-skew correction in expiry.ts)
+ *   envelope  { ad, sig, seenBy, sentAt, expiresAt, to? }: the signature, the
+ *             directors the ad has passed through (added by each forwarder,
+ *             unsigned), the sender's clock at sending with its view of the expiry
+ *             (for the clock-skew correction in expiry.ts), and the directors the
+ *             origin sends the ad to itself (so no director forwards it to them)
  *
  * Every field is bounded, so a director's memory per ad is bounded too.
  */
@@ -134,6 +135,12 @@ export const envelopeSchema = z.strictObject({
   sentAt: epochMs,
   /** When the sender will drop the ad, by the sender's clock. */
   expiresAt: epochMs,
+  /**
+   * The directors the origin delivers this ad to itself (set by the origin, passed on
+   * unchanged, unsigned): nobody needs to forward it to them. A hint only: an origin
+   * that lies about it delays nothing but its own ads.
+   */
+  to: z.array(nameSchema).max(MAX_SEEN_BY).optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 

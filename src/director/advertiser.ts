@@ -180,8 +180,25 @@ export class NodeAdvertiser {
     };
   }
 
+  /**
+   * What goes to each director. `to` names the directors whose last request from
+   * here succeeded: they get the ad from this node, so no director forwards it to
+   * them. One that fails drops out of `to` at once and gets its ads forwarded.
+   */
   private envelope(entry: StoredAd, now: number): Envelope {
-    return { ad: entry.ad, sig: entry.sig, seenBy: [], sentAt: now, expiresAt: entry.expiresAt };
+    const to: string[] = [];
+    for (const link of this.links.values()) {
+      const status = link.status();
+      if (status.healthy && status.peer !== undefined) to.push(status.peer);
+    }
+    return {
+      ad: entry.ad,
+      sig: entry.sig,
+      seenBy: [],
+      sentAt: now,
+      expiresAt: entry.expiresAt,
+      ...(to.length === 0 ? {} : { to: to.slice(0, 64) }),
+    };
   }
 
   private addDirector(url: string): void {

@@ -4,8 +4,9 @@
  * - Ingest: every ad is validated, its signature checked against the trusted keys for
  *   its own role and origin (forwarded ads too), its expiry corrected for clock skew,
  *   and it is stored only if it is newer than the stored ad of its origin (order.ts).
- * - Forward: a newly stored ad goes to every peer director not on its seen-by path
- *   (nor known to hold it from another copy), with this director added to the path;
+ * - Forward: a newly stored ad goes to every peer director not on its seen-by path,
+ *   not among the directors its origin sends it to itself (envelope `to`), and not
+ *   known to hold it from another copy, with this director added to the path;
  *   each peer has its own link (link.ts: newest ad per origin, retry with backoff).
  * - Peers: from the static config, from the federation discovery document
  *   (/.well-known/anycast-guard) and, with discover_peers, from director ads and from
@@ -331,7 +332,14 @@ export class Director {
       last?.name === this.name && last.instance === this.instance
         ? [...entry.seenBy]
         : [...entry.seenBy, { name: this.name, instance: this.instance, at: now }];
-    return { ad: entry.ad, sig: entry.sig, seenBy, sentAt: now, expiresAt: entry.expiresAt };
+    return {
+      ad: entry.ad,
+      sig: entry.sig,
+      seenBy,
+      sentAt: now,
+      expiresAt: entry.expiresAt,
+      ...(entry.to === undefined ? {} : { to: [...entry.to] }),
+    };
   }
 
   /** This director's own ad, signed and stored, and sent to every peer. */

@@ -26,7 +26,7 @@ export interface AdResult {
 }
 
 export type SendResult =
-  | { readonly ok: true; readonly results: readonly AdResult[] }
+  | { readonly ok: true; readonly results: readonly AdResult[]; readonly peer?: string }
   | { readonly ok: false; readonly permanent: boolean; readonly error: string };
 
 export interface LinkTransport {
@@ -35,6 +35,8 @@ export interface LinkTransport {
 
 export interface LinkStatus {
   readonly url: string;
+  /** The name the peer answered with. */
+  readonly peer?: string;
   readonly state: 'idle' | 'sending' | 'backoff';
   readonly queued: number;
   /** Ads the peer acknowledged. */
@@ -43,6 +45,8 @@ export interface LinkStatus {
   readonly failures: number;
   /** Ads the peer answered "refused" for, or in a batch it refused as a whole. */
   readonly refused: number;
+  /** Whether the last request succeeded (there was one, and it got an answer). */
+  readonly healthy: boolean;
   /** Ads sent again after the peer had acknowledged that very ad (should stay 0). */
   readonly resent: number;
   /** Ads dropped from a full queue. */
@@ -78,6 +82,7 @@ export class PeerLink {
   private backoffMs = 0;
   private retryAt: number | undefined;
   private lastError: string | undefined;
+  private peer: string | undefined;
   private counts = { sent: 0, batches: 0, failures: 0, refused: 0, resent: 0 };
 
   constructor(options: LinkOptions) {
@@ -115,8 +120,10 @@ export class PeerLink {
   status(): LinkStatus {
     return {
       url: this.url,
+      ...(this.peer === undefined ? {} : { peer: this.peer }),
       state: this.inFlight ? 'sending' : this.retryAt !== undefined ? 'backoff' : 'idle',
       queued: this.queue.size,
+      healthy: this.counts.batches > 0 && this.lastError === undefined,
       ...this.counts,
       dropped: this.queue.dropped,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
@@ -156,6 +163,7 @@ export class PeerLink {
     if (this.stopped) return;
     this.counts.batches++;
     if (result.ok) {
+      if (result.peer !== undefined) this.peer = result.peer;
       this.backoffMs = 0;
       this.lastError = undefined;
       result.results.forEach((r, i) => {
@@ -216,8 +224,13 @@ export function httpTransport(timeoutMs: number): LinkTransport {
         return { ok: false, permanent: false, error: (error as Error).message };
       }
       if (response.status === 200) {
-        const results = (response.body as { results?: unknown }).results;
-        if (Array.isArray(results)) return { ok: true, results: results as AdResult[] };
+        const { results, director } = response.body as { results?: unknown; director?: unknown };
+        if (Array.isArray(results))
+          return {
+            ok: true,
+            results: results as AdResult[],
+            ...(typeof director === 'string' ? { peer: director } : {}),
+          };
         return { ok: false, permanent: false, error: 'the answer has no "results" list' };
       }
       return {

@@ -2,9 +2,9 @@
  * The director's HTTP API (node:http, in the style of src/api/server.ts: JSON
  * errors, bounded bodies, timeouts):
  *
- *   POST /v1/ads                      { "ads": [envelope, …] } → { "results": [{ origin, status, error? }] }
+ *   POST /v1/ads                      { "ads": [envelope, …] } → { "director": name, "results": [{ origin, status, error? }] }
  *   GET  /v1/ads[?kind=node|director] every stored ad, as envelopes (catch-up)
- *   GET  /v1/nodes                    nodes: services, load, place, generation, path
+ *   GET  /v1/nodes[?name=N…]          nodes: services, load, place, generation, path
  *   GET  /v1/directors                this director (its signed ad), peers and links, known directors
  *   GET  /v1/locate/{service}?client=IP  healthy nodes best first, then the anycast URL
  *   GET  /.well-known/anycast-guard   the federation discovery document
@@ -117,7 +117,8 @@ export class DirectorServer {
         });
     };
     if (path === '/v1/ads') {
-      if (method === 'POST') return { results: director.ingest(await readAds(request)) };
+      if (method === 'POST')
+        return { director: director.name, results: director.ingest(await readAds(request)) };
       only('GET');
       const kind = url.searchParams.get('kind');
       if (kind !== null && kind !== 'node' && kind !== 'director')
@@ -126,7 +127,12 @@ export class DirectorServer {
     }
     if (path === '/v1/nodes') {
       only('GET');
-      return { nodes: director.nodes() };
+      const names = new Set(url.searchParams.getAll('name'));
+      const nodes = director.nodes();
+      return {
+        nodes:
+          names.size === 0 ? nodes : nodes.filter((n) => names.has((n as { name: string }).name)),
+      };
     }
     if (path === '/v1/directors') {
       only('GET');

@@ -14,6 +14,8 @@ export interface StoredAd {
   readonly sig: string;
   /** The path the stored copy took: the directors it passed through, in order. */
   readonly seenBy: readonly SeenBy[];
+  /** The directors the origin delivers it to itself (envelope `to`). */
+  readonly to?: readonly string[];
   /** Who handed it to us: a director's name, or "origin" when the origin sent it itself. */
   readonly from: string;
   readonly receivedAt: number;
@@ -93,10 +95,11 @@ export class AdStore {
       ad: envelope.ad,
       sig: envelope.sig,
       seenBy: envelope.seenBy,
+      ...(envelope.to === undefined ? {} : { to: envelope.to }),
       from,
       receivedAt: now,
       expiresAt,
-      knownBy: new Set(envelope.seenBy.map((s) => s.name)),
+      knownBy: new Set([...envelope.seenBy.map((s) => s.name), ...(envelope.to ?? [])]),
       arrivedFrom: new Set([link]),
     };
     this.ads.set(key, entry);

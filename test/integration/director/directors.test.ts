@@ -15,7 +15,14 @@ import { locate } from '../../../src/client/locate.js';
 import type { Envelope } from '../../../src/director/ad.js';
 import { requestJson } from '../../../src/director/http.js';
 import { signAd } from '../../../src/director/keys.js';
-import { CLI, Fleet, getJson, type DirectorsAnswer, type NodesAnswer } from './fleet.js';
+import {
+  CLI,
+  Fleet,
+  getJson,
+  type DirectorsAnswer,
+  type NodeHandle,
+  type NodesAnswer,
+} from './fleet.js';
 
 const run = promisify(execFile);
 const NODES = Array.from({ length: 20 }, (_, i) => `node-${i}`);
@@ -63,6 +70,17 @@ async function eventuallyAsync(
   }
 }
 
+/** Changes a node's service state and waits until its advertiser has signed the new ad. */
+async function transition(node: NodeHandle, state: 'up' | 'down' | 'drained'): Promise<void> {
+  const before = node.advertiser.lastAd?.generation ?? 0;
+  node.services = [{ name: 'web', state, prefixes: ['203.0.113.80/32'] }];
+  node.advertiser.onTransition();
+  await eventuallyAsync(
+    () => Promise.resolve((node.advertiser.lastAd?.generation ?? 0) > before),
+    `${node.name} to sign its transition`,
+  );
+}
+
 /** No director saw the same ad twice from the same sender; no link re-sent an acknowledged ad. */
 async function nothingTwice(fleet: Fleet): Promise<void> {
   for (const director of fleet.directors) {
@@ -99,10 +117,7 @@ for (const size of [3, 5]) {
 
     it('every ad reaches the far end, hop by hop, once per link', async () => {
       await converged(fleet, 'the first ads everywhere');
-      for (const node of fleet.nodes) {
-        node.services = [{ name: 'web', state: 'down', prefixes: ['203.0.113.80/32'] }];
-        node.advertiser.onTransition();
-      }
+      for (const node of fleet.nodes) await transition(node, 'down');
       await converged(fleet, 'the transitions everywhere');
       const far = fleet.directors[size - 1]!;
       const [one] = (await nodesAt(far.url)).filter((n) => n.name === 'node-0');
@@ -143,12 +158,9 @@ describe('5 directors in a full mesh, 20 nodes sending to all', () => {
       () => Promise.resolve(fleet.nodes.every((n) => n.advertiser.status().directors.length === 5)),
       'every node to learn all five directors',
     );
-    for (const node of fleet.nodes) node.advertiser.onTransition();
+    for (const node of fleet.nodes) await transition(node, 'up');
     await converged(fleet, 'every ad everywhere');
-    for (const node of fleet.nodes.slice(0, 5)) {
-      node.services = [{ name: 'web', state: 'down', prefixes: ['203.0.113.80/32'] }];
-      node.advertiser.onTransition();
-    }
+    for (const node of fleet.nodes.slice(0, 5)) await transition(node, 'down');
     await converged(fleet, 'the transitions everywhere');
     await nothingTwice(fleet);
   });
@@ -222,10 +234,7 @@ describe('5 directors in a full mesh, 20 nodes sending to all', () => {
   it('a director killed and restarted catches up from its peers', async () => {
     const d3 = fleet.directors[2]!;
     await d3.kill('SIGKILL');
-    for (const node of fleet.nodes.slice(10, 15)) {
-      node.services = [{ name: 'web', state: 'drained', prefixes: ['203.0.113.80/32'] }];
-      node.advertiser.onTransition();
-    }
+    for (const node of fleet.nodes.slice(10, 15)) await transition(node, 'drained');
     await new Promise((resolve) => setTimeout(resolve, 300));
     await d3.start();
     // Nodes 0-9 and 15-19 sent nothing since; their ads come from the peers' tables.

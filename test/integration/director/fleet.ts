@@ -168,7 +168,13 @@ level = "info"
   addNodes(
     names: readonly string[],
     urls: readonly string[],
-    options: { intervalMs?: number; learnDirectors?: boolean; discoveryUrl?: string } = {},
+    options: {
+      intervalMs?: number;
+      learnDirectors?: boolean;
+      discoveryUrl?: string;
+      /** Spread the first ads over this many ms. */
+      staggerMs?: number;
+    } = {},
   ): void {
     for (const [i, name] of names.entries()) {
       const handle: NodeHandle = {
@@ -191,7 +197,7 @@ level = "info"
             adLifetimeMs: Math.max(120_000, (options.intervalMs ?? 60_000) * 3),
             timeoutMs: 1000,
             name,
-            url: `http://127.0.1.${i + 1}:8080/`,
+            url: `http://${name}.fleet.test:8080/`,
             site: i % 2 === 0 ? 'ams' : 'nyc',
             ...(i % 2 === 0 ? { lat: 52.37, lon: 4.9 } : { lat: 40.71, lon: -74 }),
           },
@@ -205,7 +211,9 @@ level = "info"
             : { learnDirectors: options.learnDirectors }),
         });
       handle.advertiser = make();
-      handle.advertiser.start();
+      if (options.staggerMs === undefined) handle.advertiser.start();
+      else
+        setTimeout(() => handle.advertiser.start(), (options.staggerMs * i) / names.length).unref();
       this.nodes.push(handle);
     }
   }

@@ -320,3 +320,25 @@ describe('catch-up and expiry', () => {
     assert.equal(d1.locate('web', undefined).nodes.length, 0);
   });
 });
+
+describe("the origin's own deliveries (envelope `to`)", () => {
+  it('nobody forwards to a director the origin delivers to itself; one it cannot reach still gets it', async () => {
+    const names = ['d1', 'd2', 'd3'];
+    const { clock, ring, net } = await network(names, (name) => names.filter((n) => n !== name));
+    // The node reaches d1 and d2, not d3, and says so.
+    for (let i = 0; i < 5; i++) {
+      const ad = nodeAd({ origin: `n${i}`, issuedAt: clock.now() });
+      const wire = { ...envelope(ad, ring.key('node', ad.origin)), to: ['d1', 'd2'] };
+      for (const name of ['d1', 'd2'])
+        net.directors.get(name)!.ingest([JSON.parse(JSON.stringify(wire))]);
+    }
+    await settle(clock);
+    assert.deepEqual(nodeKeys(net.deliveries.get('d1->d2') ?? []), []);
+    assert.deepEqual(nodeKeys(net.deliveries.get('d2->d1') ?? []), []);
+    assert.equal(origins(net.directors.get('d3')!).length, 5);
+    const toD3 =
+      nodeKeys(net.deliveries.get('d1->d3') ?? []).length +
+      nodeKeys(net.deliveries.get('d2->d3') ?? []).length;
+    assert.ok(toD3 >= 5 && toD3 <= 10, `${toD3} deliveries to d3`);
+  });
+});
