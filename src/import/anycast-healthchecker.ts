@@ -378,7 +378,8 @@ export function convertAnycastHealthchecker(files: readonly SourceFile[]): Impor
 
   const ipv4 = daemon.bool('ipv4') ?? true;
   const ipv6 = daemon.bool('ipv6') ?? false;
-  if (!ipv4 && !ipv6) daemon.error('ipv4', 'ipv4 and ipv6 are both false: nothing could be announced');
+  if (!ipv4 && !ipv6)
+    daemon.error('ipv4', 'ipv4 and ipv6 are both false: nothing could be announced');
 
   // Services, in the order anycast-healthchecker would see their sections.
   const usedNames = new Set<string>();
