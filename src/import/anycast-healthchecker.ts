@@ -228,13 +228,12 @@ class SectionReader {
     private readonly ctx: Context,
     readonly section: string,
     private readonly chain: IniChain,
-    /** The maps the operator wrote (the section, then [DEFAULT]). */
-    private readonly written: readonly ReadonlyMap<string, IniValue>[],
   ) {}
 
-  /** The value as written by the operator (not a built-in default), raw. */
+  /** The value in effect when the operator wrote it (not a built-in default), raw. */
   explicit(key: string): IniValue | undefined {
-    return lookup(this.written, key);
+    const value = this.raw(key);
+    return value?.source === BUILTIN ? undefined : value;
   }
 
   raw(key: string): IniValue | undefined {
@@ -356,8 +355,8 @@ export function convertAnycastHealthchecker(files: readonly SourceFile[]): Impor
   const daemon = new SectionReader(
     ctx,
     'daemon',
+    // configparser: the section (with DEFAULT_OPTIONS['daemon'] read into it), then DEFAULT.
     [userDaemon, AHC_DAEMON, doc.defaults, AHC_DEFAULT],
-    [userDaemon, doc.defaults],
   );
 
   // Options nobody reads.
@@ -386,12 +385,7 @@ export function convertAnycastHealthchecker(files: readonly SourceFile[]): Impor
   const services: ConvertedService[] = [];
   for (const [section, options] of doc.sections) {
     if (section === 'daemon') continue;
-    const reader = new SectionReader(
-      ctx,
-      section,
-      [options, doc.defaults, AHC_DEFAULT],
-      [options, doc.defaults],
-    );
+    const reader = new SectionReader(ctx, section, [options, doc.defaults, AHC_DEFAULT]);
     for (const [key, value] of options)
       if (!SERVICE_KEYS.has(key))
         notes.push({
