@@ -346,4 +346,39 @@ describe('createBirdAnnouncer', () => {
     await stopping;
     assert.match(await readFile(v4, 'utf8'), /\[\n {8}10\.189\.200\.255\/32\n {4}\];/);
   });
+
+  it('many services changing in one tick: one configure', async (t) => {
+    const { settings, birdc, v4, v6 } = await fixture(t);
+    const clock = new ManualClock();
+    const announcer = createBirdAnnouncer(
+      settings,
+      { logger: quiet, clock, stateDir: join(settings.ipv4!.file, '..', 'state') },
+      { run: birdc.run },
+    );
+    // File writes (fsync) finish on the thread pool: turn the loop until they have.
+    const turns = async (done: () => boolean) => {
+      for (let i = 0; i < 200_000 && !done(); i++) {
+        clock.advance(0);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.ok(done(), `condition not reached: ${JSON.stringify(announcer.status())}`);
+    };
+    const started = announcer.start();
+    await turns(() => announcer.status().state === 'in-sync');
+    await started;
+    const before = birdc.configures.length;
+    for (const prefix of ['203.0.113.1/32', '203.0.113.2/32', '2001:db8::3/128', '198.51.100.0/24'])
+      announcer.announce(route(prefix));
+    await turns(() => announcer.status().state === 'in-sync' && announcer.status().applied === 4);
+    assert.equal(birdc.configures.length - before, 1);
+    assert.match(
+      await readFile(v4, 'utf8'),
+      /198\.51\.100\.0\/24,\n {8}203\.0\.113\.1\/32,\n {8}203\.0\.113\.2\/32\n/,
+    );
+    assert.match(await readFile(v6, 'utf8'), /2001:db8::3\/128/);
+    let stopped = false;
+    const stopping = announcer.stop('test').then(() => (stopped = true));
+    await turns(() => stopped);
+    await stopping;
+  });
 });
