@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../../src/config/errors.js';
 import { buildDirectors } from '../../../src/config/directors.js';
 import { IssueList } from '../../../src/config/issues.js';
@@ -175,5 +178,18 @@ asn = 65000
       ],
     } as never);
     assert.deepEqual(services, [{ name: 'web', state: 'up', prefixes: ['203.0.113.80/32'] }]);
+  });
+});
+
+describe('examples/director.toml', () => {
+  it('is a valid director configuration', () => {
+    // The repository root, wherever the compiled tests were put.
+    let dir = dirname(fileURLToPath(import.meta.url));
+    while (!existsSync(join(dir, 'examples', 'director.toml')) && dirname(dir) !== dir)
+      dir = dirname(dir);
+    const path = join(dir, 'examples', 'director.toml');
+    const config = parseDirectorConfig(readFileSync(path, 'utf8'), path);
+    assert.equal(config.name, 'dir-ams');
+    assert.equal(config.sites.length, 2);
   });
 });
