@@ -14,6 +14,9 @@
  * (BIRD keeps reading the old, whole file of the failed family), so one family's
  * trouble never holds back the other's withdrawals.
  *
+ * `drifted()` tells whether someone else has written the files since (the announcer
+ * checks every `resync_interval` and then syncs again).
+ *
  * After a change, `birdc show route where net ~ VARIABLE` tells which wanted prefixes
  * BIRD has no route for (no address bound for `protocol direct`, no static route): BIRD
  * cannot export those. That is shown in status and logged, not treated as a failure.
@@ -48,6 +51,11 @@ export class BirdBackend implements RouteBackend {
   /** Wanted prefixes BIRD had no route for at the last check, by family. */
   private missing = new Map<Family, readonly string[]>();
   private routeCheckError: string | undefined;
+  /** What each file should hold since the last sync wrote (or found) it. */
+  private readonly expected = new Map<Family, string>();
+  /** A sync is writing the files (a drift check then would see them half-way). */
+  private syncing = false;
+  private lastDrift: string | undefined;
 
   constructor(options: BirdBackendOptions) {
     this.settings = options.settings;
@@ -56,6 +64,38 @@ export class BirdBackend implements RouteBackend {
   }
 
   async sync(request: SyncRequest): Promise<void> {
+    this.syncing = true;
+    try {
+      await this.syncFiles(request);
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  /**
+   * The files whose text is not what the last sync left there (someone else wrote them:
+   * anycast-healthchecker still running, an operator's edit). None while a sync runs.
+   */
+  async drifted(): Promise<string[]> {
+    if (this.syncing) return [];
+    const out: string[] = [];
+    for (const [family, text] of this.expected) {
+      const file = this.settings[family];
+      if (file === undefined) continue;
+      let current: string | undefined;
+      try {
+        current = await readFileIfExists(await resolveLink(file.file));
+      } catch {
+        current = undefined;
+      }
+      if (this.syncing) return [];
+      if (current !== text) out.push(file.file);
+    }
+    if (out.length > 0) this.lastDrift = out.join(', ');
+    return out;
+  }
+
+  private async syncFiles(request: SyncRequest): Promise<void> {
     const wanted: Record<Family, string[]> = { ipv4: [], ipv6: [] };
     for (const route of request.wanted.values())
       wanted[isIpv6Route(route) ? 'ipv6' : 'ipv4'].push(route.prefix);
@@ -80,7 +120,7 @@ export class BirdBackend implements RouteBackend {
       // One family's file failing must not hold back the other's withdrawals: BIRD still
       // reads the old (whole) file of the failed one.
       try {
-        if (await this.writeFile(file, prefixes)) changed.add(family);
+        if (await this.writeFile(family, file, prefixes)) changed.add(family);
       } catch (error) {
         if (!(error instanceof AnnouncerFailure)) throw error;
         failures.push(error);
@@ -129,22 +169,32 @@ export class BirdBackend implements RouteBackend {
     const missing = FAMILIES.flatMap((f) => this.missing.get(f) ?? []);
     if (missing.length > 0) out.routesMissing = missing.join(', ');
     if (this.routeCheckError !== undefined) out.routeCheck = this.routeCheckError;
+    if (this.lastDrift !== undefined) out.rewrittenAfterOutsideChange = this.lastDrift;
     return out;
   }
 
   /** Replaces the file when its text differs; true when it did. */
-  private async writeFile(file: BirdFamilySettings, prefixes: readonly string[]): Promise<boolean> {
+  private async writeFile(
+    family: Family,
+    file: BirdFamilySettings,
+    prefixes: readonly string[],
+  ): Promise<boolean> {
     const text = renderPrefixFile({
       variable: file.variable,
       dummyPrefix: file.dummyPrefix,
       prefixes,
     });
+    this.expected.delete(family);
     try {
       // Through a symlink (anycast-healthchecker's /etc/bird.d links): replace its target,
       // not the link.
       const target = await resolveLink(file.file);
-      if ((await readFileIfExists(target)) === text) return false;
+      if ((await readFileIfExists(target)) === text) {
+        this.expected.set(family, text);
+        return false;
+      }
       await writeFileAtomic(target, text, { mode: 0o644, createDirMode: 0o755 });
+      this.expected.set(family, text);
       this.log.debug(
         { announcer: 'bird', file: target, prefixes: prefixes.length },
         'BIRD prefix file written',

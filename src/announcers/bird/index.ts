@@ -6,12 +6,13 @@
  * set, so `down = { med = … }` is refused for prefixes.bird. See docs/announcer-bird.md.
  */
 import type { AnnouncerDefinition } from '../definition.js';
-import { SyncedAnnouncer } from '../synced.js';
 import type { Announcer, AnnouncerContext } from '../types.js';
-import { describeArgv, type CommandRunner } from '../command.js';
-import { BirdBackend } from './backend.js';
+import { describeArgv } from '../command.js';
+import { BirdAnnouncer, type BirdAnnouncerOptions } from './announcer.js';
 import { parseBirdSettings, type BirdSettings } from './settings.js';
 
+export { BirdAnnouncer } from './announcer.js';
+export type { BirdAnnouncerOptions } from './announcer.js';
 export { BirdBackend } from './backend.js';
 export type { BirdBackendOptions } from './backend.js';
 export { parseConfigureAnswer, parseRouteList } from './answer.js';
@@ -20,31 +21,12 @@ export { renderPrefixFile } from './prefix-file.js';
 export { BIRD_DEFAULTS, parseBirdSettings } from './settings.js';
 export type { BirdSettings, BirdFamilySettings, BirdInstance } from './settings.js';
 
-export interface BirdAnnouncerOptions {
-  /** Runs birdc (tests substitute their own). */
-  readonly run?: CommandRunner;
-  /** Passed on to SyncedAnnouncer (tests). */
-  readonly retryMs?: number;
-  readonly random?: () => number;
-}
-
 export function createBirdAnnouncer(
   settings: BirdSettings,
   context: AnnouncerContext,
   options: BirdAnnouncerOptions = {},
 ): Announcer {
-  const backend = new BirdBackend({
-    settings,
-    logger: context.logger,
-    ...(options.run === undefined ? {} : { run: options.run }),
-  });
-  return new SyncedAnnouncer({
-    kind: 'bird',
-    backend,
-    context,
-    ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
-    ...(options.random === undefined ? {} : { random: options.random }),
-  });
+  return new BirdAnnouncer(settings, context, options);
 }
 
 export const birdDefinition: AnnouncerDefinition<BirdSettings> = {

@@ -30,6 +30,7 @@ export const BIRD_DEFAULTS = {
   ipv6DummyPrefix: '2001:db8::1/128',
   birdc: 'birdc',
   timeoutS: 5,
+  resyncS: 30,
 } as const;
 
 /** One family's prefix-list file. */
@@ -65,6 +66,8 @@ export interface BirdSettings {
   readonly timeoutMs: number;
   /** After a change, ask BIRD which wanted prefixes it has no route for (shown in status). */
   readonly checkRoutes: boolean;
+  /** Re-read the files this often and rewrite them if someone else changed them, ms (0: never). */
+  readonly resyncMs: number;
 }
 
 /** A BIRD symbol as `define` takes it: a letter or underscore, then letters, digits, underscores. */
@@ -117,6 +120,7 @@ const schema = z.strictObject({
   ipv6_reconfigure_command: command.optional(),
   timeout: seconds({ max: 300 }).default(BIRD_DEFAULTS.timeoutS),
   check_routes: z.boolean().default(true),
+  resync_interval: seconds({ zero: true, max: 3600 }).default(BIRD_DEFAULTS.resyncS),
 });
 
 export function parseBirdSettings(
@@ -226,5 +230,6 @@ export function parseBirdSettings(
     instances,
     timeoutMs: Math.round(table.timeout * 1000),
     checkRoutes: table.check_routes,
+    resyncMs: Math.round(table.resync_interval * 1000),
   };
 }

@@ -2,7 +2,7 @@
 // BIRD 2.0.12's captured words: what is written, when configure runs, how BIRD's answer
 // becomes an AnnouncerFailure, and what status shows.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -376,6 +376,56 @@ describe('createBirdAnnouncer', () => {
       /198\.51\.100\.0\/24,\n {8}203\.0\.113\.1\/32,\n {8}203\.0\.113\.2\/32\n/,
     );
     assert.match(await readFile(v6, 'utf8'), /2001:db8::3\/128/);
+    let stopped = false;
+    const stopping = announcer.stop('test').then(() => (stopped = true));
+    await turns(() => stopped);
+    await stopping;
+  });
+
+  it('a file someone else rewrote is noticed at the next look and put back', async (t) => {
+    const { settings, birdc, v4 } = await fixture(t);
+    const clock = new ManualClock();
+    const announcer = createBirdAnnouncer(
+      settings,
+      { logger: quiet, clock, stateDir: join(settings.ipv4!.file, '..', 'state') },
+      { run: birdc.run },
+    );
+    const turns = async (done: () => boolean | Promise<boolean>) => {
+      for (let i = 0; i < 200_000 && !(await done()); i++) {
+        clock.advance(0);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.ok(await done(), `condition not reached: ${JSON.stringify(announcer.status())}`);
+    };
+    const started = announcer.start();
+    await turns(() => announcer.status().state === 'in-sync');
+    await started;
+    announcer.announce(route('203.0.113.53/32'));
+    await turns(() => announcer.status().applied === 1 && announcer.status().state === 'in-sync');
+    const ours = await readFile(v4, 'utf8');
+
+    // A look with nothing changed asks BIRD nothing.
+    const before = birdc.calls.length;
+    clock.advance(30_000);
+    await turns(() => true);
+    for (let i = 0; i < 1000; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(birdc.calls.length, before);
+
+    // anycast-healthchecker, still running, writes its own set.
+    await writeFile(
+      v4,
+      'define ACAST_PS_ADVERTISE =\n    [\n        10.189.200.255/32,\n        203.0.113.99/32\n    ];\n',
+    );
+    clock.advance(30_000);
+    await turns(
+      async () =>
+        (await readFile(v4, 'utf8')) === ours &&
+        birdc.configures.length > 0 &&
+        announcer.status().state === 'in-sync',
+    );
+    assert.ok(birdc.calls.length > before, 'BIRD was not reconfigured');
+    assert.equal(announcer.status().detail?.rewrittenAfterOutsideChange, v4);
+
     let stopped = false;
     const stopping = announcer.stop('test').then(() => (stopped = true));
     await turns(() => stopped);

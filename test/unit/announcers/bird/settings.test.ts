@@ -38,6 +38,7 @@ describe('parseBirdSettings', () => {
       ],
       timeoutMs: 5000,
       checkRoutes: true,
+      resyncMs: 30000,
     });
   });
 
