@@ -116,6 +116,8 @@ export interface DiscoveryDocument {
 }
 
 const DISCOVERY_PATH = '/.well-known/anycast-guard';
+/** URLs waiting to be probed, at most (a discovery document may list any number). */
+const MAX_CANDIDATES = 256;
 
 export class Director {
   readonly name: string;
@@ -375,6 +377,7 @@ export class Director {
   }
 
   private addCandidate(url: string, source: PeerView['source']): void {
+    if (this.candidates.size >= MAX_CANDIDATES) return;
     const normalized = normalizeUrl(url);
     if (this.selfUrls.has(normalized)) return;
     for (const peer of this.peers.values()) if (normalizeUrl(peer.url) === normalized) return;
@@ -510,7 +513,15 @@ export class Director {
     }
   }
 
-  private count(from: string, what: keyof ReceivedCounts): void {
+  private count(sender: string, what: keyof ReceivedCounts): void {
+    // Seen-by is unsigned: only senders this director knows get their own counter.
+    const known =
+      sender === 'origin' ||
+      sender.startsWith('probe ') ||
+      sender.startsWith('pull ') ||
+      this.peers.has(sender) ||
+      this.store.get(originKey({ kind: 'director', origin: sender })) !== undefined;
+    const from = known ? sender : 'other';
     let counts = this.received.get(from);
     if (counts === undefined) {
       counts = { stored: 0, duplicate: 0, stale: 0, expired: 0, refused: 0, full: 0, repeats: 0 };

@@ -5,7 +5,7 @@
  * every sweep.
  */
 import type { Ad, Envelope, SeenBy } from './ad.js';
-import { originKey } from './ad.js';
+import { MAX_SEEN_BY, originKey } from './ad.js';
 import { compareAds } from './order.js';
 
 export interface StoredAd {
@@ -84,9 +84,11 @@ export class AdStore {
       const order = compareAds(envelope.ad, stored.ad);
       if (order < 0) return { outcome: 'stale', entry: stored };
       if (order === 0) {
-        for (const s of envelope.seenBy) stored.knownBy.add(s.name);
+        // Bounded: seen-by is unsigned, and a replayed ad may carry any names.
+        for (const s of envelope.seenBy)
+          if (stored.knownBy.size < MAX_SEEN_BY) stored.knownBy.add(s.name);
         const repeatOnLink = stored.arrivedFrom.has(link);
-        stored.arrivedFrom.add(link);
+        if (stored.arrivedFrom.size < MAX_SEEN_BY) stored.arrivedFrom.add(link);
         return { outcome: 'duplicate', entry: stored, repeatOnLink };
       }
     } else if (this.ads.size >= this.maxAds) return { outcome: 'full' };

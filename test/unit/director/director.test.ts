@@ -227,6 +227,11 @@ describe('what directors refuse', () => {
     assert.deepEqual(origins(d1), []);
     assert.deepEqual(origins(d2), []);
     assert.equal(d1.receivedCounts().get('origin')?.refused, 3);
+    // Seen-by is unsigned: made-up senders share one counter instead of growing the table.
+    for (let i = 0; i < 10; i++)
+      d1.ingest([{ ...tampered, seenBy: [{ name: `x${i}`, instance: randomUUID(), at: 1 }] }]);
+    assert.equal(d1.receivedCounts().get('other')?.refused, 10 + 1, 'and the malformed one');
+    assert.ok(![...d1.receivedCounts().keys()].some((k) => k.startsWith('x')));
   });
 });
 
