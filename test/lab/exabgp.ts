@@ -43,6 +43,8 @@ export interface ExabgpHealthcheck {
 
 export interface ExabgpOptions {
   neighbor: ExabgpNeighbor;
+  /** The whole exabgp.conf, written as it is (instead of one built from `neighbor`). */
+  conf?: string;
   healthcheck?: ExabgpHealthcheck;
   /** More exabgp_* environment settings. */
   env?: Record<string, string>;
@@ -112,7 +114,7 @@ export class ExabgpSpeaker implements Owned {
       writeFileSync(this.wrapperPath, `#!/bin/sh\nexec ${argv}\n`);
       chmodSync(this.wrapperPath, 0o755);
     }
-    writeFileSync(this.confPath, exabgpConf(options.neighbor, this.wrapperPath));
+    writeFileSync(this.confPath, options.conf ?? exabgpConf(options.neighbor, this.wrapperPath));
     this.process = new LabProcess(this.dir, ns, {
       name: 'exabgp',
       argv: ['exabgp', this.confPath],
