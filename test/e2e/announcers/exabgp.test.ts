@@ -159,3 +159,30 @@ test(
     );
   },
 );
+
+test(
+  'ExaBGP killed: anycast-guard sees its stdin end and stops by itself',
+  { timeout: 120_000 },
+  async (t) => {
+    if (!(await requireLab(t, ['bird', 'exabgp']))) return;
+    const { exabgp, control, daemon } = await exabgpLab(t, (n) =>
+      config(n, 'http://127.0.0.1:8081/health'),
+    );
+    await waitAtRouter(control, V4, true);
+    const pid = daemon.pid();
+    assert.ok(pid !== undefined && isAlive(pid));
+    assert.ok(exabgp.process.signal('SIGKILL'));
+    // The kernel closes ExaBGP's sessions: the router drops the routes on its own.
+    await waitAtRouter(control, V4, false);
+    assert.ok(await waitForExit(pid, 10_000), 'anycast-guard exits without its ExaBGP');
+    const gone = daemon
+      .records()
+      .find(
+        (r) =>
+          r.msg === 'ExaBGP is gone: stopping (ExaBGP starts anycast-guard again when it runs)',
+      );
+    assert.equal(gone?.reason, 'ExaBGP closed our stdin (it stopped or was killed)');
+    assert.ok(daemon.records().some((r) => r.msg === 'stopping: withdrawing every route'));
+    assert.ok(!daemon.records().some((r) => r.msg === 'second signal: exiting now'));
+  },
+);
