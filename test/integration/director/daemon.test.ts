@@ -1,6 +1,7 @@
 /**
  * `anycast-guard run` with [directors]: its ads reach a director at once on every
- * transition, and when every director is down it keeps announcing and keeps
+ * transition and at once at a clean stop (every service down), and when every
+ * director is down it keeps announcing and keeps
  * following its service's health — announcing never depends on a director.
  */
 import assert from 'node:assert/strict';
@@ -70,16 +71,21 @@ timeout = 0.5
     }
   }
 
-  it('advertises every transition, and keeps announcing while every director is down', async () => {
-    child = spawn(process.execPath, [CLI, 'run', '--config', fixture.configPath], {
+  function start(): { child: ChildProcess; exit: Promise<number | null> } {
+    const started = spawn(process.execPath, [CLI, 'run', '--config', fixture.configPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child = started;
+    started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exit = new Promise<number | null>((resolve) =>
-      child!.once('exit', (code) => resolve(code)),
+      started.once('exit', (code) => resolve(code)),
     );
+    return { child: started, exit };
+  }
 
+  it('advertises every transition, says goodbye at stop, and keeps announcing while every director is down', async () => {
+    const first = start();
     await eventually(announced, 'the route', 10_000);
     await directorSays('up');
     web.healthy = false;
@@ -87,6 +93,15 @@ timeout = 0.5
     await directorSays('down');
     web.healthy = true;
     await eventually(announced, 'the route again');
+    await directorSays('up');
+
+    // A clean stop tells the director at once (the ad would live 2 s more).
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exit, 0, output);
+    await directorSays('down');
+
+    const second = start();
+    await eventually(announced, 'the route after the restart', 10_000);
     await directorSays('up');
 
     // Every director down: one was never there, now the other goes too.
@@ -103,8 +118,8 @@ timeout = 0.5
     await eventually(announced, 'the route without directors', 10_000);
     assert.match(output, /cannot send ads: retrying with backoff/);
 
-    child.kill('SIGTERM');
-    assert.equal(await exit, 0, output);
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exit, 0, output);
     child = undefined;
   });
 });
