@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../../helpers/raw-peer.js';
 import { runFixture, ToggleService, type RunFixture } from '../../helpers/loopback.js';
@@ -121,5 +123,33 @@ timeout = 0.5
     second.child.kill('SIGTERM');
     assert.equal(await second.exit, 0, output);
     child = undefined;
+  });
+
+  it('a missing key file stops the start before anything is announced', async () => {
+    const text = await readFile(fixture.configPath, 'utf8');
+    const path = join(fixture.dir, 'no-key.toml');
+    await writeFile(
+      path,
+      text
+        .replace(`${fleet.dir}/node-edge-1.key`, `${fixture.dir}/missing.key`)
+        .replace(/socket = ".*"/, `socket = "${fixture.dir}/no-key.sock"`),
+    );
+    const before = fixture.collector.peerStatus()[0]?.establishedCount ?? 0;
+    const result = await new Promise<{ code: number | null; text: string }>((resolve) => {
+      const started = spawn(process.execPath, [CLI, 'run', '--config', path], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      started.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      started.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      started.once('exit', (code) => resolve({ code, text }));
+    });
+    assert.equal(result.code, 1, result.text);
+    assert.match(result.text, /cannot read the key file .*missing\.key: ENOENT/);
+    assert.equal(
+      fixture.collector.peerStatus()[0]?.establishedCount ?? 0,
+      before,
+      'it touched BGP',
+    );
   });
 });
