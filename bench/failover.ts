@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { meanAndSe, median, percentile, textTable } from './stats.js';
 import {
   BIRD_TEST_TIMERS,
   Lab,
@@ -272,28 +273,6 @@ async function runPhase(
   return { tool, interval, rounds, spuriousWithdrawals };
 }
 
-/** Nearest-rank percentile (p in 0..100) of sorted values. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1] ?? Number.NaN;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const mid = Math.floor(n / 2);
-  return n % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-function meanAndSe(values: readonly number[]): { meanMs: number; seMs: number } {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1);
-  return { meanMs: mean, seMs: Math.sqrt(variance / n) };
-}
-
 function summarise(phase: PhaseResult): Summary {
   const failovers = phase.rounds.map((r) => r.withdrawnAt - r.brokeAt).sort((a, b) => a - b);
   const reactions = phase.rounds
@@ -355,15 +334,7 @@ function table(summaries: readonly Summary[]): string {
       ratio,
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return textTable([header, ...rows]);
 }
 
 async function main(): Promise<void> {

@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { percentile } from './stats.js';
 import { pino } from 'pino';
 import { BgpSpeaker } from '../src/bgp/index.js';
 import { loadConfig } from '../src/config/index.js';
@@ -139,12 +140,6 @@ function procSample(pid: number): ProcSample {
   const kb = (name: string): number =>
     Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
   return { ticks, rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1] ?? Number.NaN;
 }
 
 function configText(options: {

@@ -32,6 +32,7 @@ import {
 } from '../test/lab/index.js';
 import type { BirdControl, BirdRouter, GobgpRouter, Link } from '../test/lab/index.js';
 import { tableDump } from './mrt.js';
+import { median } from './stats.js';
 
 const SENDER_AS = 65001;
 const ROUTER_AS = 65000;
@@ -360,14 +361,6 @@ async function runGobgp(sizes: Sizes): Promise<RunResult> {
   } finally {
     await lab.teardown();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? NaN)
-    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
 async function main(): Promise<void> {
