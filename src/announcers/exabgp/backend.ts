@@ -15,6 +15,9 @@
  * - When ExaBGP is killed, our stdin ends (or stdout gets EPIPE): we ask the daemon to
  *   stop (SIGTERM to ourselves, the usual clean stop). An anycast-guard whose ExaBGP is
  *   gone can announce nothing, and ExaBGP starts a new one when it comes back.
+ * - Each full sync also reads `show neighbor configuration`: a route is sent with a
+ *   `neighbor A , neighbor B` selector naming the neighbors of its family (when they
+ *   are not all of them), so ExaBGP does not log a family error per other neighbor.
  * Later syncs send only what changed since the last one.
  */
 import type { Readable, Writable } from 'node:stream';
@@ -26,11 +29,14 @@ import type { AnnouncedRoute } from '../types.js';
 import { ExabgpChannel } from './channel.js';
 import {
   announceLine,
+  neighborSelector,
   parseAdjRibOut,
   parseLocalAs,
+  parseNeighbors,
   SHOW_ADJ_RIB_OUT,
   SHOW_NEIGHBOR_CONFIGURATION,
   withdrawLine,
+  type ExabgpNeighbor,
 } from './commands.js';
 import type { ExabgpSettings } from './settings.js';
 
@@ -48,7 +54,10 @@ export interface ExabgpBackendOptions {
 export class ExabgpBackend implements RouteBackend {
   private readonly channel: ExabgpChannel;
   private readonly log: Logger;
-  private asn: number | undefined;
+  /** ExaBGP's neighbors, as last read (undefined without ack: nothing can be asked). */
+  private neighbors: ExabgpNeighbor[] | undefined;
+  /** The distinct local-as of those neighbors. */
+  private configuredAs: number[] | undefined;
   private lastError: string | undefined;
 
   constructor(
@@ -56,7 +65,6 @@ export class ExabgpBackend implements RouteBackend {
     options: ExabgpBackendOptions,
   ) {
     this.log = options.logger;
-    this.asn = settings.asn;
     const onGone = options.onGone ?? (() => process.kill(process.pid, 'SIGTERM'));
     this.channel = new ExabgpChannel({
       input: options.input ?? process.stdin,
@@ -93,7 +101,14 @@ export class ExabgpBackend implements RouteBackend {
     return {
       mode: this.settings.mode,
       ack: this.settings.ack,
-      ...(this.asn === undefined ? {} : { asn: this.asn }),
+      ...(this.settings.asn !== undefined
+        ? { asn: this.settings.asn }
+        : this.configuredAs?.length === 1 && this.configuredAs[0] !== undefined
+          ? { asn: this.configuredAs[0] }
+          : {}),
+      ...(this.neighbors === undefined
+        ? {}
+        : { neighbors: this.neighbors.map((n) => n.address).join(', ') }),
       ...(this.channel.closedReason === undefined ? {} : { exabgp: this.channel.closedReason }),
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
     };
@@ -111,11 +126,17 @@ export class ExabgpBackend implements RouteBackend {
       if (final) return;
       throw new AnnouncerFailure('ANNOUNCER_DAEMON_UNREACHABLE', `ExaBGP: ${gone}`);
     }
+    // What ExaBGP's neighbors are is read again whenever what it holds is.
+    if (applied === undefined && this.settings.ack) await this.readNeighbors();
     const routes = [...wanted.values(), ...(applied?.values() ?? [])];
     const asn = routes.some((r) => (r.attributes.prepend ?? 0) > 0)
       ? await this.localAs()
       : undefined;
-    const line = (route: AnnouncedRoute): string => announceLine(route, this.settings, asn);
+    const selector = (prefix: string): string =>
+      neighborSelector(this.neighbors, prefix.includes(':') ? 'ipv6' : 'ipv4');
+    const line = (route: AnnouncedRoute): string =>
+      announceLine(route, this.settings, asn, selector(route.prefix));
+    const withdraw = (prefix: string): string => withdrawLine(prefix, selector(prefix));
     const commands: string[] = [];
     if (applied === undefined) {
       const present = this.settings.ack
@@ -123,11 +144,11 @@ export class ExabgpBackend implements RouteBackend {
         : undefined;
       for (const route of owned.values())
         if (!wanted.has(route.prefix) && (present === undefined || present.has(route.prefix)))
-          commands.push(withdrawLine(route.prefix));
+          commands.push(withdraw(route.prefix));
       for (const route of wanted.values()) commands.push(line(route));
     } else {
       for (const route of applied.values())
-        if (!wanted.has(route.prefix)) commands.push(withdrawLine(route.prefix));
+        if (!wanted.has(route.prefix)) commands.push(withdraw(route.prefix));
       for (const route of wanted.values()) {
         const before = applied.get(route.prefix);
         if (before === undefined || line(before) !== line(route)) commands.push(line(route));
@@ -153,15 +174,23 @@ export class ExabgpBackend implements RouteBackend {
     return answer;
   }
 
+  /** ExaBGP's neighbors (for selectors) and the local-as they have (for prepend). */
+  private async readNeighbors(): Promise<void> {
+    const lines = (await this.ask(SHOW_NEIGHBOR_CONFIGURATION)).output;
+    this.neighbors = parseNeighbors(lines);
+    this.configuredAs = [...new Set(parseLocalAs(lines))];
+  }
+
   /** Our AS for prepending: configured, or the one every neighbor of ExaBGP has. */
   private async localAs(): Promise<number> {
-    if (this.asn !== undefined) return this.asn;
+    if (this.settings.asn !== undefined) return this.settings.asn;
     if (!this.settings.ack)
       throw new AnnouncerFailure(
         'ANNOUNCER_CONFIG',
         'prepend needs our AS number: with ack = false ExaBGP cannot be asked, so set asn in [announcers.exabgp]',
       );
-    const found = [...new Set(parseLocalAs((await this.ask(SHOW_NEIGHBOR_CONFIGURATION)).output))];
+    if (this.configuredAs === undefined) await this.readNeighbors();
+    const found = this.configuredAs ?? [];
     if (found.length !== 1 || found[0] === undefined)
       throw new AnnouncerFailure(
         'ANNOUNCER_CONFIG',
@@ -169,7 +198,6 @@ export class ExabgpBackend implements RouteBackend {
           ? 'prepend needs our AS number and ExaBGP shows no neighbor with a local-as: set asn in [announcers.exabgp]'
           : `prepend needs our AS number and ExaBGP's neighbors have several (local-as ${found.join(', ')}): set asn in [announcers.exabgp]`,
       );
-    this.asn = found[0];
     return found[0];
   }
 }

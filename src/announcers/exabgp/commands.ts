@@ -6,7 +6,9 @@
  *            [local-preference N] [community [ A:B … ]] [large-community [ A:B:C … ]]
  *   withdraw route PREFIX
  *   show adj-rib out            → "neighbor IP ipv4|ipv6 unicast PREFIX next-hop …" lines
- *   show neighbor configuration → the neighbors' configuration blocks ("local-as N;")
+ *   show neighbor configuration → the neighbors' configuration blocks ("local-as N;",
+ *                                 "family { ipv4 unicast; }")
+ *   neighbor A , neighbor B announce|withdraw …   → only to those neighbors
  *
  * With exabgp.api.ack (the default) each command is answered on our stdin by "done" or
  * "error", after its output; commands that go through ExaBGP's scheduler (all of the
@@ -21,8 +23,9 @@
  * - Communities are written as numbers ("65535:65281" for no-export), which ExaBGP reads.
  * - `next-hop self` on an IPv4 session gives IPv6 routes a next hop of 0.0.0.0, which
  *   routers reject: give IPv6 routes an IPv6 session or a `next_hop.ipv6` address.
- * Known gaps: no flowspec, VPN or per-neighbor selection; ExaBGP sends our routes to
- * every neighbor whose api { processes [...] } lists this process.
+ * - A route goes to every neighbor whose api { processes [...] } lists this process; a
+ *   `neighbor A , neighbor B` selector in front keeps it to those of its family.
+ * Known gaps: no flowspec or VPN families.
  */
 import { formatLargeCommunity, parseCommunity, parseLargeCommunity } from '../../bgp/index.js';
 import { formatPrefix, parsePrefix } from '../../bgp/index.js';
@@ -33,10 +36,12 @@ export function announceLine(
   route: AnnouncedRoute,
   settings: ExabgpSettings,
   asn: number | undefined,
+  selector = '',
 ): string {
   const a = route.attributes;
   const hop = isIpv6Route(route) ? settings.nextHop.ipv6 : settings.nextHop.ipv4;
   const words = ['announce', 'route', route.prefix, 'next-hop', hop, 'origin', 'igp'];
+  if (selector !== '') words.unshift(selector);
   const prepend = a.prepend ?? 0;
   if (prepend > 0) {
     if (asn === undefined) throw new Error(`${route.prefix}: prepend needs our AS number`);
@@ -57,8 +62,53 @@ export function announceLine(
   return words.join(' ');
 }
 
-export function withdrawLine(prefix: string): string {
-  return `withdraw route ${prefix}`;
+export function withdrawLine(prefix: string, selector = ''): string {
+  return `${selector === '' ? '' : `${selector} `}withdraw route ${prefix}`;
+}
+
+/** A neighbor in `show neighbor configuration`: its address and unicast families. */
+export interface ExabgpNeighbor {
+  readonly address: string;
+  readonly families: ReadonlySet<'ipv4' | 'ipv6'>;
+}
+
+/** The neighbors of `show neighbor configuration` (ExaBGP 4.2's configuration layout). */
+export function parseNeighbors(lines: readonly string[]): ExabgpNeighbor[] {
+  const out: { address: string; families: Set<'ipv4' | 'ipv6'> }[] = [];
+  let inFamily = false;
+  for (const line of lines) {
+    const start = /^neighbor (\S+) \{$/.exec(line.trim());
+    if (start?.[1] !== undefined && !line.startsWith(' ')) {
+      out.push({ address: start[1], families: new Set() });
+      inFamily = false;
+      continue;
+    }
+    const current = out.at(-1);
+    if (current === undefined) continue;
+    if (/^\s+family \{$/.test(line)) inFamily = true;
+    else if (inFamily && /^\s+\}$/.test(line)) inFamily = false;
+    else if (inFamily) {
+      const family = /^\s+(ipv4|ipv6) unicast;$/.exec(line)?.[1];
+      if (family === 'ipv4' || family === 'ipv6') current.families.add(family);
+    }
+  }
+  return out;
+}
+
+/**
+ * The `neighbor A , neighbor B` that sends a route of `family` only to the neighbors that
+ * carry it ('' when that is all of them, or none: then ExaBGP decides, as without one).
+ * Without it, ExaBGP logs "the route family is not configured on neighbor" for each
+ * neighbor of the other family, on every command.
+ */
+export function neighborSelector(
+  neighbors: readonly ExabgpNeighbor[] | undefined,
+  family: 'ipv4' | 'ipv6',
+): string {
+  if (neighbors === undefined) return '';
+  const carrying = neighbors.filter((n) => n.families.has(family));
+  if (carrying.length === 0 || carrying.length === neighbors.length) return '';
+  return carrying.map((n) => `neighbor ${n.address}`).join(' , ');
 }
 
 export const SHOW_ADJ_RIB_OUT = 'show adj-rib out';

@@ -129,14 +129,17 @@ test(
       .slice(before)
       .find((r) => r.msg === 'updating ExaBGP');
     assert.deepEqual(
-      (sent?.commands as string[] | undefined)?.filter((c) => c.startsWith('withdraw')).sort(),
+      (sent?.commands as string[] | undefined)?.filter((c) => c.includes('withdraw')).sort(),
       [
-        'withdraw route 2001:db8::80/128',
-        'withdraw route 203.0.113.80/32',
-        'withdraw route 203.0.113.81/32',
+        'neighbor 198.18.0.2 withdraw route 203.0.113.80/32',
+        'neighbor 198.18.0.2 withdraw route 203.0.113.81/32',
+        'neighbor fd7e:1ab:0:1::2 withdraw route 2001:db8::80/128',
       ],
     );
     assert.ok(Number(sent?.time) < Number(up.time), 'withdrawn at start, before the checks passed');
+
+    // Each route went to the neighbor of its family only: no family errors in ExaBGP's log.
+    assert.doesNotMatch(exabgp.log(), /the route family is not configured on neighbor/);
 
     // ExaBGP stops: "shutdown", then SIGTERM to anycast-guard, which exits 0 without delay.
     const mark = daemon.records().length;

@@ -14,15 +14,17 @@ import { ExabgpChannel, WINDOW } from '../../../../src/announcers/exabgp/channel
 import {
   announceLine,
   classifyLine,
+  neighborSelector,
   parseAdjRibOut,
   parseLocalAs,
+  parseNeighbors,
 } from '../../../../src/announcers/exabgp/commands.js';
 import type { ExabgpSettings } from '../../../../src/announcers/exabgp/settings.js';
 import { SyncedAnnouncer, stateFilePath } from '../../../../src/announcers/index.js';
 import type { AnnounceAttributes } from '../../../../src/bgp/index.js';
 import { ManualClock } from '../../../../src/clock/index.js';
 import { IssueList } from '../../../../src/config/issues.js';
-import { FakeExabgp, NEIGHBOR_CONFIGURATION } from './fake-exabgp.js';
+import { FakeExabgp, NEIGHBOR_CONFIGURATION, TWO_NEIGHBORS } from './fake-exabgp.js';
 
 const quiet = pino({ level: 'silent' });
 const SETTINGS: ExabgpSettings = {
@@ -89,7 +91,7 @@ describe('ExaBGP announcer', () => {
   it('announces with next-hop self and origin igp, withdraws, only what changed', async () => {
     const { clock, exabgp, announcer } = setup();
     await drive(clock, announcer.start());
-    assert.deepEqual(exabgp.commands, ['show adj-rib out']);
+    assert.deepEqual(exabgp.commands, ['show neighbor configuration', 'show adj-rib out']);
     announcer.announce(route('203.0.113.53/32'));
     announcer.announce(route('2001:db8::53/128'));
     await settle(clock, announcer);
@@ -155,11 +157,29 @@ describe('ExaBGP announcer', () => {
       }),
     );
     await settle(clock, announcer);
-    assert.deepEqual(exabgp.commands.slice(1), [
-      'show neighbor configuration',
+    assert.deepEqual(exabgp.commands.slice(2), [
       'announce route 203.0.113.53/32 next-hop self origin igp as-path [ 65001 65001 65001 ] med 10 local-preference 200 community [ 65001:100 65535:65281 ] large-community [ 65001:1:2 65001:2:1 ]',
     ]);
     assert.equal(announcer.status().detail?.asn, 65001);
+  });
+
+  it('neighbors of one family each: each route is sent to those of its family', async () => {
+    const exabgp = new FakeExabgp();
+    exabgp.configuration = TWO_NEIGHBORS;
+    const { clock, announcer } = setup({}, exabgp);
+    announcer.setKnown([{ prefix: '203.0.113.53/32' }]);
+    await drive(clock, announcer.start());
+    announcer.announce(route('203.0.113.53/32'));
+    announcer.announce(route('2001:db8::53/128'));
+    await settle(clock, announcer);
+    announcer.withdraw(route('2001:db8::53/128'));
+    await settle(clock, announcer);
+    assert.deepEqual(exabgp.commands.slice(2), [
+      'neighbor 198.18.0.2 announce route 203.0.113.53/32 next-hop self origin igp',
+      'neighbor fd7e:1ab:0:1::2 announce route 2001:db8::53/128 next-hop self origin igp',
+      'neighbor fd7e:1ab:0:1::2 withdraw route 2001:db8::53/128',
+    ]);
+    assert.equal(announcer.status().detail?.neighbors, '198.18.0.2, fd7e:1ab:0:1::2');
   });
 
   it('"error" from ExaBGP: ANNOUNCER_REJECTED naming the command, retried', async () => {
@@ -350,6 +370,22 @@ describe('ExaBGP lines', () => {
       ],
       ['203.0.113.10/32', '2001:db8::10/128', '203.0.113.15/32'],
     );
+  });
+
+  it('parseNeighbors, neighborSelector', () => {
+    const one = parseNeighbors(NEIGHBOR_CONFIGURATION.split('\n'));
+    assert.deepEqual(
+      one.map((n) => [n.address, [...n.families]]),
+      [['198.18.0.2', ['ipv4', 'ipv6']]],
+    );
+    assert.equal(neighborSelector(one, 'ipv6'), '');
+    const two = parseNeighbors(TWO_NEIGHBORS.split('\n'));
+    assert.equal(neighborSelector(two, 'ipv4'), 'neighbor 198.18.0.2');
+    assert.equal(neighborSelector(two, 'ipv6'), 'neighbor fd7e:1ab:0:1::2');
+    const three = [...two, { address: '198.18.0.6', families: new Set(['ipv4' as const]) }];
+    assert.equal(neighborSelector(three, 'ipv4'), 'neighbor 198.18.0.2 , neighbor 198.18.0.6');
+    assert.equal(neighborSelector(undefined, 'ipv4'), '');
+    assert.equal(neighborSelector([two[0]!], 'ipv6'), '', 'none carries it: ExaBGP decides');
   });
 
   it('parseLocalAs and classifyLine', () => {

@@ -62,6 +62,10 @@ export class FakeExabgp {
   silent = false;
   /** Commands starting with one of these are answered "error". */
   readonly refuse: string[] = [];
+  /** What `show neighbor configuration` prints. */
+  configuration = NEIGHBOR_CONFIGURATION;
+  /** The neighbor selector of each route command ('' for none). */
+  readonly selectors: string[] = [];
   private buffer = '';
 
   constructor() {
@@ -79,7 +83,9 @@ export class FakeExabgp {
 
   /** Commands that change routes. */
   changes(): string[] {
-    return this.commands.filter((c) => c.startsWith('announce ') || c.startsWith('withdraw '));
+    return this.commands
+      .map((c) => c.replace(/^(neighbor \S+ (, )?)+/, ''))
+      .filter((c) => c.startsWith('announce ') || c.startsWith('withdraw '));
   }
 
   write(text: string): void {
@@ -90,7 +96,11 @@ export class FakeExabgp {
     this.commands.push(line);
     if (this.silent) return;
     if (this.refuse.some((r) => line.startsWith(r))) return this.write('error\n');
-    const words = line.split(' ');
+    // "neighbor A , neighbor B announce route …": the selector, then the command.
+    const selected = /^((?:neighbor \S+(?: , )?)+) ((?:announce|withdraw) .*)$/.exec(line);
+    if (selected?.[2] !== undefined) this.selectors.push(selected[1] ?? '');
+    else if (/^(announce|withdraw) /.test(line)) this.selectors.push('');
+    const words = (selected?.[2] ?? line).split(' ');
     if (words[0] === 'announce' && words[1] === 'route' && words[2] !== undefined)
       this.rib.set(words[2], words.slice(3).join(' '));
     else if (words[0] === 'withdraw' && words[1] === 'route' && words[2] !== undefined)
@@ -101,8 +111,40 @@ export class FakeExabgp {
         const hop = /next-hop (\S+)/.exec(attrs)?.[1] ?? 'self';
         this.write(`neighbor 198.18.0.2 ${family} unicast ${prefix} next-hop ${hop}\n`);
       }
-    } else if (line === 'show neighbor configuration') this.write(`${NEIGHBOR_CONFIGURATION}\n`);
+    } else if (line === 'show neighbor configuration') this.write(`${this.configuration}\n`);
     else return this.write('error\n');
     this.write('done\n');
   }
 }
+
+/** Two neighbors, one per family, as examples/exabgp.conf has them (abridged). */
+export const TWO_NEIGHBORS = `neighbor 198.18.0.2 {
+  router-id 198.18.0.1;
+  local-address 198.18.0.1;
+  local-as 65001;
+  peer-as 65000;
+  capability {
+    asn4 enable;
+  }
+  family {
+    ipv4 unicast;
+  }
+  api {
+    processes [ anycast-guard ];
+  }
+}
+neighbor fd7e:1ab:0:1::2 {
+  router-id 198.18.0.1;
+  local-address fd7e:1ab:0:1::1;
+  local-as 65001;
+  peer-as 65000;
+  capability {
+    asn4 enable;
+  }
+  family {
+    ipv6 unicast;
+  }
+  api {
+    processes [ anycast-guard ];
+  }
+}`;
