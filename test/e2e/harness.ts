@@ -12,8 +12,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TestContext } from 'node:test';
 import { BIRD_TEST_TIMERS, Lab, parseJsonLine, waitFor } from '../lab/index.js';
+import type { Teardown } from '../lab/teardown.js';
 import type {
   BirdControl,
   BirdRouter,
@@ -257,7 +257,7 @@ export class PathPoller {
  * with a protocol per node, and a control-socket client; all torn down after the test.
  */
 export async function routerLab(
-  t: TestContext,
+  t: Teardown,
   nodes = 1,
 ): Promise<{ lab: Lab; node: Node; nodes: Node[]; router: BirdRouter; control: BirdControl }> {
   const lab = await Lab.create();

@@ -28,3 +28,5 @@ export { run, findExecutable } from './exec.js';
 export type { RunOptions, RunResult } from './exec.js';
 export { LabUnavailable, LabCommandError, WaitTimeout } from './errors.js';
 export * from './routes.js';
+export { teardownScope } from './teardown.js';
+export type { Teardown, TeardownScope } from './teardown.js';

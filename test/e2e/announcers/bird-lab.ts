@@ -11,10 +11,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { renderPrefixFile } from '../../../src/announcers/bird/index.js';
 import { BIRD_TEST_TIMERS, Lab } from '../../lab/index.js';
+import type { Teardown } from '../../lab/teardown.js';
 import type { BirdRouter } from '../../lab/index.js';
 import { makeNode, NODE_AS, ROUTER_AS, type Node } from '../harness.js';
 
@@ -72,7 +72,7 @@ protocol bgp node6 from node {
 `;
 }
 
-export async function birdNodeLab(t: TestContext): Promise<BirdNodeLab> {
+export async function birdNodeLab(t: Teardown): Promise<BirdNodeLab> {
   const lab = await Lab.create();
   t.after(() => lab.teardown());
   const routerNs = await lab.namespace('router');
@@ -142,7 +142,7 @@ protocol bgp ${v4 ? 'router4' : 'router6'} {
 `;
 }
 
-export async function twoBirdLab(t: TestContext): Promise<TwoBirdLab> {
+export async function twoBirdLab(t: Teardown): Promise<TwoBirdLab> {
   const lab = await Lab.create();
   t.after(() => lab.teardown());
   const routerNs = await lab.namespace('router');

@@ -12,7 +12,6 @@
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import {
   Lab,
   parseJsonLine,
@@ -23,6 +22,7 @@ import {
   type ExabgpSpeaker,
   type JsonRecord,
 } from '../../lab/index.js';
+import type { Teardown } from '../../lab/teardown.js';
 import { CLI, makeNode, NODE_AS, ROUTER_AS, type Node } from '../harness.js';
 import { example, routerConf } from './gobgp-lab.js';
 
@@ -81,10 +81,7 @@ export class DaemonFiles {
  * A fresh lab with BIRD in the router namespace and ExaBGP in the node namespace running
  * `anycast-guard run --config <config>` (written from `config(node)` before ExaBGP starts).
  */
-export async function exabgpLab(
-  t: TestContext,
-  config: (node: Node) => string,
-): Promise<ExabgpLab> {
+export async function exabgpLab(t: Teardown, config: (node: Node) => string): Promise<ExabgpLab> {
   const lab = await Lab.create();
   t.after(() => lab.teardown());
   const routerNs = await lab.namespace('router');

@@ -16,7 +16,6 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   BIRD_TEST_TIMERS,
@@ -31,6 +30,7 @@ import {
   type Link,
   type Namespace,
 } from '../../lab/index.js';
+import type { Teardown } from '../../lab/teardown.js';
 import { makeNode, type Node } from '../harness.js';
 
 export const NODE_AS = 65001;
@@ -81,7 +81,7 @@ export interface FrrLab {
  * A fresh lab with FRR running examples/frr.conf in the node namespace and a BIRD router
  * with the session established; all torn down after the test.
  */
-export async function frrLab(t: TestContext): Promise<FrrLab> {
+export async function frrLab(t: Teardown): Promise<FrrLab> {
   const lab = await Lab.create();
   t.after(() => lab.teardown());
   const routerNs = await lab.namespace('router');

@@ -8,7 +8,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   BIRD_TEST_TIMERS,
@@ -19,6 +18,7 @@ import {
   type GobgpRouter,
   type Link,
 } from '../../lab/index.js';
+import type { Teardown } from '../../lab/teardown.js';
 import { makeNode, NODE_AS, ROUTER_AS, type Node } from '../harness.js';
 
 /** examples/NAME of the checkout this test was compiled from. */
@@ -65,7 +65,7 @@ export interface GobgpLab {
   control: BirdControl;
 }
 
-export async function gobgpLab(t: TestContext): Promise<GobgpLab> {
+export async function gobgpLab(t: Teardown): Promise<GobgpLab> {
   const lab = await Lab.create();
   t.after(() => lab.teardown());
   const routerNs = await lab.namespace('router');
