@@ -27,6 +27,16 @@ export interface AnnouncerDefinition<Settings> {
    * process and reads routes there): the daemon then logs to stderr.
    */
   usesStdout?(settings: Settings): boolean;
+  /**
+   * Checks the routes services give this announcer against its settings (a BIRD dummy
+   * prefix that is also a service's prefix would stay exported whatever its health), and
+   * adds issues at each route's key path.
+   */
+  checkRoutes?(
+    settings: Settings,
+    routes: readonly { readonly prefix: string; readonly vrf?: string; readonly path: KeyPath }[],
+    issues: IssueList,
+  ): void;
   /** One line for `check-config`: where it writes, what it runs ("birdc -s /run/bird/bird.ctl …"). */
   describe?(settings: Settings): string;
 }

@@ -12,7 +12,7 @@ import {
 } from '../announcers/index.js';
 import { formatPath, isTable, type IssueList, type KeyPath } from './issues.js';
 import { didYouMean } from './suggest.js';
-import type { ServiceConfig } from './types.js';
+import type { BuiltService } from './services.js';
 
 function isRoutingDaemon(key: string): key is RoutingDaemonKind {
   return (ROUTING_DAEMON_KINDS as readonly string[]).includes(key);
@@ -57,7 +57,7 @@ function anycastdVtysh(
 
 export function buildAnnouncers(
   raw: unknown,
-  services: readonly ServiceConfig[],
+  services: readonly BuiltService[],
   issues: IssueList,
   rawServices?: unknown,
 ): RoutingDaemonConfig[] {
@@ -81,8 +81,8 @@ export function buildAnnouncers(
       else tables[key] = table;
     }
   const used = new Set<RoutingDaemonKind>();
-  for (const service of services)
-    for (const { announcer } of service.prefixes) if (announcer !== 'bgp') used.add(announcer);
+  for (const { config } of services)
+    for (const { announcer } of config.prefixes) if (announcer !== 'bgp') used.add(announcer);
   const vtysh = anycastdVtysh(rawServices, tables.frrouting, issues);
   if (vtysh !== undefined)
     tables.frrouting = { vtysh, ...(isTable(tables.frrouting) ? tables.frrouting : {}) };
@@ -91,8 +91,21 @@ export function buildAnnouncers(
   for (const kind of ROUTING_DAEMON_KINDS) {
     const table = tables[kind];
     if (table === undefined && !used.has(kind)) continue;
-    const settings = routingDaemons[kind].parse(table ?? {}, ['announcers', kind], issues);
-    if (settings !== undefined) out.push({ kind, settings });
+    const definition = routingDaemons[kind];
+    const settings = definition.parse(table ?? {}, ['announcers', kind], issues);
+    if (settings === undefined) continue;
+    definition.checkRoutes?.(
+      settings,
+      services.flatMap((s) =>
+        s.config.prefixes.flatMap((p, i) =>
+          p.announcer === kind
+            ? [{ ...p, path: s.prefixPaths[i] ?? ['services', s.config.name] }]
+            : [],
+        ),
+      ),
+      issues,
+    );
+    out.push({ kind, settings });
   }
   return out;
 }

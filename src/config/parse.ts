@@ -104,12 +104,7 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
     });
   }
 
-  const announcers = buildAnnouncers(
-    document.announcers,
-    built.map((s) => s.config),
-    issues,
-    document.services,
-  );
+  const announcers = buildAnnouncers(document.announcers, built, issues, document.services);
 
   for (const issue of checkAddressConfig(built.map((s) => addressSettings(s.config))))
     issues.add(['services', issue.service, ...issue.path], issue.message);

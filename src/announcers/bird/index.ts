@@ -39,6 +39,22 @@ export const birdDefinition: AnnouncerDefinition<BirdSettings> = {
     return createBirdAnnouncer(settings, context);
   },
   describe: describeBirdSettings,
+  checkRoutes(settings, routes, issues) {
+    for (const route of routes) {
+      const family = route.prefix.includes(':') ? 'ipv6' : 'ipv4';
+      const file = settings[family];
+      if (file === undefined)
+        issues.add(
+          route.path,
+          `${route.prefix} cannot be announced through BIRD: ${family}_file = false in [announcers.bird]`,
+        );
+      else if (route.prefix === file.dummyPrefix)
+        issues.add(
+          route.path,
+          `${route.prefix} is BIRD's ${family}_dummy_prefix, which is always in ${file.variable} whatever the service's health; choose another dummy prefix in [announcers.bird]`,
+        );
+    }
+  },
 };
 
 /** "IPv4 FILE (VARIABLE), IPv6 FILE (VARIABLE); birdc -s SOCKET -v configure". */

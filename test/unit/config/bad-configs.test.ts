@@ -98,6 +98,16 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "a service prefix that is BIRD's dummy prefix (it would never be withdrawn)",
+    toml: '[services.dns]\nprefixes.bird = ["203.0.113.53", "203.0.113.99"]\nchecks.exec = [{ command = ["/bin/true"] }]\n[announcers.bird]\nipv4_dummy_prefix = "203.0.113.99/32"\n',
+    issues: [
+      [
+        'services.dns.prefixes.bird[1]',
+        "203.0.113.99/32 is BIRD's ipv4_dummy_prefix, which is always in ACAST_PS_ADVERTISE whatever the service's health; choose another dummy prefix in [announcers.bird]",
+      ],
+    ],
+  },
+  {
     name: '[announcers.bgp] instead of [bgp]',
     toml: BGP + SERVICE + '[announcers.bgp]\nasn = 65001\n',
     issues: [['announcers.bgp', 'the embedded BGP speaker is configured in [bgp]']],
