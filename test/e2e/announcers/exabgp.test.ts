@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isAlive, requireLab, waitFor, waitForExit } from '../../lab/index.js';
-import type { Node } from '../harness.js';
+import { birdRouteEvents, type Node } from '../harness.js';
 import { waitAtRouter } from './gobgp-lab.js';
 import { exabgpLab } from './exabgp-lab.js';
 
@@ -108,6 +108,7 @@ test(
     // withdraws them at start: the web service needs 4 passing checks (2 s) before it
     // is announced again, and in that gap the router has no route.
     const before = daemon.records().length;
+    const killedAt = Date.now();
     process.kill(first, 'SIGKILL');
     assert.ok(await waitForExit(first, 5_000));
     const second = await waitFor(() => daemon.pid(), {
@@ -116,6 +117,12 @@ test(
     });
     await waitAtRouter(control, V4, false);
     await waitAtRouter(control, V6, false);
+    const removedAt = birdRouteEvents(router, 'node4', 'removed', V4).filter(
+      (at) => at >= killedAt - 5,
+    );
+    t.diagnostic(
+      `SIGKILL → ExaBGP restarted anycast-guard → ${V4} withdrawn at the router: ${(removedAt[0] ?? NaN) - killedAt} ms`,
+    );
     const up = await daemon.waitForRecord(
       (r) => r.msg === 'service web is up',
       'web up again',
