@@ -79,6 +79,8 @@ export class ExabgpChannel {
     options.input.on('error', this.onInputError);
     options.output.on('error', this.onOutputError);
     options.output.on('drain', this.onDrain);
+    // A channel before this one (an announcer replaced on reload) paused it.
+    options.input.resume();
   }
 
   /**

@@ -322,6 +322,34 @@ describe('ExabgpChannel', () => {
     assert.ok(answers.every((a) => a.ok));
   });
 
+  it('a channel replaced on the same pipes (a reload) reads the answers', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    output.resume();
+    const make = () =>
+      new ExabgpChannel({
+        input,
+        output,
+        ack: true,
+        timeoutMs: 10_000,
+        clock: new ManualClock(),
+        logger: quiet,
+        onClosed: () => undefined,
+      });
+    const old = make();
+    const first = old.send(['withdraw route 203.0.113.1/32']);
+    input.write('done\n');
+    assert.equal((await first)[0]?.ok, true);
+    old.detach();
+    const fresh = make();
+    const second = fresh.send(['withdraw route 203.0.113.2/32']);
+    input.write('error\n');
+    assert.deepEqual(await second, [
+      { command: 'withdraw route 203.0.113.2/32', ok: false, output: [] },
+    ]);
+    await assert.rejects(old.send(['x']), /ExaBGP: the ExaBGP announcer stopped/);
+  });
+
   it('a full stdout: waits for drain before the next line', async () => {
     const output = new PassThrough({ highWaterMark: 16 });
     const { channel: c } = channel(output, false);
