@@ -81,6 +81,8 @@ export interface DirectorOptions {
   /** How GETs are made (discovery, probes, catch-up; default HTTP). */
   readonly get?: (url: string, timeoutMs: number) => Promise<JsonResponse>;
   readonly random?: () => number;
+  /** Ads per page of a catch-up pull (default 2,000, the most a page holds). */
+  readonly pullPage?: number;
 }
 
 export interface PeerView {
@@ -116,6 +118,8 @@ export interface DiscoveryDocument {
 }
 
 const DISCOVERY_PATH = '/.well-known/anycast-guard';
+/** Ads per page of a catch-up pull. */
+const PULL_PAGE = 2000;
 /** URLs waiting to be probed, at most (a discovery document may list any number). */
 const MAX_CANDIDATES = 256;
 
@@ -465,14 +469,28 @@ export class Director {
 
   /** Catch-up: every ad a peer holds, ingested (and checked) like any other, not forwarded. */
   private async pull(peer: Peer): Promise<void> {
+    let offset: number | undefined = 0;
+    let total = 0;
+    let stored = 0;
     try {
-      const response = await this.get(new URL('/v1/ads', peer.url).toString(), this.timeoutMs * 5);
-      if (response.status !== 200) throw new Error(errorText(response));
-      const ads = (response.body as { ads?: unknown }).ads;
-      if (!Array.isArray(ads)) throw new Error('no "ads" list');
-      const results = this.ingest(ads, { forward: false, via: `pull ${peer.name}` });
-      const stored = results.filter((r) => r.status === 'stored').length;
-      this.log.info({ peer: peer.name, ads: ads.length, stored }, 'caught up from a peer');
+      // Paged, so the table's size never bounds what one answer may hold.
+      for (let pages = 0; offset !== undefined && pages < 1000; pages++) {
+        const url = new URL('/v1/ads', peer.url);
+        url.searchParams.set('offset', String(offset));
+        url.searchParams.set('limit', String(this.options.pullPage ?? PULL_PAGE));
+        const response = await this.get(url.toString(), this.timeoutMs * 5);
+        if (response.status !== 200) throw new Error(errorText(response));
+        const body = response.body as { ads?: unknown; next?: unknown };
+        if (!Array.isArray(body.ads)) throw new Error('no "ads" list');
+        const results = this.ingest(body.ads, { forward: false, via: `pull ${peer.name}` });
+        total += body.ads.length;
+        stored += results.filter((r) => r.status === 'stored').length;
+        offset =
+          typeof body.next === 'number' && Number.isInteger(body.next) && body.next > offset
+            ? body.next
+            : undefined;
+      }
+      this.log.info({ peer: peer.name, ads: total, stored }, 'caught up from a peer');
     } catch (error) {
       this.log.warn(
         { peer: peer.name, error: (error as Error).message },
@@ -534,12 +552,30 @@ export class Director {
 
   /** Every stored ad as an envelope (GET /v1/ads): the catch-up table. */
   envelopes(kind?: 'node' | 'director'): Envelope[] {
+    return this.page(kind, 0, Infinity).ads;
+  }
+
+  /**
+   * One page of the table (GET /v1/ads?offset=&limit=): `next` is the offset of the
+   * following page, absent on the last one. Offsets count stored ads in storage
+   * order; an ad stored or expiring during a paged read may be missed or seen twice,
+   * which the next interval's ads mend.
+   */
+  page(
+    kind: 'node' | 'director' | undefined,
+    offset: number,
+    limit: number,
+  ): { ads: Envelope[]; next?: number } {
     const now = this.clock.now();
-    const out: Envelope[] = [];
-    for (const entry of this.store.all())
-      if ((kind === undefined || entry.ad.kind === kind) && entry.expiresAt > now)
-        out.push(this.envelopeFor(entry, now));
-    return out;
+    const ads: Envelope[] = [];
+    let index = 0;
+    for (const entry of this.store.all()) {
+      if (kind !== undefined && entry.ad.kind !== kind) continue;
+      if (index++ < offset || entry.expiresAt <= now) continue;
+      if (ads.length >= limit) return { ads, next: index - 1 };
+      ads.push(this.envelopeFor(entry, now));
+    }
+    return { ads };
   }
 
   nodes(): unknown[] {

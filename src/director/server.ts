@@ -3,7 +3,8 @@
  * errors, bounded bodies, timeouts):
  *
  *   POST /v1/ads                      { "ads": [envelope, …] } → { "director": name, "results": [{ origin, status, error? }] }
- *   GET  /v1/ads[?kind=node|director] every stored ad, as envelopes (catch-up)
+ *   GET  /v1/ads[?kind=&offset=&limit=] stored ads as envelopes, a page at a time
+ *                                     ({ ads, next? }; at most 2,000 a page; catch-up)
  *   GET  /v1/nodes[?name=N…]          nodes: services, load, place, generation, path
  *   GET  /v1/directors                this director (its signed ad), peers and links, known directors
  *   GET  /v1/locate/{service}?client=IP  healthy nodes best first, then the anycast URL
@@ -123,7 +124,13 @@ export class DirectorServer {
       const kind = url.searchParams.get('kind');
       if (kind !== null && kind !== 'node' && kind !== 'director')
         throw new HttpError(400, `kind must be "node" or "director", got "${kind}"`);
-      return { ads: director.envelopes(kind ?? undefined) };
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      const limit = Number(url.searchParams.get('limit') ?? MAX_ADS_PER_REQUEST);
+      if (!Number.isInteger(offset) || offset < 0)
+        throw new HttpError(400, 'offset must be a whole number from 0');
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ADS_PER_REQUEST)
+        throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_ADS_PER_REQUEST}`);
+      return director.page(kind ?? undefined, offset, limit);
     }
     if (path === '/v1/nodes') {
       only('GET');

@@ -302,7 +302,7 @@ describe('catch-up and expiry', () => {
     await settle(clock);
     net.directors.get('d3')!.stop();
     net.down.delete('d3');
-    const d3 = net.add('d3', { peers: [net.url('d1'), net.url('d2')] });
+    const d3 = net.add('d3', { peers: [net.url('d1'), net.url('d2')], pullPage: 2 });
     await d3.start();
     assert.equal(origins(d3).length, 5, 'caught up before the first interval');
     await settle(clock);
@@ -345,5 +345,20 @@ describe("the origin's own deliveries (envelope `to`)", () => {
       nodeKeys(net.deliveries.get('d1->d3') ?? []).length +
       nodeKeys(net.deliveries.get('d2->d3') ?? []).length;
     assert.ok(toD3 >= 5 && toD3 <= 10, `${toD3} deliveries to d3`);
+  });
+});
+
+describe('the table, a page at a time', () => {
+  it('pages through every ad with next offsets', async () => {
+    const { clock, ring, net } = await network(['d1'], () => []);
+    const d1 = net.directors.get('d1')!;
+    for (let i = 0; i < 5; i++) post(d1, ring, nodeAd({ origin: `n${i}`, issuedAt: clock.now() }));
+    const first = d1.page('node', 0, 2);
+    assert.deepEqual([first.ads.map((e) => e.ad.origin), first.next], [['n0', 'n1'], 2]);
+    const second = d1.page('node', 2, 2);
+    assert.deepEqual([second.ads.map((e) => e.ad.origin), second.next], [['n2', 'n3'], 4]);
+    const last = d1.page('node', 4, 2);
+    assert.deepEqual([last.ads.map((e) => e.ad.origin), last.next], [['n4'], undefined]);
+    assert.equal(d1.page(undefined, 0, 100).ads.length, 6, 'and its own director ad');
   });
 });

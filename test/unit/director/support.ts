@@ -129,7 +129,11 @@ export class Network {
       path === '/v1/directors'
         ? director.directors()
         : path === '/v1/ads'
-          ? { ads: director.envelopes() }
+          ? director.page(
+              undefined,
+              Number(new URL(url).searchParams.get('offset') ?? 0),
+              Number(new URL(url).searchParams.get('limit') ?? 2000),
+            )
           : path === '/.well-known/anycast-guard'
             ? director.discovery()
             : undefined;
