@@ -4,7 +4,8 @@
  * ExaBGP on an IPv4 and an IPv6 session. Checked at the router:
  *
  * - a healthy service's prefixes are announced (next hop of each session's family, origin
- *   IGP, our AS alone on the path); a degraded one keeps its route with MED 1000;
+ *   IGP, our AS alone on the path); a degraded one keeps its route with MED 1000, our AS
+ *   prepended twice, communities and a large community;
  *   breaking withdraws, mending restores; a session that comes back gets the routes
  *   again with their next hop (ExaBGP 4.2.21 loses it for bare `next-hop self` routes);
  * - SIGKILL of anycast-guard: ExaBGP keeps its routes and starts it again; the new one
@@ -45,7 +46,7 @@ checks.http = [{ url = "${degradedUrl}", interval = 0.2, timeout = 0.2 }]
 rise = 1
 fall = 1
 hold_down = 0
-down = { med = 1000 }
+down = { med = 1000, prepend = 2, communities = ["65001:666", "no-export"], large_communities = ["65001:1:2"] }
 `;
 }
 
@@ -78,12 +79,21 @@ test(
 
     // Degraded: still announced, with the MED of `down`.
     await degraded.break('refuse');
-    await waitFor(() => router.route(DEGRADED), {
+    const sick = await waitFor(() => router.route(DEGRADED), {
       what: `${DEGRADED} with MED 1000`,
       until: (r) => r?.med === 1000,
       timeoutMs: 20_000,
     });
+    assert.deepEqual(sick?.asPath, [65001, 65001, 65001], 'prepend 2: our AS three times');
+    assert.deepEqual([...(sick?.communities ?? [])].sort(), ['65001:666', '65535:65281']);
+    assert.deepEqual(sick?.largeCommunities, ['65001:1:2']);
+    assert.equal(sick?.nextHop, node.link.a.ipv4);
     await degraded.mend();
+    await waitFor(() => router.route(DEGRADED), {
+      what: `${DEGRADED} healthy again`,
+      until: (r) => r !== undefined && r.med === undefined && r.asPath.length === 1,
+      timeoutMs: 20_000,
+    });
 
     // Down and up.
     await node.service.break('refuse');

@@ -3,7 +3,8 @@
  * namespace, heard by a BIRD router (gobgp-lab.ts):
  *
  * 1. `anycast-guard run` with prefixes.gobgp: a healthy service's prefixes reach the router
- *    (IPv4 and IPv6 sessions), a degraded one keeps its route with MED 1000 and a community;
+ *    (IPv4 and IPv6 sessions), a degraded one keeps its route with MED 1000, a prepend, a
+ *    community and a large community;
  *    the operator's own path in gobgpd is never touched; breaking withdraws, mending
  *    restores; a SIGKILLed run leaves its paths in gobgpd and the next start deletes them
  *    before any check has passed; SIGTERM withdraws everything.
@@ -51,7 +52,7 @@ checks.http = [{ url = "${degradedUrl}", interval = 0.2, timeout = 0.2 }]
 rise = 1
 fall = 1
 hold_down = 0
-down = { med = 1000, communities = ["65001:666"] }
+down = { med = 1000, prepend = 1, communities = ["65001:666"], large_communities = ["65001:1:2"] }
 `;
 }
 
@@ -100,10 +101,16 @@ test(
       timeoutMs: 20_000,
     });
     assert.deepEqual(sick?.communities, ['65001:666']);
+    assert.deepEqual(sick?.largeCommunities, ['65001:1:2']);
+    assert.deepEqual(sick?.asPath, [65001, 65001], 'prepend 1: gobgpd adds its own AS in front');
     await degradedService.mend();
     await waitFor(() => router.route(DEGRADED), {
       what: `${DEGRADED} healthy again (no MED)`,
-      until: (r) => r !== undefined && r.med === undefined && r.communities.length === 0,
+      until: (r) =>
+        r !== undefined &&
+        r.med === undefined &&
+        r.communities.length === 0 &&
+        r.asPath.length === 1,
       timeoutMs: 20_000,
     });
 
