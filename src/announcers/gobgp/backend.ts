@@ -47,7 +47,11 @@ export interface GobgpBackendOptions {
   readonly run?: CommandRunner;
 }
 
-/** Runs `work` on every item, at most `limit` at a time; resolves with every outcome. */
+/**
+ * Runs `work` on every item, at most `limit` at a time; resolves with the errors. After a
+ * failure other than gobgpd refusing one change (it is down, the CLI is missing, …) no
+ * more items are started: each would only wait out the same failure.
+ */
 async function eachLimited<T>(
   items: readonly T[],
   limit: number,
@@ -55,8 +59,10 @@ async function eachLimited<T>(
 ): Promise<Error[]> {
   const errors: Error[] = [];
   let next = 0;
+  const hopeless = (): boolean =>
+    errors.some((e) => !(e instanceof AnnouncerFailure) || e.code !== 'ANNOUNCER_REJECTED');
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !hopeless()) {
       const item = items[next++] as T;
       try {
         await work(item);

@@ -195,6 +195,15 @@ describe('GoBGP announcer', () => {
     assert.ok(gobgp.local.has('203.0.113.53/32'));
   });
 
+  it('gobgpd down: no more gobgp runs once one says so', async () => {
+    const gobgp = new FakeGobgp();
+    gobgp.up = false;
+    const { clock, announcer } = setup({}, gobgp);
+    announcer.setKnown(Array.from({ length: 40 }, (_, i) => ({ prefix: `198.51.100.${i}/32` })));
+    await drive(clock, announcer.start());
+    assert.ok(gobgp.calls.length <= 8, `${gobgp.calls.length} runs`);
+  });
+
   it('gobgpd without [global]: says so', async () => {
     const gobgp = new FakeGobgp();
     gobgp.started = false;
