@@ -1,14 +1,18 @@
 /**
- * The daemon's side of directors (wired by src/cli/run.ts): an advertiser built from
- * the node config's [directors] section, reading service state from the daemon's
- * status(). It only reads: nothing it does (or fails to do) reaches announcing.
+ * The daemon's side of directors (wired by src/cli/run.ts): the advertiser built
+ * from the node config's [directors] section, reading service state from the
+ * daemon's status(). It only reads: nothing it does (or fails to do) reaches
+ * announcing. A reload that changes [directors] replaces the advertiser (a new
+ * instance, so its ads win at once); a reload with a bad key keeps the old one.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock/index.js';
 import type { DaemonConfig } from '../config/index.js';
+import type { NodeDirectorsConfig } from '../config/directors.js';
 import type { DaemonStatus } from '../daemon/index.js';
 import { MAX_PREFIXES, MAX_SERVICES, NAME_PATTERN, type ServiceAd } from './ad.js';
-import { NodeAdvertiser } from './advertiser.js';
+import { NodeAdvertiser, type AdvertiserStatus } from './advertiser.js';
 import { loadPrivateKey } from './keys.js';
 
 /** The services of a daemon status as an ad lists them. */
@@ -22,24 +26,88 @@ export function servicesOf(status: Pick<DaemonStatus, 'services'>): ServiceAd[] 
   return out;
 }
 
-/**
- * The advertiser for this node, or undefined without a [directors] section. Reads
- * the key file now, so a missing key stops the start before anything is announced;
- * call start() once the daemon runs.
- */
-export async function nodeAdvertiser(
+type StatusSource = () => Pick<DaemonStatus, 'services'>;
+
+/** This node's advertiser, if its config has [directors]; inert otherwise. */
+export class NodeDirectors {
+  private advertiser: NodeAdvertiser | undefined;
+  private config: NodeDirectorsConfig | undefined;
+  private running = false;
+
+  private constructor(
+    private readonly status: StatusSource,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Reads the key file now, so a missing key stops the start before anything is announced. */
+  static async create(
+    config: DaemonConfig,
+    status: StatusSource,
+    logger: Logger,
+  ): Promise<NodeDirectors> {
+    const directors = new NodeDirectors(status, logger);
+    directors.config = config.directors;
+    directors.advertiser = await directors.build(config.directors);
+    return directors;
+  }
+
+  /** Call once the daemon runs. */
+  start(): void {
+    this.running = true;
+    this.advertiser?.start();
+  }
+
+  onTransition(): void {
+    this.advertiser?.onTransition();
+  }
+
+  /** Stops advertising, first telling the directors (within `farewellMs`) every service is down. */
+  async stop(farewellMs = 0): Promise<void> {
+    this.running = false;
+    await this.advertiser?.stop(farewellMs);
+  }
+
+  /** Applies a reloaded [directors]; throws (changing nothing) when its key cannot be read. */
+  async reload(next: DaemonConfig): Promise<void> {
+    if (isDeepStrictEqual(next.directors, this.config)) return;
+    const replacement = await this.build(next.directors);
+    const previous = this.advertiser;
+    const renamed = previous !== undefined && this.config?.name !== next.directors?.name;
+    this.config = next.directors;
+    this.advertiser = replacement;
+    // A node that stops advertising, or changes its name, says goodbye under the old one.
+    await previous?.stop(renamed || replacement === undefined ? 1000 : 0);
+    if (this.running) replacement?.start();
+    this.logger.info(
+      { directors: replacement === undefined ? 'none' : next.directors?.name },
+      '[directors] reloaded',
+    );
+  }
+
+  advertiserStatus(): AdvertiserStatus | undefined {
+    return this.advertiser?.status();
+  }
+
+  private async build(
+    config: NodeDirectorsConfig | undefined,
+  ): Promise<NodeAdvertiser | undefined> {
+    if (config === undefined) return undefined;
+    const key = await loadPrivateKey(config.keyFile);
+    return new NodeAdvertiser({
+      config,
+      key,
+      services: () => servicesOf(this.status()),
+      clock: systemClock,
+      log: this.logger.child({ component: 'directors' }),
+    });
+  }
+}
+
+/** The directors side of `anycast-guard run` (src/cli/run.ts). */
+export function nodeAdvertiser(
   config: DaemonConfig,
-  status: () => Pick<DaemonStatus, 'services'>,
+  status: StatusSource,
   logger: Logger,
-): Promise<NodeAdvertiser | undefined> {
-  const directors = config.directors;
-  if (directors === undefined) return undefined;
-  const key = await loadPrivateKey(directors.keyFile);
-  return new NodeAdvertiser({
-    config: directors,
-    key,
-    services: () => servicesOf(status()),
-    clock: systemClock,
-    log: logger.child({ component: 'directors' }),
-  });
+): Promise<NodeDirectors> {
+  return NodeDirectors.create(config, status, logger);
 }

@@ -65,6 +65,15 @@ timeout = 0.5
     const { nodes } = await getJson<NodesAnswer>(`${fleet.directors[0]!.url}/v1/nodes`);
     return nodes.find((n) => n.name === 'edge-1')?.services.find((s) => s.name === 'web')?.state;
   };
+  async function urlAtDirectorIs(url: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { nodes } = await getJson<NodesAnswer>(`${fleet.directors[0]!.url}/v1/nodes`);
+      if (nodes.find((n) => n.name === 'edge-1')?.url === url) return;
+      if (Date.now() > deadline) throw new Error(`the director never saw ${url}: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
   async function directorSays(state: string): Promise<void> {
     const deadline = Date.now() + 10_000;
     while ((await stateAtDirector()) !== state) {
@@ -105,6 +114,28 @@ timeout = 0.5
     const second = start();
     await eventually(announced, 'the route after the restart', 10_000);
     await directorSays('up');
+
+    // SIGHUP with a changed [directors]: the new ad replaces the old at once.
+    const text = await readFile(fixture.configPath, 'utf8');
+    await writeFile(
+      fixture.configPath,
+      text.replace('http://127.0.1.1:8080/', 'http://127.0.1.2:8080/'),
+    );
+    second.child.kill('SIGHUP');
+    await urlAtDirectorIs('http://127.0.1.2:8080/');
+    // A reload whose key cannot be read changes nothing, and advertising goes on.
+    await writeFile(
+      fixture.configPath,
+      text.replace(`${fleet.dir}/node-edge-1.key`, `${fixture.dir}/gone.key`),
+    );
+    second.child.kill('SIGHUP');
+    await eventually(
+      () => /reload failed: keeping the running configuration/.test(output),
+      'the refused reload',
+    );
+    await urlAtDirectorIs('http://127.0.1.2:8080/');
+    assert.ok(announced());
+    await writeFile(fixture.configPath, text);
 
     // Every director down: one was never there, now the other goes too.
     await fleet.directors[0]!.kill('SIGKILL');

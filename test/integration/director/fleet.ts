@@ -228,6 +228,7 @@ level = "info"
 export interface NodesAnswer {
   nodes: {
     name: string;
+    url: string;
     generation: number;
     instance: string;
     path: string[];
