@@ -49,7 +49,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     onTransition: (transition) => {
       metrics.onTransition(transition);
       transitions.record(transition);
-      advertiser?.onTransition();
+      advertiser.onTransition();
     },
     onCheckResult: (service, check, result, timing) =>
       metrics.onCheckResult(service, check, result, timing),
@@ -88,7 +88,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     // A stop during start waits for it, so nothing started is left half-torn-down.
     starting
       .catch(() => undefined)
-      .then(() => advertiser?.stop(1000))
+      .then(() => advertiser.stop(1000))
       .then(() => api.stop())
       .then(() => daemon.stop(`anycast-guard stopping (${signal})`))
       .then(() => notified)
@@ -114,6 +114,8 @@ export async function runDaemon(options: RunOptions): Promise<void> {
         logger.info({ config: options.config }, 'SIGHUP: reloading configuration');
         try {
           const next = await loadConfig(options.config);
+          // First: a [directors] key that cannot be read keeps the whole running config.
+          await advertiser.reload(next);
           await daemon.reload(next);
           if (next.log.level !== logger.level && options.logLevel === undefined)
             logger.level = next.log.level;
@@ -133,6 +135,6 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     await api.stop();
     throw error;
   }
-  if (!stopping) advertiser?.start();
+  if (!stopping) advertiser.start();
   if (!stopping) await notifier.ready();
 }
