@@ -51,7 +51,7 @@ export function adaptExample(example: string, ipv4File: string, ipv6File: string
   return out;
 }
 
-function routerConf(node: Node): string {
+export function routerConf(node: Node): string {
   const { a, b } = node.link;
   return `router id ${b.ipv4};
 protocol device {}

@@ -88,7 +88,7 @@ export async function exabgpLab(t: Teardown, config: (node: Node) => string): Pr
   const node = await makeNode(lab, 1, routerNs);
   if (node.link.a.ipv4 !== '198.18.0.1' || node.link.a.ipv6 !== 'fd7e:1ab:0:1::1')
     throw new Error(`exabgpLab: examples/exabgp.conf expects 198.18.0.1, got ${node.link.a.ipv4}`);
-  const router = await lab.startBird(routerNs, routerConf(node.link));
+  const router = await lab.startBird(routerNs, routerConf(node));
   const control = await router.control();
   t.after(() => control.close());
 

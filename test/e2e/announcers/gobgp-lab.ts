@@ -6,52 +6,20 @@
  *   node1 (198.18.0.1 / fd7e:1ab:0:1::1, AS 65001: gobgpd, anycast-guard, an HTTP service)
  *     ──veth── router (198.18.0.2 / fd7e:1ab:0:1::2, AS 65000: BIRD, protocols node4, node6)
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
-  BIRD_TEST_TIMERS,
   Lab,
   waitFor,
   type BirdControl,
   type BirdRouter,
   type GobgpRouter,
-  type Link,
 } from '../../lab/index.js';
 import type { Teardown } from '../../lab/teardown.js';
-import { makeNode, NODE_AS, ROUTER_AS, type Node } from '../harness.js';
+import { makeNode, type Node } from '../harness.js';
+import { routerConf } from './bird-lab.js';
+import { example } from './frr-lab.js';
 
-/** examples/NAME of the checkout this test was compiled from. */
-export function example(name: string): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'examples', name))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`examples/${name} not found above the compiled test`);
-    dir = up;
-  }
-  return readFileSync(join(dir, 'examples', name), 'utf8');
-}
-
-/** BIRD with a passive session per family from the node; `protocol(prefix)` names it. */
-export function routerConf(link: Link): string {
-  return `router id ${link.b.ipv4};
-protocol device {}
-template bgp node {
-  debug { states, routes, events };
-  local as ${ROUTER_AS};
-  passive on;
-  ${BIRD_TEST_TIMERS}
-}
-protocol bgp node4 from node {
-  neighbor ${link.a.ipv4} as ${NODE_AS};
-  ipv4 { import all; export none; };
-}
-protocol bgp node6 from node {
-  neighbor ${link.a.ipv6} as ${NODE_AS};
-  ipv6 { import all; export none; };
-}
-`;
-}
+// The BIRD router (bird-lab.ts): a passive session per family from the node, node4 and node6.
+export { routerConf, example };
 
 export function protocol(prefix: string): string {
   return prefix.includes(':') ? 'node6' : 'node4';
@@ -73,7 +41,7 @@ export async function gobgpLab(t: Teardown): Promise<GobgpLab> {
   if (node.link.a.ipv4 !== '198.18.0.1' || node.link.a.ipv6 !== 'fd7e:1ab:0:1::1')
     throw new Error(`gobgpLab: examples/gobgpd.toml expects 198.18.0.1, got ${node.link.a.ipv4}`);
   // BIRD first: gobgpd's first connect then succeeds instead of waiting out its retry timer.
-  const router = await lab.startBird(routerNs, routerConf(node.link));
+  const router = await lab.startBird(routerNs, routerConf(node));
   const control = await router.control();
   t.after(() => control.close());
   const gobgpd = await lab.startGobgp(node.ns, example('gobgpd.toml'), { name: 'node1' });
