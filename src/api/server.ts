@@ -23,6 +23,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Daemon } from '../daemon/index.js';
+import type { AdvertiserStatus } from '../director/advertiser.js';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.js';
 import { TransitionLog } from './dashboard-transitions.js';
 import type { DrainStore } from './drain-store.js';
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
   readonly node?: string;
   /** Fed by the Daemon's onTransition hook; served at GET /v1/transitions. Default: an empty log. */
   readonly transitions?: TransitionLog;
+  /** The node's advertiser to the directors ([directors]), shown in status. */
+  readonly directors?: () => AdvertiserStatus | undefined;
 }
 
 export class ApiError extends Error {
@@ -224,7 +227,8 @@ export class ApiServer {
       (name) => this.options.store.get(name),
       Date.now(),
     );
-    return Promise.resolve(json(200, view));
+    const directors = this.options.directors?.();
+    return Promise.resolve(json(200, directors === undefined ? view : { ...view, directors }));
   }
 
   private async metricsReply(): Promise<Reply> {

@@ -6,6 +6,7 @@ import type { AddressStatus } from '../addresses/index.js';
 import type { DaemonStatus } from '../daemon/index.js';
 import type { ServiceState } from '../health/index.js';
 import type { DrainRecord } from './drain-store.js';
+import type { AdvertiserStatus } from '../director/advertiser.js';
 
 export interface CheckView {
   readonly name: string;
@@ -51,6 +52,8 @@ export interface StatusView {
   readonly addresses: readonly AddressStatus[];
   /** The embedded speaker and each routing daemon: in sync, or failing and why. */
   readonly announcers: readonly AnnouncerStatus[];
+  /** With [directors]: this node's ads and each director's link (reachable, queued, failures). */
+  readonly directors?: AdvertiserStatus;
 }
 
 export function statusView(

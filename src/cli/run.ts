@@ -60,6 +60,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     store,
     metrics,
     transitions,
+    directors: () => advertiser.advertiserStatus(),
     logger: logger.child({ component: 'api' }),
     listen: config.api.listen,
     socket: config.api.socket,

@@ -103,6 +103,26 @@ export function renderStatus(status: StatusView, now: number): string {
     ]);
     lines.push(...table(['ANNOUNCER', 'STATE', 'ROUTES', 'LAST'], rows));
   }
+  const directors = status.directors?.directors ?? [];
+  if (status.directors !== undefined) {
+    lines.push('');
+    if (directors.length === 0)
+      lines.push(
+        `no directors known${status.directors.discoveryError === undefined ? '' : `: ${status.directors.discoveryError}`}`,
+      );
+    else
+      lines.push(
+        ...table(
+          ['DIRECTOR', 'STATE', 'SENT', 'FAILURES'],
+          directors.map((d) => [
+            truncate(d.url, 40),
+            d.healthy ? 'reachable' : d.failures > 0 ? 'failing' : 'not yet',
+            String(d.sent),
+            String(d.failures),
+          ]),
+        ),
+      );
+  }
   return lines.join('\n');
 }
 

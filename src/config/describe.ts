@@ -27,6 +27,16 @@ export function describeConfig(config: DaemonConfig): string {
       `announcer ${kind}: ${definition.title}, ${definition.describe?.(settings) ?? 'default settings'}`,
     );
   }
+  const directors = config.directors;
+  if (directors !== undefined) {
+    const where = [
+      ...(directors.discoveryUrl === undefined ? [] : [`discovery ${directors.discoveryUrl}`]),
+      ...directors.urls,
+    ];
+    lines.push(
+      `directors: ${where.join(', ')}; as "${directors.name}" (${directors.url}), every ${directors.intervalMs / 1000} s, key ${directors.keyFile}`,
+    );
+  }
   lines.push(`services (${config.services.length}):`);
   for (const service of config.services) lines.push(...describeService(service));
   return lines.join('\n');

@@ -5,7 +5,8 @@
  * following its service's health — announcing never depends on a director.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +15,7 @@ import { runFixture, ToggleService, type RunFixture } from '../../helpers/loopba
 import { CLI, Fleet, freePort, getJson, type NodesAnswer } from './fleet.js';
 
 const PREFIX = '203.0.113.80/32';
+const execFileAsync = promisify(execFile);
 
 describe('the daemon and its directors', () => {
   let fleet: Fleet;
@@ -150,6 +152,19 @@ timeout = 0.5
     web.healthy = true;
     await eventually(announced, 'the route without directors', 10_000);
     assert.match(output, /cannot send ads: retrying with backoff/);
+    // And the operator sees it: status lists both directors as not reachable.
+    const status = await execFileAsync(process.execPath, [
+      CLI,
+      'status',
+      '--socket',
+      `${fixture.dir}/control.sock`,
+    ]);
+    assert.match(status.stdout, /^DIRECTOR +STATE +SENT +FAILURES$/m);
+    assert.equal(
+      (status.stdout.match(/^http:\/\/127\.0\.0\.1:\d+ +failing +\d+ +[1-9]\d*$/gm) ?? []).length,
+      2,
+      status.stdout,
+    );
 
     second.child.kill('SIGTERM');
     assert.equal(await second.exit, 0, output);
