@@ -59,6 +59,7 @@ export class ExabgpBackend implements RouteBackend {
   /** The distinct local-as of those neighbors. */
   private configuredAs: number[] | undefined;
   private lastError: string | undefined;
+  private stopping = false;
 
   constructor(
     private readonly settings: ExabgpSettings,
@@ -76,6 +77,10 @@ export class ExabgpBackend implements RouteBackend {
       onClosed: (reason, shutdown) => {
         if (shutdown) {
           this.log.info('ExaBGP is shutting down: its sessions close, and our routes with them');
+          return;
+        }
+        if (this.stopping) {
+          this.log.info({ reason }, 'ExaBGP is gone while we stop: its routes went with it');
           return;
         }
         this.log.error(
@@ -120,6 +125,8 @@ export class ExabgpBackend implements RouteBackend {
   }
 
   private async apply({ wanted, owned, applied, final }: SyncRequest): Promise<void> {
+    // The daemon is stopping already: ExaBGP going away now needs no second stop.
+    if (final) this.stopping = true;
     const gone = this.channel.closedReason;
     if (gone !== undefined) {
       // No ExaBGP, no sessions: nothing of ours is announced anywhere.

@@ -250,6 +250,26 @@ describe('ExaBGP announcer', () => {
     assert.equal(gone.length, 1);
   });
 
+  it('ExaBGP gone while we stop: no second stop asked for', async () => {
+    const { clock, exabgp, announcer, gone } = setup();
+    await drive(clock, announcer.start());
+    announcer.announce(route('203.0.113.53/32'));
+    await settle(clock, announcer);
+    exabgp.silent = true;
+    const stopping = announcer.stop('SIGTERM');
+    await drive(
+      clock,
+      until(() => exabgp.changes().includes('withdraw route 203.0.113.53/32')),
+    );
+    exabgp.fromExabgp.end();
+    // The withdrawal fails with the pipe; the retry finds ExaBGP gone: nothing left to do.
+    await drive(clock, until(() => announcer.status().state === 'failing'));
+    clock.advance(1_000);
+    await drive(clock, stopping);
+    assert.deepEqual(gone, []);
+    assert.equal(announcer.status().state, 'stopped');
+  });
+
   it('stdout EPIPE: gone too', async () => {
     const { clock, exabgp, announcer, gone } = setup();
     await drive(clock, announcer.start());
