@@ -13,6 +13,10 @@
  * - A failed sync is logged, shown in status and retried with exponential backoff and
  *   jitter, forever: a withdrawal is never lost silently. A new change tries at once.
  * - stop() withdraws everything and waits for it, bounded by `stopTimeoutMs`.
+ * - Every `resyncMs`, while in sync, the routing daemon is looked at again (a restarted
+ *   FRR or gobgpd has lost what we added; an operator may have removed it): the backend's
+ *   drift() says whether something changed behind our back, or without one a full
+ *   sync (which changes only what differs) runs.
  *
  * Timers run on the injected clock, so tests drive all of this without sleeping.
  */
@@ -50,6 +54,11 @@ export interface RouteBackend {
    * nothing else of it. Throw an AnnouncerFailure when that did not happen.
    */
   sync(request: SyncRequest): Promise<void>;
+  /**
+   * At a periodic resync: why the routing daemon no longer carries what we left there
+   * (logged), or undefined when it still does. Without it, every resync is a full sync.
+   */
+  drift?(): Promise<string | undefined>;
   /** Facts for status (paths, the ASN read from the daemon, its last answer). */
   detail?(): Readonly<Record<string, string | number | boolean>>;
   /** After the final sync (close pipes). */
@@ -68,6 +77,8 @@ export interface SyncedAnnouncerOptions {
   readonly maxRetryMs?: number;
   /** How long stop() waits for the withdrawal to land (default 5 s: `run` exits by 10 s). */
   readonly stopTimeoutMs?: number;
+  /** Look at the routing daemon again this often while in sync (default 0: never). */
+  readonly resyncMs?: number;
   /** Keep a state file in context.stateDir (default true). */
   readonly stateFile?: boolean;
   /** In [0, 1); jitter for retries (tests pass a fixed one). */
@@ -85,6 +96,8 @@ export class SyncedAnnouncer implements Announcer {
   private readonly stopTimeoutMs: number;
   private readonly random: () => number;
   private readonly stateFile: RouteStateFile | undefined;
+  private readonly resyncMs: number;
+  private resyncTimer: TimerHandle | undefined;
 
   private readonly wanted = new Map<string, AnnouncedRoute>();
   private known = new Map<string, RouteRef>();
@@ -119,6 +132,7 @@ export class SyncedAnnouncer implements Announcer {
     this.maxRetryMs = options.maxRetryMs ?? 30_000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     this.random = options.random ?? Math.random;
+    this.resyncMs = options.resyncMs ?? 0;
     this.stateFile =
       options.stateFile === false
         ? undefined
@@ -142,6 +156,7 @@ export class SyncedAnnouncer implements Announcer {
     const first = this.nextAttempt();
     this.schedule(0);
     await first;
+    this.scheduleResync();
   }
 
   setKnown(routes: readonly RouteRef[]): void {
@@ -195,6 +210,8 @@ export class SyncedAnnouncer implements Announcer {
     await timeout;
     this.running = false;
     this.clearTimer();
+    if (this.resyncTimer !== undefined) this.clock.clearTimeout(this.resyncTimer);
+    this.resyncTimer = undefined;
     if (timedOut) {
       this.log.error(
         {
@@ -230,8 +247,40 @@ export class SyncedAnnouncer implements Announcer {
         ? {}
         : { lastSyncAt: new Date(this.lastSyncAt).toISOString() }),
       ...(this.retryAt === undefined ? {} : { retryAt: new Date(this.retryAt).toISOString() }),
-      ...(detail === undefined ? {} : { detail }),
+      ...(detail === undefined && this.resyncMs === 0
+        ? {}
+        : {
+            detail: {
+              ...detail,
+              ...(this.resyncMs === 0 ? {} : { resyncSeconds: this.resyncMs / 1000 }),
+            },
+          }),
     };
+  }
+
+  private scheduleResync(): void {
+    if (!this.running || this.stopping || this.resyncMs <= 0) return;
+    this.resyncTimer = this.clock.setTimeout(() => {
+      this.resyncTimer = undefined;
+      void this.resync()
+        .catch((error: unknown) =>
+          this.log.warn({ err: failureMessage(error) }, 'could not look at the routing daemon'),
+        )
+        .finally(() => this.scheduleResync());
+    }, this.resyncMs);
+  }
+
+  private async resync(): Promise<void> {
+    // While failing, the loop already retries on its own backoff.
+    if (!this.running || this.stopping || this.state !== 'in-sync') return;
+    if (this.backend.drift === undefined) {
+      this.reconcile();
+      return;
+    }
+    const reason = await this.backend.drift();
+    if (reason === undefined || !this.running || this.stopping) return;
+    this.log.error({ reason }, `${reason}; putting back what is wanted`);
+    this.reconcile();
   }
 
   private changed(): void {

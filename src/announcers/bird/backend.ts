@@ -76,6 +76,14 @@ export class BirdBackend implements RouteBackend {
    * The files whose text is not what the last sync left there (someone else wrote them:
    * anycast-healthchecker still running, an operator's edit). None while a sync runs.
    */
+  /** The periodic look (SyncedAnnouncer's resync): a file someone else rewrote. */
+  async drift(): Promise<string | undefined> {
+    const files = await this.drifted();
+    return files.length === 0
+      ? undefined
+      : `the BIRD prefix file ${files.join(' and ')} was changed by someone else (is anycast-healthchecker still running?)`;
+  }
+
   async drifted(): Promise<string[]> {
     if (this.syncing) return [];
     const out: string[] = [];

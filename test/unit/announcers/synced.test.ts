@@ -342,3 +342,54 @@ describe('SyncedAnnouncer state file', () => {
     }
   });
 });
+
+describe('SyncedAnnouncer resync', () => {
+  it('every resyncMs while in sync: a full sync without drift(), only on drift with one', async () => {
+    const clock = new ManualClock();
+    const plain = new FakeBackend();
+    const a = new SyncedAnnouncer({
+      kind: 'frrouting',
+      backend: plain,
+      context: { logger: quiet, clock, stateDir: '/nonexistent' },
+      stateFile: false,
+      resyncMs: 30_000,
+    });
+    const started = a.start();
+    await settle(clock);
+    await started;
+    a.announce(route('203.0.113.1/32'));
+    await settle(clock);
+    plain.carried.clear(); // the daemon restarted and lost it
+    await settle(clock, 30_000);
+    assert.ok(plain.carried.has('203.0.113.1/32'), 'put back by the resync');
+    assert.equal(plain.syncs.at(-1)?.applied, undefined, 'a resync looks, it does not trust');
+    assert.equal(a.status().detail?.resyncSeconds, 30);
+
+    const drifting = Object.assign(new FakeBackend(), {
+      reason: undefined as string | undefined,
+      drift(this: { reason: string | undefined }) {
+        return Promise.resolve(this.reason);
+      },
+    });
+    const b = new SyncedAnnouncer({
+      kind: 'bird',
+      backend: drifting,
+      context: { logger: quiet, clock, stateDir: '/nonexistent' },
+      stateFile: false,
+      resyncMs: 30_000,
+    });
+    const startedB = b.start();
+    await settle(clock);
+    await startedB;
+    const before = drifting.syncs.length;
+    await settle(clock, 30_000);
+    assert.equal(drifting.syncs.length, before, 'no drift: BIRD is not asked anything');
+    drifting.reason = 'the BIRD prefix file was changed by someone else';
+    await settle(clock, 30_000);
+    assert.equal(drifting.syncs.length, before + 1);
+    const stopped = Promise.all([a.stop('test'), b.stop('test')]);
+    await settle(clock);
+    await stopped;
+    assert.equal(clock.timerCount, 0, 'stop leaves no resync timer behind');
+  });
+});
