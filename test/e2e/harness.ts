@@ -9,8 +9,8 @@
  * route it imports or removes (`debug { states, routes, events }`) with ms timestamps from
  * the same realtime clock as the daemon's `time` field and the service's break/mend times.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BIRD_TEST_TIMERS, Lab, parseJsonLine, waitFor } from '../lab/index.js';
 import type { Teardown } from '../lab/teardown.js';
@@ -27,6 +27,27 @@ import type {
 export const NODE_AS = 65001;
 export const ROUTER_AS = 65000;
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** The checkout this test was compiled from: the first directory above it with examples/. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'examples'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('repoRoot: no examples/ above the compiled test');
+    dir = up;
+  }
+  return dir;
+}
+
+/** The path of examples/NAME in that checkout. */
+export function examplePath(name: string): string {
+  return join(repoRoot(), 'examples', name);
+}
+
+/** The text of examples/NAME in that checkout. */
+export function example(name: string): string {
+  return readFileSync(examplePath(name), 'utf8');
+}
 
 /** BIRD with one passive eBGP protocol per node link, named node1, node2, … in order. */
 export function routerConf(links: readonly Link[]): string {

@@ -8,27 +8,14 @@
  *   node1 (BIRD "nodebird" + anycast-guard + HTTP service) ──veth── router (BIRD)
  *   198.18.0.1 / fd7e:1ab:0:1::1                               198.18.0.2 / fd7e:1ab:0:1::2
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { renderPrefixFile } from '../../../src/announcers/bird/index.js';
 import { BIRD_TEST_TIMERS, Lab } from '../../lab/index.js';
 import type { Teardown } from '../../lab/teardown.js';
 import type { BirdRouter } from '../../lab/index.js';
-import { makeNode, NODE_AS, ROUTER_AS, type Node } from '../harness.js';
-
-/** examples/bird.conf of the checkout this test was compiled from (dist/ or another out dir). */
-export function exampleBirdConf(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'examples', 'bird.conf');
-    if (existsSync(candidate)) return candidate;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('examples/bird.conf not found above the compiled test');
-    dir = up;
-  }
-}
+import { example, makeNode, NODE_AS, ROUTER_AS, type Node } from '../harness.js';
 
 export interface BirdNodeLab {
   lab: Lab;
@@ -80,7 +67,7 @@ export async function birdNodeLab(t: Teardown): Promise<BirdNodeLab> {
   const router = await lab.startBird(routerNs, routerConf(node));
 
   const { ipv4File, ipv6File } = writeInitialFiles(join(lab.dir, 'node1-bird-prefixes'));
-  const conf = adaptExample(readFileSync(exampleBirdConf(), 'utf8'), ipv4File, ipv6File);
+  const conf = adaptExample(example('bird.conf'), ipv4File, ipv6File);
   const nodeBird = await lab.startBird(node.ns, conf, { name: 'nodebird' });
   return { lab, node, router, nodeBird, ipv4File, ipv6File };
 }

@@ -14,9 +14,8 @@
  * Also a stand-in for Cabourotte's API (GET /result/{name}, as src/checks/cabourotte.ts
  * reads it) on the node's loopback, answering from a JSON file the test rewrites.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   BIRD_TEST_TIMERS,
   Lab,
@@ -38,20 +37,9 @@ export const ROUTER_AS = 65000;
 /** The BIRD protocol of the session with the node's FRR (harness.ts names node 1 so). */
 export const PROTOCOL = 'node1';
 
-/** The repository root: the directory above this compiled file with examples/ in it. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'examples', 'frr.conf'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('repoRoot: no examples/frr.conf above the test');
-    dir = up;
-  }
-  return dir;
-}
+import { example } from '../harness.js';
 
-export function example(name: string): string {
-  return readFileSync(join(repoRoot(), 'examples', name), 'utf8');
-}
+export { example, repoRoot } from '../harness.js';
 
 function birdConf(link: Link): string {
   return `router id ${link.b.ipv4};

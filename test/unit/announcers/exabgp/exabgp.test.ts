@@ -25,6 +25,7 @@ import type { AnnounceAttributes } from '../../../../src/bgp/index.js';
 import { ManualClock } from '../../../../src/clock/index.js';
 import { IssueList } from '../../../../src/config/issues.js';
 import { FakeExabgp, NEIGHBOR_CONFIGURATION, TWO_NEIGHBORS } from './fake-exabgp.js';
+import { drive, settle } from '../drive.js';
 
 const quiet = pino({ level: 'silent' });
 const SETTINGS: ExabgpSettings = {
@@ -60,24 +61,6 @@ function setup(settings: Partial<ExabgpSettings> = {}, exabgp = new FakeExabgp()
   );
   const announcer = new SyncedAnnouncer({ kind: 'exabgp', backend, context, random: () => 0.5 });
   return { clock, exabgp, announcer, stateDir, gone };
-}
-
-async function drive<T>(clock: ManualClock, promise: Promise<T>): Promise<T> {
-  let done = false;
-  const mark = (): void => {
-    done = true;
-  };
-  promise.then(mark, mark);
-  for (let i = 0; i < 5_000 && !done; i++) {
-    clock.advance(0);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return promise;
-}
-
-async function settle(clock: ManualClock, announcer: SyncedAnnouncer, ms = 0): Promise<void> {
-  clock.advance(ms);
-  await drive(clock, announcer.flushed());
 }
 
 /** Resolves once `check` is true (polled between event-loop turns). */
@@ -263,7 +246,10 @@ describe('ExaBGP announcer', () => {
     );
     exabgp.fromExabgp.end();
     // The withdrawal fails with the pipe; the retry finds ExaBGP gone: nothing left to do.
-    await drive(clock, until(() => announcer.status().state === 'failing'));
+    await drive(
+      clock,
+      until(() => announcer.status().state === 'failing'),
+    );
     clock.advance(1_000);
     await drive(clock, stopping);
     assert.deepEqual(gone, []);

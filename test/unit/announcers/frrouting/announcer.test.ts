@@ -12,6 +12,7 @@ import { AnnouncerFailure, stateFilePath } from '../../../../src/announcers/inde
 import { ManualClock } from '../../../../src/clock/index.js';
 import { IssueList } from '../../../../src/config/issues.js';
 import { FakeFrr } from './fake-frr.js';
+import { drive, settle } from '../drive.js';
 
 const quiet = pino({ level: 'silent' });
 const SETTINGS: FrroutingSettings = {
@@ -39,26 +40,6 @@ function setup(settings: Partial<FrroutingSettings> = {}, frr = new FakeFrr()) {
     { run: frr.run, random: () => 0.5 },
   );
   return { clock, frr, announcer, stateDir };
-}
-
-/** Runs the manual clock's due timers and real I/O (the state file) until `promise` settles. */
-async function drive<T>(clock: ManualClock, promise: Promise<T>): Promise<T> {
-  let done = false;
-  const mark = (): void => {
-    done = true;
-  };
-  promise.then(mark, mark);
-  for (let i = 0; i < 5_000 && !done; i++) {
-    clock.advance(0);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return promise;
-}
-
-/** Moves the clock by `ms`, then runs until every change so far has been tried. */
-async function settle(clock: ManualClock, announcer: FrrAnnouncer, ms = 0): Promise<void> {
-  clock.advance(ms);
-  await drive(clock, announcer.flushed());
 }
 
 const route = (prefix: string, vrf?: string) => ({

@@ -22,6 +22,7 @@ import { ManualClock } from '../../../../src/clock/index.js';
 import { IssueList } from '../../../../src/config/issues.js';
 import { FakeGobgp, learnedPath } from './fake-gobgp.js';
 import * as f from './fixtures.js';
+import { drive, settle } from '../drive.js';
 
 const quiet = pino({ level: 'silent' });
 const SETTINGS: GobgpSettings = {
@@ -50,25 +51,6 @@ function setup(settings: Partial<GobgpSettings> = {}, gobgp = new FakeGobgp()) {
     { run: gobgp.run, random: () => 0.5 },
   );
   return { clock, gobgp, announcer, stateDir };
-}
-
-/** Runs the manual clock's due timers and real I/O (the state file) until `promise` settles. */
-async function drive<T>(clock: ManualClock, promise: Promise<T>): Promise<T> {
-  let done = false;
-  const mark = (): void => {
-    done = true;
-  };
-  promise.then(mark, mark);
-  for (let i = 0; i < 5_000 && !done; i++) {
-    clock.advance(0);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return promise;
-}
-
-async function settle(clock: ManualClock, announcer: GobgpAnnouncer, ms = 0): Promise<void> {
-  clock.advance(ms);
-  await drive(clock, announcer.flushed());
 }
 
 const route = (prefix: string, attributes: AnnounceAttributes = {}) => ({ prefix, attributes });
