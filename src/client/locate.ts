@@ -11,6 +11,7 @@
  * `preferAnycast` puts the anycast URL first (Pelican's Client.PreferAnycast).
  */
 import { requestJson, errorText, type JsonResponse } from '../director/http.js';
+import type { RankedNode } from '../director/locate.js';
 
 export interface LocateOptions {
   /** The federation discovery document (…/.well-known/anycast-guard). */
@@ -27,14 +28,8 @@ export interface LocateOptions {
   readonly get?: (url: string, timeoutMs: number) => Promise<JsonResponse>;
 }
 
-export interface LocatedNode {
-  readonly name: string;
-  readonly url: string;
-  readonly site?: string;
-  readonly load: number;
-  readonly sameSite: boolean;
-  readonly distanceKm?: number;
-}
+/** A node as a director ranks it (GET /v1/locate/{service}). */
+export type LocatedNode = RankedNode;
 
 export interface LocateResult {
   readonly service: string;
