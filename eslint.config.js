@@ -4,7 +4,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.build/', 'node_modules/', 'test-output/', 'eslint.config.js', 'scripts/'] },
+  {
+    ignores: ['dist/', '.build/', 'node_modules/', 'test-output/', 'eslint.config.js', 'scripts/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
