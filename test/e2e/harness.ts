@@ -293,3 +293,44 @@ export async function routerLab(
   t.after(() => control.close());
   return { lab, node, nodes: made, router, control };
 }
+
+/**
+ * One node (makeNode) and a BIRD router with `routerConf(node)`, for the labs where the
+ * node runs its own routing daemon; all torn down after the test. `example` names the
+ * examples/ file whose fixed addresses (198.18.0.1 ↔ 198.18.0.2, fd7e:1ab:0:1::1) the
+ * link must have got.
+ */
+export async function nodeAndRouter(
+  t: Teardown,
+  routerConf: (node: Node) => string,
+  example: string,
+): Promise<{ lab: Lab; node: Node; router: BirdRouter; control: BirdControl }> {
+  const lab = await Lab.create();
+  t.after(() => lab.teardown());
+  const routerNs = await lab.namespace('router');
+  const node = await makeNode(lab, 1, routerNs);
+  const { a, b } = node.link;
+  if (a.ipv4 !== '198.18.0.1' || b.ipv4 !== '198.18.0.2' || a.ipv6 !== 'fd7e:1ab:0:1::1')
+    throw new Error(
+      `examples/${example} expects 198.18.0.1 ↔ 198.18.0.2 and fd7e:1ab:0:1::1, got ${a.ipv4} ↔ ${b.ipv4}, ${a.ipv6}`,
+    );
+  // BIRD first: the node's daemon then connects at once instead of waiting out a retry.
+  const router = await lab.startBird(routerNs, routerConf(node));
+  const control = await router.control();
+  t.after(() => control.close());
+  return { lab, node, router, control };
+}
+
+/** Waits until each of the router's `protocols` is Established. */
+export async function waitEstablished(
+  router: BirdRouter,
+  protocols: readonly string[],
+  who: string,
+): Promise<void> {
+  for (const name of protocols)
+    await waitFor(() => router.peer(name), {
+      what: `BGP session ${who} → BIRD (${name})`,
+      until: (peer) => peer.state === 'established',
+      timeoutMs: 30_000,
+    });
+}

@@ -23,7 +23,7 @@ import {
   type JsonRecord,
 } from '../../lab/index.js';
 import type { Teardown } from '../../lab/teardown.js';
-import { CLI, makeNode, NODE_AS, ROUTER_AS, type Node } from '../harness.js';
+import { CLI, nodeAndRouter, NODE_AS, ROUTER_AS, type Node } from '../harness.js';
 import { example, routerConf } from './gobgp-lab.js';
 
 export const RUN_LINE = 'run /usr/bin/anycast-guard run --config /etc/anycast-guard/config.toml;';
@@ -82,15 +82,7 @@ export class DaemonFiles {
  * `anycast-guard run --config <config>` (written from `config(node)` before ExaBGP starts).
  */
 export async function exabgpLab(t: Teardown, config: (node: Node) => string): Promise<ExabgpLab> {
-  const lab = await Lab.create();
-  t.after(() => lab.teardown());
-  const routerNs = await lab.namespace('router');
-  const node = await makeNode(lab, 1, routerNs);
-  if (node.link.a.ipv4 !== '198.18.0.1' || node.link.a.ipv6 !== 'fd7e:1ab:0:1::1')
-    throw new Error(`exabgpLab: examples/exabgp.conf expects 198.18.0.1, got ${node.link.a.ipv4}`);
-  const router = await lab.startBird(routerNs, routerConf(node));
-  const control = await router.control();
-  t.after(() => control.close());
+  const { lab, node, router, control } = await nodeAndRouter(t, routerConf, 'exabgp.conf');
 
   writeFileSync(node.configPath, config(node));
   const daemon = new DaemonFiles(

@@ -30,14 +30,14 @@ import {
   type Namespace,
 } from '../../lab/index.js';
 import type { Teardown } from '../../lab/teardown.js';
-import { makeNode, type Node } from '../harness.js';
+import type { Node } from '../harness.js';
 
 export const NODE_AS = 65001;
 export const ROUTER_AS = 65000;
 /** The BIRD protocol of the session with the node's FRR (harness.ts names node 1 so). */
 export const PROTOCOL = 'node1';
 
-import { example } from '../harness.js';
+import { example, nodeAndRouter, waitEstablished } from '../harness.js';
 
 export { example, repoRoot } from '../harness.js';
 
@@ -70,25 +70,13 @@ export interface FrrLab {
  * with the session established; all torn down after the test.
  */
 export async function frrLab(t: Teardown): Promise<FrrLab> {
-  const lab = await Lab.create();
-  t.after(() => lab.teardown());
-  const routerNs = await lab.namespace('router');
-  const node = await makeNode(lab, 1, routerNs);
-  const { link } = node;
-  if (link.a.ipv4 !== '198.18.0.1' || link.b.ipv4 !== '198.18.0.2')
-    throw new Error(
-      `frrLab: examples/frr.conf expects 198.18.0.1 ↔ 198.18.0.2, got ${link.a.ipv4}`,
-    );
-  // BIRD first: FRR's first connect then succeeds instead of waiting out its retry timer.
-  const router = await lab.startBird(routerNs, birdConf(link));
-  const control = await router.control();
-  t.after(() => control.close());
+  const { lab, node, router, control } = await nodeAndRouter(
+    t,
+    (n) => birdConf(n.link),
+    'frr.conf',
+  );
   const frr = await lab.startFrr(node.ns, example('frr.conf'), { name: 'node1' });
-  await waitFor(() => router.peer(PROTOCOL), {
-    what: 'BGP session FRR (node) → BIRD (router)',
-    until: (peer) => peer.state === 'established',
-    timeoutMs: 30_000,
-  });
+  await waitEstablished(router, [PROTOCOL], 'FRR (node)');
   return { lab, node, frr, router, control };
 }
 

@@ -14,9 +14,8 @@ import {
   type GobgpRouter,
 } from '../../lab/index.js';
 import type { Teardown } from '../../lab/teardown.js';
-import { makeNode, type Node } from '../harness.js';
+import { example, nodeAndRouter, waitEstablished, type Node } from '../harness.js';
 import { routerConf } from './bird-lab.js';
-import { example } from './frr-lab.js';
 
 // The BIRD router (bird-lab.ts): a passive session per family from the node, node4 and node6.
 export { routerConf, example };
@@ -34,23 +33,9 @@ export interface GobgpLab {
 }
 
 export async function gobgpLab(t: Teardown): Promise<GobgpLab> {
-  const lab = await Lab.create();
-  t.after(() => lab.teardown());
-  const routerNs = await lab.namespace('router');
-  const node = await makeNode(lab, 1, routerNs);
-  if (node.link.a.ipv4 !== '198.18.0.1' || node.link.a.ipv6 !== 'fd7e:1ab:0:1::1')
-    throw new Error(`gobgpLab: examples/gobgpd.toml expects 198.18.0.1, got ${node.link.a.ipv4}`);
-  // BIRD first: gobgpd's first connect then succeeds instead of waiting out its retry timer.
-  const router = await lab.startBird(routerNs, routerConf(node));
-  const control = await router.control();
-  t.after(() => control.close());
+  const { lab, node, router, control } = await nodeAndRouter(t, routerConf, 'gobgpd.toml');
   const gobgpd = await lab.startGobgp(node.ns, example('gobgpd.toml'), { name: 'node1' });
-  for (const name of ['node4', 'node6'])
-    await waitFor(() => router.peer(name), {
-      what: `BGP session gobgpd → BIRD (${name})`,
-      until: (peer) => peer.state === 'established',
-      timeoutMs: 30_000,
-    });
+  await waitEstablished(router, ['node4', 'node6'], 'gobgpd');
   return { lab, node, gobgpd, router, control };
 }
 
