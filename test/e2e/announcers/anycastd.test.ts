@@ -53,7 +53,11 @@ pathspace = "${frr.pathspace}"
       timeoutMs: 30_000,
     });
     for (const prefix of NTP) {
-      assert.ok(await localRoute(frr, prefix, '123'), `${prefix} in vrf 123's BGP table`);
+      await waitFor(() => localRoute(frr, prefix, '123'), {
+        what: `${prefix} in vrf 123's BGP table`,
+        until: (route) => route !== undefined,
+        timeoutMs: 10_000,
+      });
       assert.deepEqual(await control.paths(prefix), [], `${prefix} not in the default VRF`);
     }
 
@@ -71,7 +75,12 @@ pathspace = "${frr.pathspace}"
       until: (n) => n.length === 0,
       timeoutMs: 30_000,
     });
-    assert.equal(await localRoute(frr, NTP[1] ?? '', '123'), undefined);
+    // bgpd drops the route from the VRF's table a moment after the statement goes.
+    await waitFor(() => localRoute(frr, NTP[1] ?? '', '123'), {
+      what: `${NTP[1]} gone from vrf 123's BGP table`,
+      until: (route) => route === undefined,
+      timeoutMs: 10_000,
+    });
 
     // Mended: back after rise and the 10 s hold-down.
     cabourotte.set(ALL_PASS);
