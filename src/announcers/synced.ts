@@ -110,8 +110,10 @@ export class SyncedAnnouncer implements Announcer {
   private state: AnnouncerState = 'starting';
   private running = false;
   private stopping = false;
-  /** A change since the last sync began. */
+  /** A sync is due (a change, or a reconcile) since the last one began. */
   private dirty = false;
+  /** The wanted set changed since the last sync began: status says pending, not in sync. */
+  private unsynced = false;
   private inFlight: Promise<void> | undefined;
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
@@ -166,11 +168,14 @@ export class SyncedAnnouncer implements Announcer {
   announce(route: AnnouncedRoute): void {
     if (this.stopping) return;
     this.wanted.set(routeKey(route), route);
+    this.markUnsynced();
     this.changed();
   }
 
   withdraw(route: RouteRef): void {
-    if (this.wanted.delete(routeKey(route))) this.changed();
+    if (!this.wanted.delete(routeKey(route))) return;
+    this.markUnsynced();
+    this.changed();
   }
 
   reconcile(): void {
@@ -194,6 +199,7 @@ export class SyncedAnnouncer implements Announcer {
     if (!this.running) return;
     this.stopping = true;
     this.wanted.clear();
+    this.markUnsynced();
     this.changed();
     const deadline = this.clock.now() + this.stopTimeoutMs;
     let timedOut = false;
@@ -283,10 +289,15 @@ export class SyncedAnnouncer implements Announcer {
     this.reconcile();
   }
 
+  /** A change of what is wanted; a resync alone (reconcile) does not make status pending. */
+  private markUnsynced(): void {
+    this.unsynced = true;
+    if (this.state === 'in-sync') this.state = 'pending';
+  }
+
   private changed(): void {
     if (!this.running) return;
     this.dirty = true;
-    if (this.state === 'in-sync') this.state = 'pending';
     // A new change is tried at once, even while backing off: it may be a withdrawal.
     this.schedule(this.batchMs);
   }
@@ -334,7 +345,9 @@ export class SyncedAnnouncer implements Announcer {
     const owned = new Map<string, RouteRef>([...this.known, ...this.recorded]);
     for (const [key, route] of this.applied ?? []) owned.set(key, route);
     for (const [key, route] of wanted) owned.set(key, route);
-    if (this.state !== 'failing') this.state = 'pending';
+    // What this attempt carries of the changes: if it fails, they are still to land.
+    const carried = this.unsynced;
+    this.unsynced = false;
     try {
       // Record before applying: a crash in between must not leave unrecorded routes.
       await this.record(new Map([...this.recorded, ...wanted]));
@@ -352,10 +365,11 @@ export class SyncedAnnouncer implements Announcer {
       this.failures = 0;
       this.retryAt = undefined;
       this.lastSyncAt = this.clock.now();
-      this.state = this.dirty ? 'pending' : 'in-sync';
+      this.state = this.unsynced ? 'pending' : 'in-sync';
       this.log.debug({ routes: wanted.size }, 'routing daemon in sync');
     } catch (error) {
       this.trusted = false;
+      this.unsynced ||= carried;
       this.failures += 1;
       this.state = 'failing';
       this.lastError = {

@@ -364,6 +364,14 @@ describe('SyncedAnnouncer resync', () => {
     assert.ok(plain.carried.has('203.0.113.1/32'), 'put back by the resync');
     assert.equal(plain.syncs.at(-1)?.applied, undefined, 'a resync looks, it does not trust');
     assert.equal(a.status().detail?.resyncSeconds, 30);
+    // A resync in flight is not a pending change: status stays in sync.
+    plain.hold = true;
+    const syncsBefore = plain.syncs.length;
+    await settle(clock, 30_000);
+    assert.equal(plain.syncs.length, syncsBefore + 1, 'the resync is in flight');
+    assert.equal(a.status().state, 'in-sync');
+    plain.releaseSync();
+    await settle(clock);
 
     const drifting = Object.assign(new FakeBackend(), {
       reason: undefined as string | undefined,

@@ -420,7 +420,7 @@ describe('createBirdAnnouncer', () => {
     await turns(
       async () =>
         (await readFile(v4, 'utf8')) === ours &&
-        birdc.configures.length > 0 &&
+        birdc.calls.length > before &&
         announcer.status().state === 'in-sync',
     );
     assert.ok(birdc.calls.length > before, 'BIRD was not reconfigured');
