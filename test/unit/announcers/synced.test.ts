@@ -66,7 +66,7 @@ const exists = (path: string) =>
 function make(
   backend: FakeBackend,
   clock: ManualClock,
-  extra: { stateDir?: string; stopTimeoutMs?: number } = {},
+  extra: { stateDir?: string; stopTimeoutMs?: number; resyncMs?: number } = {},
 ) {
   return new SyncedAnnouncer({
     kind: 'bird',
@@ -75,6 +75,7 @@ function make(
     stateFile: extra.stateDir !== undefined,
     random: () => 0.5,
     ...(extra.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: extra.stopTimeoutMs }),
+    ...(extra.resyncMs === undefined ? {} : { resyncMs: extra.resyncMs }),
   });
 }
 
@@ -347,13 +348,7 @@ describe('SyncedAnnouncer resync', () => {
   it('every resyncMs while in sync: a full sync without drift(), only on drift with one', async () => {
     const clock = new ManualClock();
     const plain = new FakeBackend();
-    const a = new SyncedAnnouncer({
-      kind: 'frrouting',
-      backend: plain,
-      context: { logger: quiet, clock, stateDir: '/nonexistent' },
-      stateFile: false,
-      resyncMs: 30_000,
-    });
+    const a = make(plain, clock, { resyncMs: 30_000 });
     const started = a.start();
     await settle(clock);
     await started;
@@ -379,13 +374,7 @@ describe('SyncedAnnouncer resync', () => {
         return Promise.resolve(this.reason);
       },
     });
-    const b = new SyncedAnnouncer({
-      kind: 'bird',
-      backend: drifting,
-      context: { logger: quiet, clock, stateDir: '/nonexistent' },
-      stateFile: false,
-      resyncMs: 30_000,
-    });
+    const b = make(drifting, clock, { resyncMs: 30_000 });
     const startedB = b.start();
     await settle(clock);
     await startedB;
