@@ -5,9 +5,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { BgpSpeaker, type PeerStatus } from '../bgp/index.js';
+import { type BgpConfig, BgpSpeaker, type PeerStatus } from '../bgp/index.js';
 import type { Clock } from '../clock/index.js';
-import type { BgpConfig } from '../config/types.js';
 import type { AnnouncedRoute, Announcer, AnnouncerStatus, RouteRef } from './types.js';
 
 export class BgpAnnouncer implements Announcer {

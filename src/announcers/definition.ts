@@ -3,7 +3,7 @@
  * with readable errors at their key paths), what it can carry, and its factory. The
  * config layer keeps the settings opaque; only the definition that built them reads them.
  */
-import type { IssueList, KeyPath } from '../config/issues.js';
+import type { IssueList, KeyPath } from '../validation/index.js';
 import type { Announcer, AnnouncerContext, AnnouncerKind } from './types.js';
 
 export type RoutingDaemonKind = Exclude<AnnouncerKind, 'bgp'>;

@@ -5,7 +5,7 @@
  * announcer in the state directory.
  */
 import { join } from 'node:path';
-import { readFileIfExists, writeFileAtomic } from '../files/atomic-write.js';
+import { readFileIfExists, writeFileAtomic } from '../files/index.js';
 import { AnnouncerFailure } from './errors.js';
 import { routeKey, type AnnouncerKind, type RouteRef } from './types.js';
 

@@ -6,32 +6,18 @@
  * keeps trying (with backoff, shown in status) until it does.
  */
 import type { Logger } from 'pino';
-import type { AnnounceAttributes } from '../bgp/index.js';
 import type { Clock } from '../clock/index.js';
+import type { AnnouncedRoute, AnnouncerKind, RouteRef } from '../health/index.js';
 
-export const ANNOUNCER_KINDS = ['bgp', 'bird', 'frrouting', 'gobgp', 'exabgp'] as const;
-export type AnnouncerKind = (typeof ANNOUNCER_KINDS)[number];
-
-/** Which route: a prefix (canonical text, "203.0.113.53/32"), in a VRF where the daemon has them. */
-export interface RouteRef {
-  readonly prefix: string;
-  /** FRRouting only: the `router bgp ASN vrf NAME` it belongs under. */
-  readonly vrf?: string;
-}
-
-/** A route to carry, with the attributes health wants on it (empty when healthy). */
-export interface AnnouncedRoute extends RouteRef {
-  readonly attributes: AnnounceAttributes;
-}
-
-/** One key per route: the VRF matters, the attributes do not. */
-export function routeKey(route: RouteRef): string {
-  return route.vrf === undefined ? route.prefix : `${route.prefix}%${route.vrf}`;
-}
-
-export function isIpv6Route(route: RouteRef): boolean {
-  return route.prefix.includes(':');
-}
+// The route target is health's (what it produces); announcers carry it.
+export {
+  ANNOUNCER_KINDS,
+  isIpv6Route,
+  routeKey,
+  type AnnouncedRoute,
+  type AnnouncerKind,
+  type RouteRef,
+} from '../health/index.js';
 
 /**
  * in-sync: the routing daemon carries what is wanted. pending: a change is queued or

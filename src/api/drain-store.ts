@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../files/atomic-write.js';
+import { writeFileAtomic } from '../files/index.js';
 
 export const DRAIN_FILE = 'drained.json';
 

@@ -7,8 +7,7 @@
  * or peer removed by a reload disappears from the output.
  */
 import client from 'prom-client';
-import type { CheckTiming } from '../checks/scheduler.js';
-import type { CheckResult, HealthCheck } from '../checks/types.js';
+import type { CheckResult, CheckTiming, HealthCheck } from '../checks/index.js';
 import type { DaemonStatus } from '../daemon/index.js';
 import { desiredRouteKey, type ServiceState, type Transition } from '../health/index.js';
 

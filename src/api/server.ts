@@ -23,7 +23,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Daemon } from '../daemon/index.js';
-import type { AdvertiserStatus } from '../director/advertiser.js';
+import type { AdvertiserStatus } from '../director/index.js';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.js';
 import { TransitionLog } from './dashboard-transitions.js';
 import type { DrainStore } from './drain-store.js';

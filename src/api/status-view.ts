@@ -1,12 +1,11 @@
 /** The JSON shape of GET /v1/status (docs/api.md), built from the Daemon's status. */
 import type { PeerStatus } from '../bgp/index.js';
 import type { AnnouncerKind, AnnouncerStatus } from '../announcers/index.js';
-import { desiredRouteKey } from '../health/index.js';
+import { desiredRouteKey, type ServiceState } from '../health/index.js';
 import type { AddressStatus } from '../addresses/index.js';
 import type { DaemonStatus } from '../daemon/index.js';
-import type { ServiceState } from '../health/index.js';
 import type { DrainRecord } from './drain-store.js';
-import type { AdvertiserStatus } from '../director/advertiser.js';
+import type { AdvertiserStatus } from '../director/index.js';
 
 export interface CheckView {
   readonly name: string;

@@ -7,3 +7,4 @@ export { BgpSpeaker, SpeakerConfigError } from './speaker.js';
 export type { AnnounceAttributes, PeerOptions, SpeakerOptions } from './speaker.js';
 export type { PeerStatus, ReceivedRoute, ErrorRecord } from './peer-session.js';
 export type { RouteAttributes } from './export-policy.js';
+export type { BgpConfig } from './settings.js';

@@ -3,7 +3,7 @@
  * against, the runner that bounds one probe by its timeout, and the scheduler
  * that runs checks on their intervals.
  */
-import type { CheckConfig } from '../config/types.js';
+import type { CheckConfig, CheckContext, CheckType, HealthCheck } from './types.js';
 import { cabourotteCheck } from './cabourotte.js';
 import { dnsCheck } from './dns.js';
 import { CheckError } from './errors.js';
@@ -14,7 +14,6 @@ import { nginxCheck } from './nginx.js';
 import { systemCheck } from './system.js';
 import { tcpCheck } from './tcp.js';
 import { tlsCheck } from './tls.js';
-import type { CheckContext, CheckType, HealthCheck } from './types.js';
 
 export type * from './types.js';
 export { CheckError, type CheckErrorCode } from './errors.js';
@@ -22,13 +21,14 @@ export { runCheck, CheckTimeoutError } from './runner.js';
 export {
   CheckScheduler,
   hashSplay,
+  splayFraction,
   type CheckResultListener,
   type CheckSchedulerOptions,
   type CheckStats,
   type CheckTiming,
 } from './scheduler.js';
 export { splitCommand, joinCommand } from './command-line.js';
-export type { ExecSpec } from './exec.js';
+export { createExecCheck, type ExecSpec } from './exec.js';
 export type { HttpSpec } from './http.js';
 export type { TcpSpec } from './tcp.js';
 export type { DnsSpec } from './dns.js';

@@ -49,3 +49,10 @@ export interface CheckType<Spec> {
   readonly defaultName: (spec: Spec) => string;
   readonly create: (spec: Spec, common: CheckCommon, context: CheckContext) => HealthCheck;
 }
+
+/** One configured check: the common keys, its type, and that type's own keys. */
+export interface CheckConfig extends CheckCommon {
+  readonly type: string;
+  /** The type-specific keys, already validated by that type's schema. */
+  readonly spec: unknown;
+}

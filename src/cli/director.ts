@@ -7,10 +7,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock/index.js';
-import { Director } from '../director/director.js';
-import { loadDirectorConfig } from '../director/config.js';
-import { loadPrivateKey, loadTrustedKeys } from '../director/keys.js';
-import { DirectorServer } from '../director/server.js';
+import {
+  Director,
+  DirectorServer,
+  loadDirectorConfig,
+  loadPrivateKey,
+  loadTrustedKeys,
+} from '../director/index.js';
 import { createDaemonLogger } from '../log/index.js';
 import { runKeysGenerate, runKeysPublic } from './keys.js';
 import { runLocate } from './locate.js';

@@ -5,10 +5,15 @@
  * line for an existing key (one made with openssl, say).
  */
 import { writeFile } from 'node:fs/promises';
-import type { AdKind } from '../director/ad.js';
-import { NAME_PATTERN } from '../director/ad.js';
-import { DirectorError } from '../director/errors.js';
-import { generateKey, loadPrivateKey, privateKeyPem, trustedKeyLine } from '../director/keys.js';
+import {
+  type AdKind,
+  DirectorError,
+  generateKey,
+  loadPrivateKey,
+  NAME_PATTERN,
+  privateKeyPem,
+  trustedKeyLine,
+} from '../director/index.js';
 
 export interface KeyCliOptions {
   readonly role: string;

@@ -1,5 +1,5 @@
 /** `anycast-guard locate SERVICE`: the URLs to use for a service, best first, one a line. */
-import { locate, type LocateOptions } from '../client/locate.js';
+import { locate, type LocateOptions } from '../client/index.js';
 
 export interface LocateCliOptions {
   readonly discovery?: string;

@@ -7,14 +7,13 @@
  * SIGUSR1 / SIGUSR2: log one level more / less verbose (src/log; a reload resets it).
  */
 import type { Logger } from 'pino';
-import { ApiServer, DrainStore, Metrics } from '../api/index.js';
-import { TransitionLog } from '../api/dashboard-transitions.js';
+import { ApiServer, DrainStore, Metrics, TransitionLog } from '../api/index.js';
 import { routingDaemons } from '../announcers/index.js';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/index.js';
-import { nodeAdvertiser } from '../director/node.js';
+import { nodeAdvertiser } from '../node-ads/index.js';
 import { createDaemonLogger, installLevelSignals } from '../log/index.js';
-import { SystemdNotifier } from '../systemd/notify.js';
+import { SystemdNotifier } from '../systemd/index.js';
 
 const STOP_TIMEOUT_MS = 10_000;
 

@@ -10,8 +10,7 @@
  *
  * `preferAnycast` puts the anycast URL first (Pelican's Client.PreferAnycast).
  */
-import { requestJson, errorText, type JsonResponse } from '../director/http.js';
-import type { RankedNode } from '../director/locate.js';
+import { errorText, type JsonResponse, type RankedNode, requestJson } from '../director/index.js';
 
 export interface LocateOptions {
   /** The federation discovery document (…/.well-known/anycast-guard). */

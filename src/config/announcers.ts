@@ -10,8 +10,13 @@ import {
   type RoutingDaemonConfig,
   type RoutingDaemonKind,
 } from '../announcers/index.js';
-import { formatPath, isTable, type IssueList, type KeyPath } from './issues.js';
-import { didYouMean } from './suggest.js';
+import {
+  didYouMean,
+  formatPath,
+  type IssueList,
+  isTable,
+  type KeyPath,
+} from '../validation/index.js';
 import type { BuiltService } from './services.js';
 
 function isRoutingDaemon(key: string): key is RoutingDaemonKind {

@@ -8,8 +8,14 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { BgpSpeaker, SpeakerConfigError, type PeerOptions } from '../bgp/index.js';
-import { isTable, validate, type IssueList, type KeyPath } from './issues.js';
-import { bgpSchema, isLinkLocal, peerSchema, type RawPeer } from './schema.js';
+import {
+  isLinkLocal,
+  isTable,
+  validate,
+  type IssueList,
+  type KeyPath,
+} from '../validation/index.js';
+import { bgpSchema, peerSchema, type RawPeer } from './schema.js';
 import type { BgpConfig } from './types.js';
 
 /** BgpSpeaker's defaults, repeated for the checks that compare against them. */

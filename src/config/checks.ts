@@ -9,15 +9,15 @@
  */
 import type { z } from 'zod';
 import {
+  didYouMean,
   formatPath,
+  type IssueList,
   isTable,
+  type KeyPath,
   schemaKeys,
   validate,
-  type IssueList,
-  type KeyPath,
-} from './issues.js';
+} from '../validation/index.js';
 import { CHECK_COMMON_KEYS, checkCommonSchema } from './schema.js';
-import { didYouMean } from './suggest.js';
 import type { CheckConfig } from './types.js';
 
 /** Default seconds between runs (as anycastd). */

@@ -9,7 +9,12 @@ import { loadConfigWith, parseConfigWith } from './parse.js';
 import type { DaemonConfig } from './types.js';
 
 export type * from './types.js';
-export { ConfigError, formatIssues, type ConfigErrorCode, type ConfigIssue } from './errors.js';
+export {
+  ConfigError,
+  formatIssues,
+  type ConfigErrorCode,
+  type ConfigIssue,
+} from '../validation/index.js';
 export { describeConfig } from './describe.js';
 export {
   DEFAULT_API_LISTEN,

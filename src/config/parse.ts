@@ -6,16 +6,23 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { buildBgp } from './bgp.js';
 import { registryMap, type CheckTypeRegistry, type ConfigCheckType } from './checks.js';
-import { ConfigError } from './errors.js';
-import { formatPath, isTable, IssueList, validate, type KeyPath } from './issues.js';
-import { apiSchema, logSchema, parseHostPort } from './schema.js';
+import {
+  ConfigError,
+  didYouMean,
+  formatPath,
+  IssueList,
+  isTable,
+  type KeyPath,
+  parseHostPort,
+  validate,
+} from '../validation/index.js';
+import { apiSchema, logSchema } from './schema.js';
 import { bgpPrefixesPath } from './prefixes.js';
 import { checkAddressConfig } from '../addresses/index.js';
 import { addressSettings } from './addresses.js';
 import { buildService, type BuiltService } from './services.js';
 import { buildAnnouncers } from './announcers.js';
-import { buildDirectors } from './directors.js';
-import { didYouMean } from './suggest.js';
+import { buildDirectors } from '../director/index.js';
 import type { ApiConfig, DaemonConfig } from './types.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/anycast-guard/config.toml';

@@ -8,8 +8,13 @@
 import { z } from 'zod';
 import { ANNOUNCER_KINDS, routingDaemons, type AnnouncerKind } from '../announcers/index.js';
 import { formatPrefix, parsePrefix } from '../bgp/index.js';
-import { isTable, validate, type IssueList, type KeyPath } from './issues.js';
-import { didYouMean } from './suggest.js';
+import {
+  didYouMean,
+  type IssueList,
+  isTable,
+  type KeyPath,
+  validate,
+} from '../validation/index.js';
 import type { PrefixConfig } from './types.js';
 
 /** anycastd's docs write `vrf = "123"`; some of its configs `vrf = 123`: both mean VRF "123". */

@@ -4,11 +4,17 @@
  * what to do when down, the on_change hook).
  */
 import { buildChecks, type ConfigCheckType } from './checks.js';
-import { formatPath, isTable, validate, type IssueList, type KeyPath } from './issues.js';
+import {
+  didYouMean,
+  formatPath,
+  type IssueList,
+  isTable,
+  type KeyPath,
+  validate,
+} from '../validation/index.js';
 import { announcerTitle, buildPrefixes } from './prefixes.js';
 import { routingDaemons } from '../announcers/index.js';
 import { serviceSchema } from './schema.js';
-import { didYouMean } from './suggest.js';
 import type { DownAction, Policy, ServiceConfig } from './types.js';
 
 export const SERVICE_DEFAULTS = {

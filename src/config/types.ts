@@ -2,41 +2,14 @@
  * The daemon's configuration after validation: what the rest of the program
  * consumes. Parsing and validation (TOML + zod) live beside this file.
  */
-import type { AnnouncerKind, RoutingDaemonConfig } from '../announcers/index.js';
-import type { PeerOptions } from '../bgp/index.js';
-import type { CheckCommon } from '../checks/types.js';
-import type { NodeDirectorsConfig } from './directors.js';
+import type { RoutingDaemonConfig } from '../announcers/index.js';
+import type { BgpConfig } from '../bgp/index.js';
+import type { CheckConfig } from '../checks/index.js';
+import type { NodeDirectorsConfig } from '../director/index.js';
+import type { DownAction, Policy, PrefixConfig } from '../health/index.js';
 
-export type Policy =
-  | { readonly kind: 'all' }
-  | { readonly kind: 'any' }
-  | { readonly kind: 'quorum'; readonly count: number };
-
-/** What a service does when it is down: withdraw (default) or keep announcing, degraded. */
-export type DownAction =
-  | { readonly kind: 'withdraw' }
-  | {
-      readonly kind: 'degrade';
-      readonly med?: number;
-      readonly prepend?: number;
-      readonly communities?: readonly string[];
-      readonly largeCommunities?: readonly string[];
-    };
-
-export interface PrefixConfig {
-  /** Which announcer carries it: the embedded speaker ("bgp") or a routing daemon. */
-  readonly announcer: AnnouncerKind;
-  /** Canonical text, e.g. "203.0.113.53/32". */
-  readonly prefix: string;
-  /** FRRouting only: the VRF whose `router bgp` announces it. */
-  readonly vrf?: string;
-}
-
-export interface CheckConfig extends CheckCommon {
-  readonly type: string;
-  /** The type-specific keys, already validated by that type's schema. */
-  readonly spec: unknown;
-}
+// The areas' own settings, re-exported so the loader's callers find every type here.
+export type { BgpConfig, CheckConfig, DownAction, NodeDirectorsConfig, Policy, PrefixConfig };
 
 export interface ServiceConfig {
   readonly name: string;
@@ -61,14 +34,6 @@ export interface ServiceConfig {
   readonly addressManagement: 'auto' | 'on' | 'off';
   /** Remove the addresses while the service is not up. */
   readonly withdrawAddressWhenDown: boolean;
-}
-
-export interface BgpConfig {
-  readonly asn: number;
-  readonly routerId: string;
-  readonly holdTime?: number;
-  readonly listen?: { readonly host?: string; readonly port?: number };
-  readonly peers: readonly PeerOptions[];
 }
 
 /** The operator API (src/api). */

@@ -27,10 +27,21 @@ import {
   type RoutingDaemonConfig,
 } from '../announcers/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock/index.js';
-import { checkTypes as defaultCheckTypes } from '../checks/index.js';
-import { CheckScheduler, splayFraction, type CheckTiming } from '../checks/scheduler.js';
-import type { CheckResult, CheckType, HealthCheck } from '../checks/types.js';
-import type { DaemonConfig, PrefixConfig, ServiceConfig } from '../config/types.js';
+import {
+  checkTypes as defaultCheckTypes,
+  CheckScheduler,
+  splayFraction,
+  type CheckResult,
+  type CheckTiming,
+  type CheckType,
+  type HealthCheck,
+} from '../checks/index.js';
+import {
+  addressSettings,
+  type DaemonConfig,
+  type PrefixConfig,
+  type ServiceConfig,
+} from '../config/index.js';
 import {
   ServiceHealth,
   desiredRoutes,
@@ -45,7 +56,6 @@ import {
   type AddressStatus,
   type IpRunner,
 } from '../addresses/index.js';
-import { addressSettings } from '../config/index.js';
 
 export interface DaemonOptions {
   readonly logger: Logger;

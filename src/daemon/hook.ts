@@ -5,7 +5,7 @@
  * bounded output), and never delays the routing decision it reports.
  */
 import type { Logger } from 'pino';
-import { createExecCheck } from '../checks/exec.js';
+import { createExecCheck } from '../checks/index.js';
 import type { Transition } from '../health/index.js';
 
 export function hookArguments(argv: readonly string[], transition: Transition): string[] {

@@ -17,7 +17,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
-import type { NodeDirectorsConfig } from '../config/directors.js';
+import type { NodeDirectorsConfig } from './node-settings.js';
 import { AD_VERSION, originKey, type Envelope, type NodeAd, type ServiceAd } from './ad.js';
 import { normalizeUrl } from './director.js';
 import { errorText, requestJson, type JsonResponse } from './http.js';

@@ -7,9 +7,15 @@ import { readFile } from 'node:fs/promises';
 import ipaddr from 'ipaddr.js';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
-import { ConfigError } from '../config/errors.js';
-import { IssueList, validate } from '../config/issues.js';
-import { LOG_LEVELS, parseHostPort, seconds, wholeNumber } from '../config/schema.js';
+import {
+  ConfigError,
+  IssueList,
+  parseHostPort,
+  seconds,
+  validate,
+  wholeNumber,
+} from '../validation/index.js';
+import { LOG_LEVELS } from '../log/index.js';
 import { httpUrlSchema, nameSchema } from './ad.js';
 import type { SiteConfig } from './locate.js';
 

@@ -22,5 +22,7 @@ export { rankNodes, SiteMap, distanceKm, type SiteConfig, type RankedNode } from
 export { compareAds, supersedes, orderKey } from './order.js';
 export { AdStore, type StoredAd } from './store.js';
 export { PeerQueue } from './queue.js';
-export { NodeAdvertiser, type AdvertiserOptions } from './advertiser.js';
+export { NodeAdvertiser, type AdvertiserOptions, type AdvertiserStatus } from './advertiser.js';
+export { buildDirectors, type NodeDirectorsConfig } from './node-settings.js';
 export { loadDirectorConfig, parseDirectorConfig, type DirectorConfig } from './config.js';
+export { errorText, requestJson, type JsonResponse } from './http.js';

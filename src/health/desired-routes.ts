@@ -4,9 +4,9 @@
  * normally only for a service that is up; a down service's prefixes are
  * withdrawn, or announced degraded when its `down` action says so.
  */
-import { routeKey, type AnnouncerKind } from '../announcers/types.js';
+import { routeKey, type AnnouncerKind, type PrefixConfig } from './route-target.js';
 import type { AnnounceAttributes } from '../bgp/index.js';
-import type { DownAction, PrefixConfig } from '../config/types.js';
+import type { DownAction } from './settings.js';
 import type { ServiceState } from './service-health.js';
 
 export interface ServiceRoutes {

@@ -11,8 +11,8 @@
  *   start, there is no hold-down: a fresh node should join quickly.
  * - A drained service is down whatever its checks say.
  */
-import type { CheckResult } from '../checks/types.js';
-import type { Policy } from '../config/types.js';
+import type { CheckResult } from '../checks/index.js';
+import type { Policy } from './settings.js';
 
 export type ServiceState = 'up' | 'down' | 'held-down' | 'drained';
 

@@ -18,7 +18,7 @@
  * with on_disabled = withdraw never announced); ipv6 defaults to false.
  */
 import { formatPrefix, parsePrefix } from '../bgp/index.js';
-import { BIRD_DEFAULTS } from '../announcers/bird/settings.js';
+import { BIRD_DEFAULTS } from '../announcers/bird/index.js';
 import {
   IniDocument,
   IniError,

@@ -9,6 +9,9 @@
  */
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 
+/** The levels a configuration may name, from most to least verbose. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
 /** From least to most verbose. */
 export const LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 

@@ -25,7 +25,7 @@ import { lstat, readlink, realpath } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Family } from '../../bgp/index.js';
-import { readFileIfExists, writeFileAtomic } from '../../files/atomic-write.js';
+import { readFileIfExists, writeFileAtomic } from '../../files/index.js';
 import { describeArgv, firstLine, runCommand, type CommandRunner } from '../command.js';
 import { AnnouncerFailure } from '../errors.js';
 import type { RouteBackend, SyncRequest } from '../synced.js';

@@ -17,9 +17,8 @@
  */
 import { z } from 'zod';
 import { formatPrefix, parsePrefix, type Family } from '../../bgp/index.js';
-import { splitCommand } from '../../checks/command-line.js';
-import { validate, type IssueList, type KeyPath } from '../../config/issues.js';
-import { seconds } from '../../config/schema.js';
+import { splitCommand } from '../../checks/index.js';
+import { type IssueList, type KeyPath, seconds, validate } from '../../validation/index.js';
 
 export const BIRD_DEFAULTS = {
   ipv4File: '/var/lib/anycast-healthchecker/anycast-prefixes.conf',

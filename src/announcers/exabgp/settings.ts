@@ -3,8 +3,14 @@
  * makes `anycast-guard run` an ExaBGP API process announcing with `next-hop self`.
  */
 import { z } from 'zod';
-import { validate, type IssueList, type KeyPath } from '../../config/issues.js';
-import { asn, ipAddress, seconds } from '../../config/schema.js';
+import {
+  asn,
+  ipAddress,
+  type IssueList,
+  type KeyPath,
+  seconds,
+  validate,
+} from '../../validation/index.js';
 
 /** "self", or an address of the route's family. */
 export type NextHop = string;

@@ -4,8 +4,7 @@
  * /usr/bin/vtysh.
  */
 import { z } from 'zod';
-import { validate, type IssueList, type KeyPath } from '../../config/issues.js';
-import { seconds } from '../../config/schema.js';
+import { type IssueList, type KeyPath, seconds, validate } from '../../validation/index.js';
 
 export interface FrroutingSettings {
   /** Path of vtysh (default /usr/bin/vtysh, as anycastd). */

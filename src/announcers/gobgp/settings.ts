@@ -4,8 +4,14 @@
  * address (gobgpd's `--api-hosts` default, 127.0.0.1:50051).
  */
 import { z } from 'zod';
-import { validate, type IssueList, type KeyPath } from '../../config/issues.js';
-import { ipAddress, parseHostPort, seconds } from '../../config/schema.js';
+import {
+  ipAddress,
+  type IssueList,
+  type KeyPath,
+  parseHostPort,
+  seconds,
+  validate,
+} from '../../validation/index.js';
 
 /** How the gobgp CLI reaches gobgpd: `-u HOST -p PORT`, or `--target unix://PATH`. */
 export type GobgpApi =

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ConfigError, loadConfig, parseConfig } from '../../../src/config/index.js';
-import { schemaKeys } from '../../../src/config/issues.js';
+import { schemaKeys } from '../../../src/validation/index.js';
 import {
   apiSchema,
   bgpSchema,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closest, didYouMean, editDistance } from '../../../src/config/suggest.js';
-import { formatPath } from '../../../src/config/issues.js';
+import { closest, didYouMean, editDistance, formatPath } from '../../../src/validation/index.js';
 
 describe('editDistance', () => {
   it('counts insertions, deletions, substitutions and swaps of neighbours as one edit each', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/clock/index.js';
-import type { NodeDirectorsConfig } from '../../../src/config/directors.js';
+import type { NodeDirectorsConfig } from '../../../src/director/node-settings.js';
 import type { Envelope, ServiceAd } from '../../../src/director/ad.js';
 import { NodeAdvertiser } from '../../../src/director/advertiser.js';
 import { generateKey, verifyAd } from '../../../src/director/keys.js';

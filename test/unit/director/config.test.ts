@@ -3,9 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../../../src/config/errors.js';
-import { buildDirectors } from '../../../src/config/directors.js';
-import { IssueList } from '../../../src/config/issues.js';
+import { ConfigError, IssueList } from '../../../src/validation/index.js';
+import { buildDirectors } from '../../../src/director/node-settings.js';
 import { parseDirectorConfig } from '../../../src/director/config.js';
 
 describe('director configuration', () => {
@@ -160,7 +159,7 @@ asn = 65000
   });
 
   it('the daemon status becomes the services of an ad', async () => {
-    const { servicesOf } = await import('../../../src/director/node.js');
+    const { servicesOf } = await import('../../../src/node-ads/index.js');
     const services = servicesOf({
       services: [
         {

@@ -19,7 +19,7 @@ import {
   createBirdAnnouncer,
   parseBirdSettings,
 } from '../../../../src/announcers/bird/index.js';
-import { IssueList } from '../../../../src/config/issues.js';
+import { IssueList } from '../../../../src/validation/index.js';
 import { ManualClock } from '../../../../src/clock/index.js';
 
 const quiet = pino({ level: 'silent' });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeBirdSettings, parseBirdSettings } from '../../../../src/announcers/bird/index.js';
-import { IssueList } from '../../../../src/config/issues.js';
+import { IssueList } from '../../../../src/validation/index.js';
 
 function parse(raw: unknown) {
   const issues = new IssueList();

@@ -23,7 +23,7 @@ import type { ExabgpSettings } from '../../../../src/announcers/exabgp/settings.
 import { SyncedAnnouncer, stateFilePath } from '../../../../src/announcers/index.js';
 import type { AnnounceAttributes } from '../../../../src/bgp/index.js';
 import { ManualClock } from '../../../../src/clock/index.js';
-import { IssueList } from '../../../../src/config/issues.js';
+import { IssueList } from '../../../../src/validation/index.js';
 import { FakeExabgp, NEIGHBOR_CONFIGURATION, TWO_NEIGHBORS } from './fake-exabgp.js';
 import { drive, settle } from '../drive.js';
 

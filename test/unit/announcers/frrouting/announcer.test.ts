@@ -10,7 +10,7 @@ import { frroutingDefinition, FrrAnnouncer } from '../../../../src/announcers/fr
 import type { FrroutingSettings } from '../../../../src/announcers/frrouting/settings.js';
 import { AnnouncerFailure, stateFilePath } from '../../../../src/announcers/index.js';
 import { ManualClock } from '../../../../src/clock/index.js';
-import { IssueList } from '../../../../src/config/issues.js';
+import { IssueList } from '../../../../src/validation/index.js';
 import { FakeFrr } from './fake-frr.js';
 import { drive, settle } from '../drive.js';
 

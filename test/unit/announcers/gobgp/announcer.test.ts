@@ -19,7 +19,7 @@ import {
 import type { GobgpSettings } from '../../../../src/announcers/gobgp/settings.js';
 import type { AnnounceAttributes } from '../../../../src/bgp/index.js';
 import { ManualClock } from '../../../../src/clock/index.js';
-import { IssueList } from '../../../../src/config/issues.js';
+import { IssueList } from '../../../../src/validation/index.js';
 import { FakeGobgp, learnedPath } from './fake-gobgp.js';
 import * as f from './fixtures.js';
 import { drive, settle } from '../drive.js';

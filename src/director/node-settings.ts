@@ -5,9 +5,8 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { httpUrlSchema, nameSchema, NAME_PATTERN } from '../director/ad.js';
-import { isTable, validate, type IssueList } from './issues.js';
-import { seconds } from './schema.js';
+import { httpUrlSchema, nameSchema, NAME_PATTERN } from './ad.js';
+import { type IssueList, isTable, seconds, validate } from '../validation/index.js';
 
 export interface NodeDirectorsConfig {
   /** A federation discovery document listing every director. */

@@ -9,11 +9,17 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock/index.js';
 import type { DaemonConfig } from '../config/index.js';
-import type { NodeDirectorsConfig } from '../config/directors.js';
 import type { DaemonStatus } from '../daemon/index.js';
-import { MAX_PREFIXES, MAX_SERVICES, NAME_PATTERN, type ServiceAd } from './ad.js';
-import { NodeAdvertiser, type AdvertiserStatus } from './advertiser.js';
-import { loadPrivateKey } from './keys.js';
+import {
+  loadPrivateKey,
+  MAX_PREFIXES,
+  MAX_SERVICES,
+  NAME_PATTERN,
+  NodeAdvertiser,
+  type AdvertiserStatus,
+  type NodeDirectorsConfig,
+  type ServiceAd,
+} from '../director/index.js';
 
 /** The services of a daemon status as an ad lists them. */
 export function servicesOf(status: Pick<DaemonStatus, 'services'>): ServiceAd[] {

@@ -1,0 +1,2 @@
+/** systemd's notify protocol (sd_notify): READY, STOPPING, WATCHDOG, STATUS. */
+export * from './notify.js';
