@@ -11,6 +11,7 @@ import {
   OpenSubcode,
   UpdateSubcode,
 } from './constants.js';
+import type { NotificationMessage } from './types.js';
 
 /** RFC 7606 section 2. */
 export type ErrorAction = 'session-reset' | 'treat-as-withdraw' | 'attribute-discard';
@@ -22,7 +23,7 @@ export interface NotificationFields {
 }
 
 export class BgpProtocolError extends Error implements NotificationFields {
-  readonly errorCode = 'BGP_PROTOCOL_ERROR';
+  readonly kind = 'BGP_PROTOCOL_ERROR';
   readonly code: number;
   readonly subcode: number;
   readonly data: Uint8Array;
@@ -41,11 +42,16 @@ export class BgpProtocolError extends Error implements NotificationFields {
     this.data = options.data ?? new Uint8Array(0);
     this.action = options.action ?? 'session-reset';
   }
+
+  /** The NOTIFICATION this error sends (RFC 4271 section 4.5); every one we send is built here. */
+  toNotification(): NotificationMessage {
+    return { type: 'notification', code: this.code, subcode: this.subcode, data: this.data };
+  }
 }
 
 /** A value that cannot be put on the wire (too long, out of range). A programming or config error, never a peer's. */
 export class BgpEncodeError extends Error {
-  readonly errorCode = 'BGP_ENCODE_ERROR';
+  readonly kind = 'BGP_ENCODE_ERROR';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'BgpEncodeError';

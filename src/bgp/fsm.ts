@@ -10,9 +10,10 @@
  * the follow-up events back in order.
  *
  * Known gaps and choices:
- * - Connection collision detection (RFC 4271 section 6.8) needs two connections at
- *   once; the session holds the second one and asks `resolveCollision` here which
- *   survives. The FSM itself sees one connection at a time.
+ * - Connection collision (RFC 4271 section 6.8): the session holds at most one
+ *   second connection and reports it (`second-connection`, then `collision` with
+ *   its OPEN); the FSM decides which connection survives and says so in actions.
+ *   The FSM follows one connection at a time; the second gets no FSM of its own.
  * - After any failure the FSM goes to Idle and restarts itself after an idle-hold
  *   delay that backs off exponentially with consecutive failures (the optional
  *   DampPeerOscillations behaviour of section 8.1.1), so a flapping peer cannot
@@ -24,19 +25,35 @@ import {
   Afi,
   BGP_VERSION,
   CapabilityCode,
+  CeaseSubcode,
   ErrorCode,
   FsmSubcode,
   OpenSubcode,
   Safi,
 } from './constants.js';
-import { BgpProtocolError, type NotificationFields } from './errors.js';
+import { BgpProtocolError } from './errors.js';
 import type { Family } from './prefix.js';
-import type { Capability, OpenMessage } from './types.js';
+import type { Capability, NotificationMessage, OpenMessage } from './types.js';
 
 export type FsmStateName =
   'idle' | 'connect' | 'active' | 'open-sent' | 'open-confirm' | 'established';
 
 export type TimerName = 'connect-retry' | 'hold' | 'keepalive' | 'idle-hold';
+
+/** Why a session left a state for Idle; `session-down` carries it when it was Established. */
+export type SessionDownReason =
+  /** ManualStop: we closed it (with the Cease we were given). */
+  | 'stopped'
+  | 'hold-timer-expired'
+  /** RFC 9687: our writes were stuck for the send hold time. */
+  | 'send-hold-timer-expired'
+  | 'notification-received'
+  /** The peer sent something we could not accept; we sent the NOTIFICATION. */
+  | 'protocol-error'
+  /** A message the state does not allow (RFC 6608 FSM error); we sent the NOTIFICATION. */
+  | 'unexpected-message'
+  /** TCP closed or failed under us. */
+  | 'connection-closed';
 
 export interface FsmConfig {
   readonly localAsn: number;
@@ -78,7 +95,7 @@ export interface FsmState {
 
 export type FsmEvent =
   | { readonly type: 'start' }
-  | { readonly type: 'stop'; readonly notification: NotificationFields }
+  | { readonly type: 'stop'; readonly notification: NotificationMessage }
   | { readonly type: 'timer'; readonly timer: TimerName }
   /** RFC 9687: our writes have been stuck for the send hold time. */
   | { readonly type: 'send-hold-expired' }
@@ -90,20 +107,42 @@ export type FsmEvent =
   | { readonly type: 'keepalive' }
   | { readonly type: 'update' }
   | { readonly type: 'route-refresh' }
-  | { readonly type: 'notification'; readonly notification: NotificationFields }
+  | { readonly type: 'notification'; readonly notification: NotificationMessage }
   /** A message failed to decode in a way that resets the session. */
-  | { readonly type: 'protocol-error'; readonly error: BgpProtocolError };
+  | { readonly type: 'protocol-error'; readonly error: BgpProtocolError }
+  /** RFC 4271 6.8: another TCP connection with this peer came up while one is attached. */
+  | { readonly type: 'second-connection' }
+  /** RFC 4271 6.8: the OPEN arrived on the held second connection; `initiatedLocally` is its direction. */
+  | { readonly type: 'collision'; readonly open: OpenMessage; readonly initiatedLocally: boolean };
 
 export type FsmAction =
   | { readonly type: 'connect' }
   | { readonly type: 'disconnect' }
   | { readonly type: 'send-open' }
   | { readonly type: 'send-keepalive' }
-  | { readonly type: 'send-notification'; readonly notification: NotificationFields }
+  | { readonly type: 'send-notification'; readonly notification: NotificationMessage }
   | { readonly type: 'start-timer'; readonly timer: TimerName; readonly seconds: number }
   | { readonly type: 'stop-timer'; readonly timer: TimerName }
   | { readonly type: 'established'; readonly negotiated: Negotiated }
-  | { readonly type: 'session-down'; readonly reason: string };
+  | {
+      readonly type: 'session-down';
+      readonly reason: SessionDownReason;
+      /** Free text for the log: the error message, the socket's reason. */
+      readonly detail: string;
+    }
+  /** Send our OPEN on the held second connection and wait for its OPEN. */
+  | { readonly type: 'open-second' }
+  /**
+   * Close the held second connection (if any) with this NOTIFICATION. `collision`
+   * is true when section 6.8 chose the other connection, false when the session ended.
+   */
+  | {
+      readonly type: 'close-second';
+      readonly notification: NotificationMessage;
+      readonly collision: boolean;
+    }
+  /** Section 6.8 chose the second connection: close the current one with this NOTIFICATION and carry on with the second. */
+  | { readonly type: 'switch-to-second'; readonly notification: NotificationMessage };
 
 export interface Transition {
   readonly state: FsmState;
@@ -139,11 +178,12 @@ export function transition(
 ): Transition {
   if (event.type === 'start') return start(state, config, env);
   if (event.type === 'stop') return stop(state, event.notification);
+  if (event.type === 'second-connection') return secondConnection(state);
+  if (event.type === 'collision')
+    return collision(state, event.open, event.initiatedLocally, config, env);
   if (event.type === 'send-hold-expired' && state.name !== 'idle') {
-    return fail(state, config, env, 'send hold timer expired', {
-      code: ErrorCode.SendHoldTimerExpired,
-      subcode: 0,
-      data: new Uint8Array(0),
+    return fail(state, config, env, 'send-hold-timer-expired', 'send hold timer expired', {
+      notification: notificationOf(ErrorCode.SendHoldTimerExpired, 0, 'send hold timer expired'),
     });
   }
   if (state.name === 'open-sent' || state.name === 'open-confirm' || state.name === 'established') {
@@ -190,13 +230,24 @@ function start(state: FsmState, config: FsmConfig, env: FsmEnvironment): Transit
   };
 }
 
-function stop(state: FsmState, notification: NotificationFields): Transition {
+/** States in which a connection is attached (and a second one may be held). */
+function attached(state: FsmState): boolean {
+  return (
+    state.name === 'open-sent' || state.name === 'open-confirm' || state.name === 'established'
+  );
+}
+
+function stop(state: FsmState, notification: NotificationMessage): Transition {
   const actions: FsmAction[] = [];
-  if (state.name === 'open-sent' || state.name === 'open-confirm' || state.name === 'established') {
-    actions.push({ type: 'send-notification', notification });
+  if (attached(state)) {
+    actions.push(
+      { type: 'send-notification', notification },
+      { type: 'close-second', notification, collision: false },
+    );
   }
   if (state.name !== 'idle') actions.push({ type: 'disconnect' });
-  if (state.name === 'established') actions.push({ type: 'session-down', reason: 'stopped' });
+  if (state.name === 'established')
+    actions.push({ type: 'session-down', reason: 'stopped', detail: 'stopped' });
   actions.push(...allTimers.map((timer): FsmAction => ({ type: 'stop-timer', timer })));
   return { state: { name: 'idle', enabled: false, failures: 0 }, actions };
 }
@@ -209,13 +260,18 @@ function fail(
   state: FsmState,
   config: FsmConfig,
   env: FsmEnvironment,
-  reason: string,
-  notification?: NotificationFields,
+  reason: SessionDownReason,
+  detail: string,
+  options: { readonly notification?: NotificationMessage } = {},
 ): Transition {
   const actions: FsmAction[] = [];
-  if (notification !== undefined) actions.push({ type: 'send-notification', notification });
+  if (options.notification !== undefined)
+    actions.push({ type: 'send-notification', notification: options.notification });
+  // The held second connection belonged to this attempt; it goes with it.
+  if (attached(state))
+    actions.push({ type: 'close-second', notification: collisionCease(), collision: false });
   actions.push({ type: 'disconnect' });
-  if (state.name === 'established') actions.push({ type: 'session-down', reason });
+  if (state.name === 'established') actions.push({ type: 'session-down', reason, detail });
   actions.push(...allTimers.map((timer): FsmAction => ({ type: 'stop-timer', timer })));
   const failures = state.failures + 1;
   if (state.enabled) {
@@ -237,22 +293,91 @@ function connectionLost(
 ): Transition | undefined {
   switch (event.type) {
     case 'tcp-failed':
-      return fail(state, config, env, event.reason);
+      return fail(state, config, env, 'connection-closed', event.reason);
     case 'notification':
-      return fail(state, config, env, 'NOTIFICATION received');
+      return fail(state, config, env, 'notification-received', 'NOTIFICATION received');
     case 'protocol-error':
-      return fail(state, config, env, event.error.message, event.error);
+      return fail(state, config, env, 'protocol-error', event.error.message, {
+        notification: event.error.toNotification(),
+      });
     default:
       return undefined;
   }
 }
 
-function holdExpired(): NotificationFields {
-  return { code: ErrorCode.HoldTimerExpired, subcode: 0, data: new Uint8Array(0) };
+/** A NOTIFICATION the FSM sends on its own account, built by BgpProtocolError like every other. */
+function notificationOf(code: number, subcode: number, message: string): NotificationMessage {
+  return new BgpProtocolError(code, subcode, message).toNotification();
 }
 
-function unexpected(subcode: number): NotificationFields {
-  return { code: ErrorCode.FsmError, subcode, data: new Uint8Array(0) };
+function holdExpired(): { notification: NotificationMessage } {
+  return { notification: notificationOf(ErrorCode.HoldTimerExpired, 0, 'hold timer expired') };
+}
+
+function unexpected(subcode: number, message: string): { notification: NotificationMessage } {
+  return { notification: notificationOf(ErrorCode.FsmError, subcode, message) };
+}
+
+function collisionCease(): NotificationMessage {
+  return notificationOf(
+    ErrorCode.Cease,
+    CeaseSubcode.ConnectionCollisionResolution,
+    'connection collision',
+  );
+}
+
+/**
+ * RFC 4271 section 6.8: while OPENs are exchanged a second connection is held
+ * until its OPEN names the peer's BGP Identifier; "a connection collision with an
+ * existing BGP connection that is in the Established state causes closing of the
+ * newly created connection". Without an attached connection there is nothing to
+ * collide with, and the session never reports one.
+ */
+function secondConnection(state: FsmState): Transition {
+  if (state.name === 'open-sent' || state.name === 'open-confirm')
+    return { state, actions: [{ type: 'open-second' }] };
+  return {
+    state,
+    actions: [{ type: 'close-second', notification: collisionCease(), collision: true }],
+  };
+}
+
+/**
+ * RFC 4271 section 6.8: the connection initiated by the speaker with the higher
+ * BGP Identifier survives; the other is closed with Cease / Connection Collision
+ * Resolution. The peer's Identifier comes from the second connection's OPEN (the
+ * same peer is behind both). In Established the existing session stays.
+ */
+function collision(
+  state: FsmState,
+  open: OpenMessage,
+  initiatedLocally: boolean,
+  config: FsmConfig,
+  env: FsmEnvironment,
+): Transition {
+  const closeSecond: Transition = {
+    state,
+    actions: [{ type: 'close-second', notification: collisionCease(), collision: true }],
+  };
+  if (state.name !== 'open-sent' && state.name !== 'open-confirm') return closeSecond;
+  const keep = resolveCollision(config.routerId, open.routerId);
+  if ((keep === 'keep-locally-initiated') !== initiatedLocally) return closeSecond;
+  // The second connection has had our OPEN already: take its OPEN as if in OpenSent.
+  const replay = openSent(
+    { name: 'open-sent', enabled: state.enabled, failures: state.failures },
+    { type: 'open', open },
+    config,
+    env,
+  );
+  return {
+    state: replay.state,
+    actions: [
+      { type: 'switch-to-second', notification: collisionCease() },
+      { type: 'stop-timer', timer: 'hold' },
+      { type: 'stop-timer', timer: 'keepalive' },
+      ...replay.actions,
+    ],
+  };
 }
 
 function connecting(
@@ -317,7 +442,9 @@ function openSent(
     case 'open': {
       const result = negotiate(event.open, config);
       if (result instanceof BgpProtocolError)
-        return fail(state, config, env, result.message, result);
+        return fail(state, config, env, 'protocol-error', result.message, {
+          notification: result.toNotification(),
+        });
       const actions: FsmAction[] = [
         { type: 'stop-timer', timer: 'hold' },
         { type: 'send-keepalive' },
@@ -332,7 +459,14 @@ function openSent(
     }
     case 'timer':
       if (event.timer === 'hold')
-        return fail(state, config, env, 'hold timer expired in OpenSent', holdExpired());
+        return fail(
+          state,
+          config,
+          env,
+          'hold-timer-expired',
+          'hold timer expired in OpenSent',
+          holdExpired(),
+        );
       return { state, actions: [] };
     case 'keepalive':
     case 'update':
@@ -341,8 +475,9 @@ function openSent(
         state,
         config,
         env,
+        'unexpected-message',
         `${event.type} before OPEN`,
-        unexpected(FsmSubcode.UnexpectedMessageInOpenSent),
+        unexpected(FsmSubcode.UnexpectedMessageInOpenSent, `${event.type} before OPEN`),
       );
     default:
       return { state, actions: [] };
@@ -358,7 +493,8 @@ function openConfirm(
   const negotiated = state.negotiated;
   switch (event.type) {
     case 'keepalive': {
-      if (negotiated === undefined) return fail(state, config, env, 'no negotiated session');
+      if (negotiated === undefined)
+        return fail(state, config, env, 'unexpected-message', 'no negotiated session');
       const actions: FsmAction[] = [];
       if (negotiated.holdTime > 0)
         actions.push({ type: 'start-timer', timer: 'hold', seconds: negotiated.holdTime });
@@ -374,8 +510,9 @@ function openConfirm(
         state,
         config,
         env,
+        'unexpected-message',
         `${event.type} in OpenConfirm`,
-        unexpected(FsmSubcode.UnexpectedMessageInOpenConfirm),
+        unexpected(FsmSubcode.UnexpectedMessageInOpenConfirm, `${event.type} in OpenConfirm`),
       );
     default:
       return { state, actions: [] };
@@ -407,8 +544,9 @@ function established(
         state,
         config,
         env,
+        'unexpected-message',
         'OPEN in Established',
-        unexpected(FsmSubcode.UnexpectedMessageInEstablished),
+        unexpected(FsmSubcode.UnexpectedMessageInEstablished, 'OPEN in Established'),
       );
     default:
       return { state, actions: [] };
@@ -421,7 +559,8 @@ function keepaliveOrHold(
   config: FsmConfig,
   env: FsmEnvironment,
 ): Transition {
-  if (timer === 'hold') return fail(state, config, env, 'hold timer expired', holdExpired());
+  if (timer === 'hold')
+    return fail(state, config, env, 'hold-timer-expired', 'hold timer expired', holdExpired());
   if (
     timer === 'keepalive' &&
     state.negotiated !== undefined &&

@@ -15,7 +15,7 @@ export interface Prefix {
 }
 
 export class PrefixError extends Error {
-  readonly errorCode = 'INVALID_PREFIX';
+  readonly kind = 'INVALID_PREFIX';
   constructor(message: string) {
     super(message);
     this.name = 'PrefixError';

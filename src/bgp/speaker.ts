@@ -15,15 +15,11 @@ import { encodeShutdownCommunication, parseCommunity, parseLargeCommunity } from
 import { BGP_PORT, CeaseSubcode } from './constants.js';
 import { DEFAULT_LOCAL_PREF, type RouteAttributes } from './export-policy.js';
 import { normalizeAddress } from './connection.js';
-import {
-  ceaseNotification,
-  PeerSession,
-  rejectSocket,
-  type LocRoute,
-  type PeerConfig,
-  type PeerStatus,
-  type ReceivedRoute,
-} from './peer-session.js';
+import type { ReceivedRoute } from './adj-rib-in.js';
+import type { LocRoute } from './adj-rib-out.js';
+import { ceaseNotification, rejectSocket } from './notifications.js';
+import type { PeerConfig } from './peer-config.js';
+import { PeerSession, type PeerStatus } from './peer-session.js';
 import {
   formatPrefix,
   parseAddress,
@@ -96,7 +92,7 @@ export interface AnnounceAttributes {
 }
 
 export class SpeakerConfigError extends Error {
-  readonly errorCode = 'BGP_SPEAKER_CONFIG';
+  readonly kind = 'BGP_SPEAKER_CONFIG';
   readonly key: string;
   constructor(key: string, reason: string) {
     super(`${key}: ${reason}`);
@@ -184,7 +180,10 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     if (session === undefined) return;
     this.sessions.delete(key);
     // RFC 8203 defines shutdown text for subcodes 2 and 4 only, so the reason stays in our log.
-    this.logger.info({ peer: session.config.name, reason: message }, 'removing peer');
+    this.logger.info(
+      { event: 'bgp.peer_removed', peer: session.config.name, reason: message },
+      'removing peer',
+    );
     await session.stop(ceaseNotification(CeaseSubcode.PeerDeconfigured));
   }
 
@@ -295,9 +294,15 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       });
       server.listen({ host, port, ipv6Only: false }, () => {
         server.on('error', (error) =>
-          this.logger.error({ err: error.message }, 'BGP listener error'),
+          this.logger.error(
+            { event: 'bgp.listener_error', err: error.message },
+            'BGP listener error',
+          ),
         );
-        this.logger.info({ host, port: this.listenPort }, 'listening for BGP');
+        this.logger.info(
+          { event: 'bgp.listening', host, port: this.listenPort },
+          'listening for BGP',
+        );
         resolve();
       });
     });
@@ -307,7 +312,10 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     const remote = normalizeAddress(socket.remoteAddress);
     const session = remote === undefined ? undefined : this.sessions.get(remote);
     if (session === undefined) {
-      this.logger.warn({ remote }, 'refusing BGP connection from an unconfigured address');
+      this.logger.warn(
+        { event: 'bgp.connection_refused', reason: 'unconfigured', remote },
+        'refusing BGP connection from an unconfigured address',
+      );
       rejectSocket(socket, CeaseSubcode.ConnectionRejected);
       return;
     }

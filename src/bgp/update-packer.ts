@@ -11,7 +11,7 @@ import type { Family, Prefix } from './prefix.js';
 import type { PathAttributes, UpdateMessage } from './types.js';
 
 /** Bytes of an UPDATE outside attributes and NLRI: header + two 2-byte length fields. */
-const FIXED_UPDATE_BYTES = HEADER_LENGTH + 2 + 2;
+export const FIXED_UPDATE_BYTES = HEADER_LENGTH + 2 + 2;
 /** Slack for an attribute length field growing from one byte to two as NLRI are added. */
 const LENGTH_FIELD_SLACK = 1;
 
@@ -37,8 +37,9 @@ export function withdrawUpdates(family: Family, prefixes: readonly Prefix[]): Up
 }
 
 /**
- * `attributesSize` is the encoded size of the attributes with no NLRI
- * (see `encodedAttributesSize`), so the packer needs no encoder of its own.
+ * `attributesSize` is the encoded size of the attributes with no NLRI; the caller
+ * measures it once per attribute set (adj-rib-out.ts encodes an UPDATE without
+ * NLRI), so the packer needs no encoder of its own.
  */
 export function announceUpdates(
   family: Family,

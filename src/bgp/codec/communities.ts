@@ -10,7 +10,7 @@ import { WellKnownCommunity } from '../constants.js';
 import type { LargeCommunity } from '../types.js';
 
 export class CommunityError extends Error {
-  readonly errorCode = 'INVALID_COMMUNITY';
+  readonly kind = 'INVALID_COMMUNITY';
   constructor(message: string) {
     super(message);
     this.name = 'CommunityError';

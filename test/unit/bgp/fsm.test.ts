@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AS_TRANS, ErrorCode, OpenSubcode } from '../../../src/bgp/constants.js';
+import { AS_TRANS, CeaseSubcode, ErrorCode, OpenSubcode } from '../../../src/bgp/constants.js';
 import { BgpProtocolError } from '../../../src/bgp/errors.js';
 import {
   backoffSeconds,
@@ -175,7 +175,12 @@ describe('FSM (RFC 4271 section 8)', () => {
   });
 
   it('a manual stop in Established sends the given Cease and does not restart', () => {
-    const cease = { code: ErrorCode.Cease, subcode: 2, data: new Uint8Array([0]) };
+    const cease = {
+      type: 'notification' as const,
+      code: ErrorCode.Cease,
+      subcode: 2,
+      data: new Uint8Array([0]),
+    };
     const { state, actions } = run([...toEstablished, { type: 'stop', notification: cease }]);
     assert.equal(state.name, 'idle');
     assert.equal(state.enabled, false);
@@ -291,6 +296,132 @@ describe('collision resolution (RFC 4271 6.8)', () => {
     assert.equal(resolveCollision('198.18.0.10', '198.18.0.9'), 'keep-locally-initiated');
     assert.equal(resolveCollision('10.0.0.1', '9.255.255.255'), 'keep-locally-initiated');
   });
+
+  // Our identifier is 198.18.0.1 (config.routerId).
+  const lower = '198.18.0.0';
+  const higher = '198.18.0.2';
+  const inOpenSent = run([{ type: 'start' }, { type: 'tcp-connected' }]).state;
+  const inOpenConfirm = run([{ type: 'open', open: peerOpen }], inOpenSent).state;
+  const inEstablished = run(toEstablished).state;
+  const states = { 'open-sent': inOpenSent, 'open-confirm': inOpenConfirm };
+
+  function isCollisionCease(notification: { code: number; subcode: number } | undefined) {
+    return (
+      notification?.code === ErrorCode.Cease &&
+      notification.subcode === CeaseSubcode.ConnectionCollisionResolution
+    );
+  }
+
+  it('holds a second connection while OPENs are exchanged and refuses one in Established', () => {
+    for (const state of Object.values(states)) {
+      const { state: after, actions } = run([{ type: 'second-connection' }], state);
+      assert.deepEqual(after, state, 'the first connection carries on');
+      assert.deepEqual(actions, [{ type: 'open-second' }]);
+    }
+    const { state, actions } = run([{ type: 'second-connection' }], inEstablished);
+    assert.equal(state, inEstablished);
+    assert.equal(actions.length, 1);
+    const [close] = actions;
+    assert.ok(close?.type === 'close-second' && close.collision);
+    assert.ok(isCollisionCease(close.notification));
+  });
+
+  const cases: {
+    peerId: string;
+    secondInitiatedLocally: boolean;
+    keep: 'existing' | 'second';
+  }[] = [
+    // Ours is higher: the connection we opened survives.
+    { peerId: lower, secondInitiatedLocally: true, keep: 'second' },
+    { peerId: lower, secondInitiatedLocally: false, keep: 'existing' },
+    // Theirs is higher: the connection they opened survives.
+    { peerId: higher, secondInitiatedLocally: false, keep: 'second' },
+    { peerId: higher, secondInitiatedLocally: true, keep: 'existing' },
+  ];
+  for (const [name, before] of Object.entries(states)) {
+    for (const c of cases) {
+      it(`in ${name}, peer ${c.peerId}, second connection ${c.secondInitiatedLocally ? 'ours' : 'theirs'}: keeps the ${c.keep}`, () => {
+        const open = { ...peerOpen, routerId: c.peerId };
+        const { state, actions } = run(
+          [{ type: 'collision', open, initiatedLocally: c.secondInitiatedLocally }],
+          before,
+        );
+        if (c.keep === 'existing') {
+          assert.deepEqual(state, before, 'the existing connection carries on untouched');
+          assert.equal(actions.length, 1);
+          const [close] = actions;
+          assert.ok(close?.type === 'close-second' && close.collision);
+          assert.ok(isCollisionCease(close.notification));
+          return;
+        }
+        const [first, ...rest] = actions;
+        assert.ok(first?.type === 'switch-to-second', 'the switch comes before anything is sent');
+        assert.ok(isCollisionCease(first.notification));
+        assert.ok(!rest.some((a) => a.type === 'disconnect' || a.type === 'send-notification'));
+        // The second connection's OPEN is taken as in OpenSent: KEEPALIVE sent, OpenConfirm.
+        assert.equal(state.name, 'open-confirm');
+        assert.equal(state.negotiated?.peerRouterId, c.peerId);
+        assert.ok(rest.some((a) => a.type === 'send-keepalive'));
+        assert.ok(rest.some((a) => a.type === 'start-timer' && a.timer === 'hold'));
+      });
+    }
+  }
+
+  it('in Established the existing session stays, whichever Identifier is higher', () => {
+    for (const peerId of [lower, higher]) {
+      for (const initiatedLocally of [true, false]) {
+        const { state, actions } = run(
+          [{ type: 'collision', open: { ...peerOpen, routerId: peerId }, initiatedLocally }],
+          inEstablished,
+        );
+        assert.equal(state, inEstablished);
+        assert.equal(actions.length, 1);
+        const [close] = actions;
+        assert.ok(close?.type === 'close-second' && close.collision);
+        assert.ok(isCollisionCease(close.notification));
+      }
+    }
+  });
+
+  it('an unacceptable OPEN on the winning second connection fails the session on it', () => {
+    const open = { ...peerOpen, routerId: higher, myAs: 64999, capabilities: [] };
+    const { state, actions } = run(
+      [{ type: 'collision', open, initiatedLocally: false }],
+      inOpenConfirm,
+    );
+    assert.equal(state.name, 'idle');
+    assert.equal(actions[0]?.type, 'switch-to-second');
+    const sent = notifications(actions);
+    assert.deepEqual(
+      sent.map((n) => [n.code, n.subcode]),
+      [[ErrorCode.OpenMessage, OpenSubcode.BadPeerAs]],
+    );
+  });
+
+  it('a failure or a stop closes a held second connection too', () => {
+    const failed = run([{ type: 'timer', timer: 'hold' }], inOpenConfirm);
+    const close = failed.actions.find((a) => a.type === 'close-second');
+    assert.ok(close?.type === 'close-second' && !close.collision);
+    assert.ok(isCollisionCease(close.notification));
+    const cease = {
+      type: 'notification' as const,
+      code: ErrorCode.Cease,
+      subcode: CeaseSubcode.AdministrativeShutdown,
+      data: new Uint8Array(0),
+    };
+    const stopped = run([{ type: 'stop', notification: cease }], inOpenSent);
+    assert.ok(
+      stopped.actions.some((a) => a.type === 'close-second' && a.notification === cease),
+      'the held connection gets the same Cease as the session',
+    );
+  });
+
+  it('session-down carries a typed reason', () => {
+    const { actions } = run([{ type: 'timer', timer: 'hold' }], inEstablished);
+    const down = actions.find((a) => a.type === 'session-down');
+    assert.ok(down?.type === 'session-down');
+    assert.equal(down.reason, 'hold-timer-expired');
+  });
 });
 
 describe('FSM properties', () => {
@@ -298,7 +429,7 @@ describe('FSM properties', () => {
     fc.constant<FsmEvent>({ type: 'start' }),
     fc.constant<FsmEvent>({
       type: 'stop',
-      notification: { code: 6, subcode: 2, data: new Uint8Array(0) },
+      notification: { type: 'notification', code: 6, subcode: 2, data: new Uint8Array(0) },
     }),
     fc
       .constantFrom<TimerName>('connect-retry', 'hold', 'keepalive', 'idle-hold')
@@ -314,8 +445,19 @@ describe('FSM properties', () => {
     fc.constant<FsmEvent>({ type: 'route-refresh' }),
     fc.constant<FsmEvent>({
       type: 'notification',
-      notification: { code: 6, subcode: 4, data: new Uint8Array(0) },
+      notification: { type: 'notification', code: 6, subcode: 4, data: new Uint8Array(0) },
     }),
+    fc.constant<FsmEvent>({ type: 'second-connection' }),
+    fc
+      .record({
+        routerId: fc.constantFrom('198.18.0.0', '198.18.0.2'),
+        initiatedLocally: fc.boolean(),
+      })
+      .map((o): FsmEvent => ({
+        type: 'collision',
+        open: { ...peerOpen, routerId: o.routerId },
+        initiatedLocally: o.initiatedLocally,
+      })),
   );
 
   it('random event sequences keep the FSM consistent', () => {

@@ -1,0 +1,268 @@
+/**
+ * The Adj-RIB-Out of one peer: what the peer has from us, diffed against the
+ * speaker's table (the Loc-RIB) and written as batched UPDATEs.
+ *
+ * RFC 4271 sections 3.2 (Adj-RIB-Out) and 9.2 (sending UPDATEs), RFC 4724
+ * section 2 (End-of-RIB after the initial table), RFC 2918 section 4 (a route
+ * refresh re-sends the Adj-RIB-Out of that family).
+ *
+ * Active only while the session is Established: `start` gives it the connection
+ * and sends the whole table, `stop` forgets what the peer had.
+ */
+import { encodeMessage } from './codec/index.js';
+import type { Connection } from './connection.js';
+import {
+  attributesSignature,
+  exportAttributes,
+  type ExportContext,
+  type RouteAttributes,
+} from './export-policy.js';
+import type { Family, Prefix } from './prefix.js';
+import type { PathAttributes, UpdateMessage } from './types.js';
+import { announceUpdates, endOfRib, FIXED_UPDATE_BYTES, withdrawUpdates } from './update-packer.js';
+
+export interface LocRoute {
+  readonly prefix: Prefix;
+  readonly attributes: RouteAttributes;
+}
+
+/** The speaker-wide table of what we want announced, shared by every peer. */
+export interface LocRib {
+  get(key: string): LocRoute | undefined;
+  entries(): IterableIterator<[string, LocRoute]>;
+}
+
+interface SentRoute {
+  readonly prefix: Prefix;
+  readonly signature: string;
+}
+
+interface ExportedAttributes {
+  readonly attributes: PathAttributes;
+  readonly signature: string;
+  /** Encoded size with no NLRI, for the packer. */
+  readonly size: number;
+}
+
+/** Prefix changes examined per flush step; keeps each step short so the event loop stays free. */
+const FLUSH_BATCH = 4000;
+const EMPTY = new Uint8Array(0);
+
+export class AdjRibOut {
+  /** What the peer has from us, by prefix key. */
+  private readonly sent = new Map<string, SentRoute>();
+  /** Prefixes that need another look. */
+  private readonly dirty = new Set<string>();
+  /** Set while Established. */
+  private connection: Connection | undefined;
+  private negotiatedFamilies: readonly Family[] = [];
+  private exportContext: ExportContext | undefined;
+  private exportFamilies = new Set<Family>();
+  private exportCache = new WeakMap<
+    RouteAttributes,
+    Partial<Record<Family, ExportedAttributes | null>>
+  >();
+  private endOfRibPending = false;
+  private flushScheduled = false;
+  private flushWaiters: (() => void)[] = [];
+  private sentUpdates = 0;
+
+  constructor(private readonly locRib: LocRib) {}
+
+  /** Prefixes the peer has from us. */
+  get size(): number {
+    return this.sent.size;
+  }
+
+  get updatesSent(): number {
+    return this.sentUpdates;
+  }
+
+  /**
+   * The session is Established on `connection`: send the whole table, then
+   * End-of-RIB for every negotiated family (even one we cannot export to).
+   */
+  start(
+    connection: Connection,
+    negotiatedFamilies: readonly Family[],
+    context: ExportContext,
+    exportFamilies: Set<Family>,
+  ): void {
+    this.connection = connection;
+    this.negotiatedFamilies = negotiatedFamilies;
+    this.exportContext = context;
+    this.exportFamilies = exportFamilies;
+    this.exportCache = new WeakMap();
+    this.sent.clear();
+    this.dirty.clear();
+    for (const [key] of this.locRib.entries()) this.dirty.add(key);
+    this.endOfRibPending = true;
+    this.scheduleFlush();
+  }
+
+  /** The session went down: the peer has nothing from us any more. */
+  stop(): void {
+    this.connection = undefined;
+    this.sent.clear();
+    this.dirty.clear();
+    this.endOfRibPending = false;
+    this.resolveFlushWaiters();
+  }
+
+  /** The speaker's table changed for this prefix key. */
+  routeChanged(key: string): void {
+    this.dirty.add(key);
+    this.scheduleFlush();
+  }
+
+  /** RFC 2918 section 4: re-advertise the Adj-RIB-Out of that family. False if we export none of it. */
+  routeRefresh(family: Family): boolean {
+    if (!this.exportFamilies.has(family)) return false;
+    for (const [key, route] of this.sent) {
+      if (route.prefix.family === family && !this.dirty.has(key)) {
+        this.sent.delete(key);
+        this.dirty.add(key);
+      }
+    }
+    this.scheduleFlush();
+    return true;
+  }
+
+  /** The socket buffer emptied: carry on writing. */
+  drained(): void {
+    this.flush();
+  }
+
+  /** Resolves once every pending change has been written out and the socket buffer is empty. */
+  flushed(): Promise<void> {
+    if (this.isFlushed()) return Promise.resolve();
+    const promise = new Promise<void>((resolve) => this.flushWaiters.push(resolve));
+    const idle = !this.flushScheduled && this.dirty.size === 0 && !this.endOfRibPending;
+    // Only bytes in the socket buffer are left: an empty write's callback tells when they are out.
+    if (idle) this.connection?.socket.write(EMPTY, () => this.checkFlushed());
+    return promise;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.connection === undefined) return;
+    this.flushScheduled = true;
+    // Coalesce every change made in this tick into one pass.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const connection = this.connection;
+    if (connection === undefined) return;
+    while (this.dirty.size > 0) {
+      if (connection.needsDrain) return; // resumed by `drained`
+      this.flushStep(connection);
+      if (!connection.isOpen) return;
+    }
+    if (this.endOfRibPending) {
+      this.endOfRibPending = false;
+      for (const family of this.negotiatedFamilies) this.writeUpdate(connection, endOfRib(family));
+    }
+    if (connection.pendingBytes === 0) this.resolveFlushWaiters();
+    // An empty write's callback runs once everything queued before it is handed to the kernel.
+    else if (this.flushWaiters.length > 0)
+      connection.socket.write(EMPTY, () => this.checkFlushed());
+  }
+
+  private flushStep(connection: Connection): void {
+    const withdrawals: Record<Family, Prefix[]> = { ipv4: [], ipv6: [] };
+    const groups = new Map<
+      string,
+      { family: Family; exported: ExportedAttributes; prefixes: Prefix[] }
+    >();
+    let examined = 0;
+    for (const key of this.dirty) {
+      this.dirty.delete(key);
+      const wanted = this.locRib.get(key);
+      const exported =
+        wanted === undefined || !this.exportFamilies.has(wanted.prefix.family)
+          ? null
+          : this.exported(wanted.attributes, wanted.prefix.family);
+      const previous = this.sent.get(key);
+      if (wanted === undefined || exported === null) {
+        if (previous !== undefined) {
+          withdrawals[previous.prefix.family].push(previous.prefix);
+          this.sent.delete(key);
+        }
+      } else if (previous?.signature !== exported.signature) {
+        const groupKey = `${wanted.prefix.family}|${exported.signature}`;
+        let group = groups.get(groupKey);
+        if (group === undefined) {
+          group = { family: wanted.prefix.family, exported, prefixes: [] };
+          groups.set(groupKey, group);
+        }
+        group.prefixes.push(wanted.prefix);
+        this.sent.set(key, { prefix: wanted.prefix, signature: exported.signature });
+      }
+      if (++examined >= FLUSH_BATCH) break;
+    }
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      for (const update of withdrawUpdates(family, withdrawals[family]))
+        this.writeUpdate(connection, update);
+    }
+    for (const group of groups.values()) {
+      for (const update of announceUpdates(
+        group.family,
+        group.exported.attributes,
+        group.exported.size,
+        group.prefixes,
+      )) {
+        this.writeUpdate(connection, update);
+      }
+    }
+  }
+
+  /** The peer's view of a route's attributes, computed once per attribute set and family. */
+  private exported(attributes: RouteAttributes, family: Family): ExportedAttributes | null {
+    let entry = this.exportCache.get(attributes);
+    if (entry === undefined) {
+      entry = {};
+      this.exportCache.set(attributes, entry);
+    }
+    const cached = entry[family];
+    if (cached !== undefined) return cached;
+    const context = this.exportContext;
+    const path = context === undefined ? undefined : exportAttributes(attributes, family, context);
+    const codec = this.connection?.context ?? { fourOctetAs: true };
+    const result =
+      path === undefined
+        ? null
+        : {
+            attributes: path,
+            signature: attributesSignature(path),
+            size:
+              encodeMessage({ type: 'update', withdrawn: [], attributes: path, nlri: [] }, codec)
+                .length - FIXED_UPDATE_BYTES,
+          };
+    entry[family] = result;
+    return result;
+  }
+
+  private writeUpdate(connection: Connection, update: UpdateMessage): void {
+    connection.write(encodeMessage(update, connection.context));
+    this.sentUpdates++;
+  }
+
+  private isFlushed(): boolean {
+    if (this.connection === undefined) return true;
+    if (this.dirty.size > 0 || this.endOfRibPending || this.flushScheduled) return false;
+    return this.connection.pendingBytes === 0;
+  }
+
+  private checkFlushed(): void {
+    if (this.isFlushed()) this.resolveFlushWaiters();
+  }
+
+  private resolveFlushWaiters(): void {
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * A peer's settings after validation: what a session runs on. speaker.ts turns
+ * the user-facing `PeerOptions` into this.
+ */
+import type { Family } from './prefix.js';
+import type { LargeCommunity } from './types.js';
+
+export interface PeerConfig {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly asn: number;
+  readonly localAddress?: string;
+  readonly passive: boolean;
+  readonly holdTime: number;
+  readonly connectRetry: number;
+  readonly maxConnectRetry: number;
+  readonly openHoldTime: number;
+  readonly families: readonly Family[];
+  readonly nextHopIpv4?: string;
+  readonly nextHopIpv6?: string;
+  readonly linkLocalNextHopIpv6?: string;
+  readonly communities: readonly number[];
+  readonly largeCommunities: readonly LargeCommunity[];
+  readonly med?: number;
+  readonly prepend: number;
+  readonly localPref: number;
+}
