@@ -3,7 +3,7 @@
  * of the codec under test) and reads back what the speaker sends, so malformed
  * input and exact replies can be checked over a real socket.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export function u16(n: number): number[] {
   return [(n >> 8) & 0xff, n & 0xff];
@@ -90,7 +90,19 @@ export class RawPeer {
   private closed = false;
   private waiters: (() => void)[] = [];
 
+  /** Takes over a socket accepted elsewhere (see RawListener). */
+  static wrap(socket: Socket): RawPeer {
+    return new RawPeer(socket);
+  }
+
+  /**
+   * This end's port and the other end's, to tell two connections between the same
+   * addresses apart; taken when connected, so still known after the close.
+   */
+  readonly ports: { readonly local: number; readonly remote: number };
+
   private constructor(readonly socket: Socket) {
+    this.ports = { local: socket.localPort ?? -1, remote: socket.remotePort ?? -1 };
     socket.on('data', (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       while (this.buffer.length >= 19) {
@@ -186,6 +198,57 @@ export class RawPeer {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+  }
+}
+
+/** A listening raw peer: each connection the speaker opens to it arrives as a RawPeer. */
+export class RawListener {
+  private readonly accepted: RawPeer[] = [];
+  private waiters: (() => void)[] = [];
+
+  private constructor(private readonly server: Server) {
+    server.on('connection', (socket) => {
+      this.accepted.push(RawPeer.wrap(socket));
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w();
+    });
+  }
+
+  /** Listens on `host`, on a port of the kernel's choosing. */
+  static listen(host: string): Promise<RawListener> {
+    return new Promise((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, host, () => resolve(new RawListener(server)));
+    });
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : -1;
+  }
+
+  /** The next connection not yet taken. */
+  async accept(timeoutMs = 5000): Promise<RawPeer> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const next = this.accepted.shift();
+      if (next !== undefined) return next;
+      if (Date.now() > deadline) throw new Error(`no connection within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    for (const peer of this.accepted) peer.close();
+    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
 
