@@ -56,6 +56,15 @@ export class Connection {
     return normalizeAddress(this.socket.remoteAddress);
   }
 
+  /** Both ports, for logs that must tell two connections with the same addresses apart. */
+  get ports(): { localPort?: number; remotePort?: number } {
+    const { localPort, remotePort } = this.socket;
+    return {
+      ...(localPort === undefined ? {} : { localPort }),
+      ...(remotePort === undefined ? {} : { remotePort }),
+    };
+  }
+
   get isOpen(): boolean {
     return !this.detached && !this.socket.destroyed;
   }

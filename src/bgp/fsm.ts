@@ -20,140 +20,22 @@
  *   make us spin. The count resets once an Established session hears from its peer.
  * - DelayOpen and the optional Connect-state OPEN handling are not implemented.
  */
-import {
-  AS_TRANS,
-  Afi,
-  BGP_VERSION,
-  CapabilityCode,
-  CeaseSubcode,
-  ErrorCode,
-  FsmSubcode,
-  OpenSubcode,
-  Safi,
-} from './constants.js';
+import { CeaseSubcode, ErrorCode, FsmSubcode } from './constants.js';
 import { BgpProtocolError } from './errors.js';
-import type { Family } from './prefix.js';
-import type { Capability, NotificationMessage, OpenMessage } from './types.js';
+import type {
+  FsmAction,
+  FsmConfig,
+  FsmEnvironment,
+  FsmEvent,
+  FsmState,
+  SessionDownReason,
+  TimerName,
+  Transition,
+} from './fsm-types.js';
+import { negotiate } from './open-negotiation.js';
+import type { NotificationMessage, OpenMessage } from './types.js';
 
-export type FsmStateName =
-  'idle' | 'connect' | 'active' | 'open-sent' | 'open-confirm' | 'established';
-
-export type TimerName = 'connect-retry' | 'hold' | 'keepalive' | 'idle-hold';
-
-/** Why a session left a state for Idle; `session-down` carries it when it was Established. */
-export type SessionDownReason =
-  /** ManualStop: we closed it (with the Cease we were given). */
-  | 'stopped'
-  | 'hold-timer-expired'
-  /** RFC 9687: our writes were stuck for the send hold time. */
-  | 'send-hold-timer-expired'
-  | 'notification-received'
-  /** The peer sent something we could not accept; we sent the NOTIFICATION. */
-  | 'protocol-error'
-  /** A message the state does not allow (RFC 6608 FSM error); we sent the NOTIFICATION. */
-  | 'unexpected-message'
-  /** TCP closed or failed under us. */
-  | 'connection-closed';
-
-export interface FsmConfig {
-  readonly localAsn: number;
-  readonly peerAsn: number;
-  readonly routerId: string;
-  /** Our proposed hold time in seconds: 0, or 3 and above. */
-  readonly holdTime: number;
-  /** Wait for the peer to connect; never connect out. */
-  readonly passive: boolean;
-  /** Base connect-retry / idle-hold delay in seconds; doubles per consecutive failure. */
-  readonly connectRetry: number;
-  /** Upper bound of the backoff, seconds. */
-  readonly maxConnectRetry: number;
-  /** Hold time while waiting for the peer's OPEN (RFC 4271 suggests 4 minutes). */
-  readonly openHoldTime: number;
-  readonly families: readonly Family[];
-}
-
-/** What both OPENs agreed on. */
-export interface Negotiated {
-  readonly peerAsn: number;
-  readonly peerRouterId: string;
-  readonly holdTime: number;
-  readonly keepaliveTime: number;
-  readonly families: readonly Family[];
-  readonly fourOctetAs: boolean;
-  readonly routeRefresh: boolean;
-  readonly peerCapabilities: readonly Capability[];
-}
-
-export interface FsmState {
-  readonly name: FsmStateName;
-  /** ManualStart seen and no ManualStop since. */
-  readonly enabled: boolean;
-  /** Consecutive failures since the last healthy session; drives backoff. */
-  readonly failures: number;
-  readonly negotiated?: Negotiated;
-}
-
-export type FsmEvent =
-  | { readonly type: 'start' }
-  | { readonly type: 'stop'; readonly notification: NotificationMessage }
-  | { readonly type: 'timer'; readonly timer: TimerName }
-  /** RFC 9687: our writes have been stuck for the send hold time. */
-  | { readonly type: 'send-hold-expired' }
-  /** A TCP connection is up: our outgoing one, or an accepted incoming one. */
-  | { readonly type: 'tcp-connected' }
-  /** The connection attempt failed, or the connection closed. */
-  | { readonly type: 'tcp-failed'; readonly reason: string }
-  | { readonly type: 'open'; readonly open: OpenMessage }
-  | { readonly type: 'keepalive' }
-  | { readonly type: 'update' }
-  | { readonly type: 'route-refresh' }
-  | { readonly type: 'notification'; readonly notification: NotificationMessage }
-  /** A message failed to decode in a way that resets the session. */
-  | { readonly type: 'protocol-error'; readonly error: BgpProtocolError }
-  /** RFC 4271 6.8: another TCP connection with this peer came up while one is attached. */
-  | { readonly type: 'second-connection' }
-  /** RFC 4271 6.8: the OPEN arrived on the held second connection; `initiatedLocally` is its direction. */
-  | { readonly type: 'collision'; readonly open: OpenMessage; readonly initiatedLocally: boolean };
-
-export type FsmAction =
-  | { readonly type: 'connect' }
-  | { readonly type: 'disconnect' }
-  | { readonly type: 'send-open' }
-  | { readonly type: 'send-keepalive' }
-  | { readonly type: 'send-notification'; readonly notification: NotificationMessage }
-  | { readonly type: 'start-timer'; readonly timer: TimerName; readonly seconds: number }
-  | { readonly type: 'stop-timer'; readonly timer: TimerName }
-  | { readonly type: 'established'; readonly negotiated: Negotiated }
-  | {
-      readonly type: 'session-down';
-      readonly reason: SessionDownReason;
-      /** Free text for the log: the error message, the socket's reason. */
-      readonly detail: string;
-    }
-  /** Send our OPEN on the held second connection and wait for its OPEN. */
-  | { readonly type: 'open-second' }
-  /**
-   * Close the held second connection (if any) with this NOTIFICATION. `collision`
-   * is true when section 6.8 chose the other connection, false when the session ended.
-   */
-  | {
-      readonly type: 'close-second';
-      readonly notification: NotificationMessage;
-      readonly collision: boolean;
-    }
-  /** Section 6.8 chose the second connection: close the current one with this NOTIFICATION and carry on with the second. */
-  | { readonly type: 'switch-to-second'; readonly notification: NotificationMessage };
-
-export interface Transition {
-  readonly state: FsmState;
-  readonly actions: readonly FsmAction[];
-}
-
-/** Randomness comes in from outside so the function stays pure. */
-export interface FsmEnvironment {
-  /** Uniform in [0, 1). */
-  readonly random: () => number;
-}
+export type * from './fsm-types.js';
 
 export const initialFsmState: FsmState = { name: 'idle', enabled: false, failures: 0 };
 
@@ -579,114 +461,6 @@ function keepaliveOrHold(
     };
   }
   return { state, actions: [] };
-}
-
-function familyOf(afi: number, safi: number): Family | undefined {
-  if (safi !== Safi.Unicast) return undefined;
-  if (afi === Afi.Ipv4) return 'ipv4';
-  if (afi === Afi.Ipv6) return 'ipv6';
-  return undefined;
-}
-
-function openError(subcode: number, message: string, data?: Uint8Array): BgpProtocolError {
-  return new BgpProtocolError(
-    ErrorCode.OpenMessage,
-    subcode,
-    message,
-    data === undefined ? {} : { data },
-  );
-}
-
-/** Checks a received OPEN against our settings (RFC 4271 section 6.2) and agrees on the session. */
-export function negotiate(open: OpenMessage, config: FsmConfig): Negotiated | BgpProtocolError {
-  if (open.version !== BGP_VERSION) {
-    return openError(
-      OpenSubcode.UnsupportedVersionNumber,
-      `peer speaks BGP version ${open.version}, we speak ${BGP_VERSION}`,
-      Uint8Array.of(0, BGP_VERSION),
-    );
-  }
-  let fourOctet: number | undefined;
-  let routeRefresh = false;
-  const offered = new Set<Family>();
-  let sawMultiprotocol = false;
-  for (const capability of open.capabilities) {
-    if (capability.kind === 'four-octet-as') fourOctet = capability.asn;
-    else if (capability.kind === 'route-refresh') routeRefresh = true;
-    else if (capability.kind === 'multiprotocol') {
-      sawMultiprotocol = true;
-      const family = familyOf(capability.afi, capability.safi);
-      if (family !== undefined) offered.add(family);
-    }
-  }
-  // RFC 6793 section 4.1: the capability carries the real AS; My AS is AS_TRANS when it needs 4 octets.
-  const peerAsn = fourOctet ?? open.myAs;
-  if (peerAsn !== config.peerAsn) {
-    return openError(
-      OpenSubcode.BadPeerAs,
-      `peer says AS ${peerAsn}, configured AS ${config.peerAsn}`,
-    );
-  }
-  if (fourOctet === undefined && open.myAs === AS_TRANS && config.peerAsn !== AS_TRANS) {
-    return openError(OpenSubcode.BadPeerAs, 'peer sent AS_TRANS without the 4-octet AS capability');
-  }
-  // Section 6.2: hold time 1 or 2 seconds MUST be rejected.
-  if (open.holdTime === 1 || open.holdTime === 2) {
-    return openError(
-      OpenSubcode.UnacceptableHoldTime,
-      `peer proposes a hold time of ${open.holdTime} s`,
-    );
-  }
-  if (open.routerId === '0.0.0.0') {
-    return openError(OpenSubcode.BadBgpIdentifier, 'peer BGP Identifier is 0.0.0.0');
-  }
-  // RFC 6286 section 2.2: identifiers must differ within an AS (iBGP); eBGP may share one.
-  if (config.peerAsn === config.localAsn && open.routerId === config.routerId) {
-    return openError(
-      OpenSubcode.BadBgpIdentifier,
-      `peer uses our own BGP Identifier ${open.routerId}`,
-    );
-  }
-  // RFC 4760 section 8: a peer that sends no multiprotocol capability speaks IPv4 unicast only.
-  if (!sawMultiprotocol) offered.add('ipv4');
-  const families = config.families.filter((f) => offered.has(f));
-  if (families.length === 0) {
-    return openError(
-      OpenSubcode.UnsupportedCapability,
-      `no address family in common (we offer ${config.families.join(', ')}, peer offers ${[...offered].join(', ') || 'none'})`,
-      multiprotocolCapabilityBytes(config.families),
-    );
-  }
-  const holdTime = Math.min(config.holdTime, open.holdTime);
-  return {
-    peerAsn,
-    peerRouterId: open.routerId,
-    holdTime,
-    keepaliveTime: Math.floor(holdTime / 3),
-    families,
-    fourOctetAs: fourOctet !== undefined,
-    routeRefresh,
-    peerCapabilities: open.capabilities,
-  };
-}
-
-/** RFC 5492 section 3: Unsupported Capability data lists the capabilities we need. */
-function multiprotocolCapabilityBytes(families: readonly Family[]): Uint8Array {
-  const out = new Uint8Array(families.length * 6);
-  families.forEach((family, i) => {
-    out.set(
-      [
-        CapabilityCode.Multiprotocol,
-        4,
-        0,
-        family === 'ipv4' ? Afi.Ipv4 : Afi.Ipv6,
-        0,
-        Safi.Unicast,
-      ],
-      i * 6,
-    );
-  });
-  return out;
 }
 
 /** Dotted quad to a 32-bit unsigned number, for identifier comparison. */

@@ -9,6 +9,10 @@
  * RFC 9003 (shutdown communication, logged); RFC 9687 (send hold timer);
  * RFC 7606 (treat-as-withdraw and attribute discard, logged).
  *
+ * Over 500 lines on purpose: connecting, the held second connection and the
+ * timers all act on the same session state (current connection, FSM state), and
+ * splitting them further would only pass that state around.
+ *
  * Known gaps: no TCP-MD5 (Node cannot set TCP_MD5SIG), no graceful restart (on
  * purpose: when we die our routes must go with us), no add-path.
  */
@@ -18,7 +22,7 @@ import type { Clock, TimerHandle } from '../clock/index.js';
 import { encodeKeepalive, encodeMessage } from './codec/index.js';
 import { AdjRibIn, type ReceivedRoute } from './adj-rib-in.js';
 import { AdjRibOut, type LocRib } from './adj-rib-out.js';
-import { AS_TRANS, Afi, CeaseSubcode, ErrorCode, FsmSubcode, Safi } from './constants.js';
+import { Afi, CeaseSubcode, ErrorCode, FsmSubcode, Safi } from './constants.js';
 import { Connection, type ConnectionHandlers } from './connection.js';
 import { BgpProtocolError } from './errors.js';
 import {
@@ -34,16 +38,11 @@ import {
   type TimerName,
 } from './fsm.js';
 import { exportableFamilies, exportContextFor } from './next-hop.js';
+import { localOpen } from './open-negotiation.js';
 import { errorRecord, rejectSocket, type ErrorRecord } from './notifications.js';
 import type { PeerConfig } from './peer-config.js';
 import type { Family } from './prefix.js';
-import type {
-  BgpMessage,
-  Capability,
-  NotificationMessage,
-  OpenMessage,
-  UpdateMessage,
-} from './types.js';
+import type { BgpMessage, NotificationMessage, OpenMessage, UpdateMessage } from './types.js';
 
 export interface SessionEnvironment {
   readonly localAsn: number;
@@ -79,17 +78,6 @@ export interface PeerStatus {
   readonly updatesSent: number;
   readonly updatesReceived: number;
   readonly establishedCount: number;
-}
-
-/** The ports of a connection, for the collision log (which TCP connection survived). */
-function ports(connection: Connection | undefined): { localPort?: number; remotePort?: number } {
-  const socket = connection?.socket;
-  return socket === undefined
-    ? {}
-    : {
-        ...(socket.localPort === undefined ? {} : { localPort: socket.localPort }),
-        ...(socket.remotePort === undefined ? {} : { remotePort: socket.remotePort }),
-      };
 }
 
 export class PeerSession {
@@ -470,7 +458,7 @@ export class PeerSession {
         event: 'bgp.collision',
         outcome: 'held',
         initiatedLocally: second.initiatedLocally,
-        ...ports(second),
+        ...second.ports,
       },
       'connection collision: holding the second connection until its OPEN arrives',
     );
@@ -486,8 +474,8 @@ export class PeerSession {
         {
           event: 'bgp.collision',
           outcome: 'kept-existing',
-          kept: ports(this.connection),
-          closed: ports(second),
+          kept: this.connection?.ports,
+          closed: second.ports,
         },
         'connection collision: keeping the existing connection',
       );
@@ -504,8 +492,8 @@ export class PeerSession {
         event: 'bgp.collision',
         outcome: 'kept-second',
         initiatedLocally: second.initiatedLocally,
-        kept: ports(second),
-        closed: ports(primary),
+        kept: second.ports,
+        closed: primary?.ports,
       },
       'connection collision: the second connection wins',
     );
@@ -543,20 +531,12 @@ export class PeerSession {
   }
 
   private openMessage(): OpenMessage {
-    const capabilities: Capability[] = this.config.families.map((family) => ({
-      kind: 'multiprotocol',
-      afi: family === 'ipv4' ? Afi.Ipv4 : Afi.Ipv6,
-      safi: Safi.Unicast,
-    }));
-    capabilities.push({ kind: 'route-refresh' }, { kind: 'four-octet-as', asn: this.env.localAsn });
-    return {
-      type: 'open',
-      version: 4,
-      myAs: this.env.localAsn > 0xffff ? AS_TRANS : this.env.localAsn,
-      holdTime: this.config.holdTime,
-      routerId: this.env.routerId,
-      capabilities,
-    };
+    return localOpen(
+      this.config.families,
+      this.env.localAsn,
+      this.config.holdTime,
+      this.env.routerId,
+    );
   }
 
   // ---- Established ----------------------------------------------------------

@@ -6,7 +6,6 @@ import { BgpProtocolError } from '../../../src/bgp/errors.js';
 import {
   backoffSeconds,
   initialFsmState,
-  negotiate,
   resolveCollision,
   transition,
   type FsmAction,
@@ -15,6 +14,7 @@ import {
   type FsmState,
   type TimerName,
 } from '../../../src/bgp/fsm.js';
+import { negotiate } from '../../../src/bgp/open-negotiation.js';
 import type { OpenMessage } from '../../../src/bgp/types.js';
 
 const config: FsmConfig = {
