@@ -22,17 +22,15 @@ export interface RouteAttributes {
   readonly localPref?: number;
 }
 
-export interface ExportContext {
+/** A peer's export settings: the same attribute set, with its defaults filled in (MED has none). */
+export type PeerAttributes = Required<Omit<RouteAttributes, 'med'>> & Pick<RouteAttributes, 'med'>;
+
+export interface ExportContext extends PeerAttributes {
   readonly localAsn: number;
   readonly ibgp: boolean;
   readonly nextHopIpv4?: string;
   readonly nextHopIpv6?: string;
   readonly linkLocalNextHopIpv6?: string;
-  readonly communities: readonly number[];
-  readonly largeCommunities: readonly LargeCommunity[];
-  readonly med?: number;
-  readonly prepend: number;
-  readonly localPref: number;
 }
 
 const DEFAULT_LOCAL_PREF = 100;

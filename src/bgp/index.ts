@@ -3,11 +3,24 @@ export * from './errors.js';
 export * from './prefix.js';
 export type * from './types.js';
 export * from './codec/index.js';
-export { BgpSpeaker, SpeakerConfigError } from './speaker.js';
-export type { AnnounceAttributes, PeerOptions, SpeakerOptions } from './speaker.js';
+export { BgpSpeaker } from './speaker.js';
+export {
+  attributesOf,
+  checkPeerOptions,
+  checkSpeakerOptions,
+  community,
+  degradeKeys,
+  largeCommunity,
+  parseBgpSettings,
+  PEER_DEFAULTS,
+  SpeakerConfigError,
+  type AnnounceAttributes,
+  type BgpConfig,
+  type PeerOptions,
+  type SpeakerOptions,
+} from './options.js';
 export type { PeerStatus } from './peer-session.js';
 export type { ReceivedRoute } from './adj-rib-in.js';
 export type { ErrorRecord } from './notifications.js';
 export type { SessionDownReason } from './fsm.js';
 export type { RouteAttributes } from './export-policy.js';
-export type { BgpConfig } from './settings.js';

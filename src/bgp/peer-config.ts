@@ -2,10 +2,10 @@
  * A peer's settings after validation: what a session runs on. speaker.ts turns
  * the user-facing `PeerOptions` into this.
  */
+import type { PeerAttributes } from './export-policy.js';
 import type { Family } from './prefix.js';
-import type { LargeCommunity } from './types.js';
 
-export interface PeerConfig {
+export interface PeerConfig extends PeerAttributes {
   readonly name: string;
   readonly address: string;
   readonly port: number;
@@ -20,9 +20,4 @@ export interface PeerConfig {
   readonly nextHopIpv4?: string;
   readonly nextHopIpv6?: string;
   readonly linkLocalNextHopIpv6?: string;
-  readonly communities: readonly number[];
-  readonly largeCommunities: readonly LargeCommunity[];
-  readonly med?: number;
-  readonly prepend: number;
-  readonly localPref: number;
 }

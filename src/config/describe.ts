@@ -1,22 +1,18 @@
 /** The human summary `anycast-guard check-config` prints for a valid configuration. */
 import { routingDaemons } from '../announcers/index.js';
-import type { PeerOptions } from '../bgp/index.js';
+import { PEER_DEFAULTS, type PeerOptions } from '../bgp/index.js';
 import type { CheckConfig, DaemonConfig, DownAction, Policy, ServiceConfig } from './types.js';
-
-/** BgpSpeaker's defaults, for showing what a peer will actually use. */
-const SPEAKER_HOLD_TIME = 30;
-const BGP_PORT = 179;
 
 export function describeConfig(config: DaemonConfig): string {
   const lines: string[] = [`configuration ${config.source}`, `log level ${config.log.level}`];
   const bgp = config.bgp;
   if (bgp === undefined) lines.push('bgp: none');
   else {
-    const hold = bgp.holdTime ?? SPEAKER_HOLD_TIME;
+    const hold = bgp.holdTime ?? PEER_DEFAULTS.holdTime;
     const listen =
       bgp.listen === undefined
         ? 'outgoing connections only'
-        : `listening on [${bgp.listen.host ?? '::'}]:${bgp.listen.port ?? BGP_PORT}`;
+        : `listening on [${bgp.listen.host ?? '::'}]:${bgp.listen.port ?? PEER_DEFAULTS.port}`;
     lines.push(`bgp: AS ${bgp.asn}, router id ${bgp.routerId}, hold time ${hold} s, ${listen}`);
     lines.push(`  peers (${bgp.peers.length}):`);
     for (const peer of bgp.peers) lines.push(`    ${describePeer(peer, bgp.asn, hold)}`);
@@ -44,7 +40,8 @@ export function describeConfig(config: DaemonConfig): string {
 
 function describePeer(peer: PeerOptions, localAsn: number, defaultHold: number): string {
   const name = peer.name === undefined ? '' : ` "${peer.name}"`;
-  const port = peer.port === undefined || peer.port === BGP_PORT ? '' : ` port ${peer.port}`;
+  const port =
+    peer.port === undefined || peer.port === PEER_DEFAULTS.port ? '' : ` port ${peer.port}`;
   const parts = [
     `${peer.address}${port}${name}: AS ${peer.asn} (${peer.asn === localAsn ? 'iBGP' : 'eBGP'})`,
     peer.passive === true ? 'passive' : 'connects out',

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { buildBgp } from './bgp.js';
+import { parseBgpSettings } from '../bgp/index.js';
 import { registryMap, type CheckTypeRegistry, type ConfigCheckType } from './checks.js';
 import {
   ConfigError,
@@ -72,7 +72,7 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
 
   const log = validate(logSchema, document.log ?? {}, ['log'], issues);
   const api = validate(apiSchema, document.api ?? {}, ['api'], issues);
-  const bgp = document.bgp === undefined ? undefined : buildBgp(document.bgp, issues);
+  const bgp = document.bgp === undefined ? undefined : parseBgpSettings(document.bgp, issues);
   const directors =
     document.directors === undefined ? undefined : buildDirectors(document.directors, issues);
 

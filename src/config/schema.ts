@@ -4,43 +4,10 @@
  * The parts whose shape depends on something else (the announcers under
  * `prefixes`, the check types under `checks`) are checked in code beside this.
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseCommunity, parseLargeCommunity } from '../bgp/index.js';
+import { degradeKeys } from '../bgp/index.js';
 import { LOG_LEVELS } from '../log/index.js';
-import {
-  asn,
-  count,
-  ipAddress,
-  linkLocalAddress,
-  nonEmpty,
-  parseHostPort,
-  seconds,
-  uint32,
-  wholeNumber,
-} from '../validation/index.js';
-
-/** RFC 4271 section 4.2: 0, or 3 to 65535 seconds. */
-export const holdTime = z.custom<number>(
-  (v) => typeof v === 'number' && Number.isInteger(v) && (v === 0 || (v >= 3 && v <= 65535)),
-  'must be 0 or a whole number of seconds from 3 to 65535 (RFC 4271 4.2)',
-);
-
-function parsedBy(parse: (text: string) => unknown): z.ZodType<string> {
-  return z.string().superRefine((value, ctx) => {
-    try {
-      parse(value);
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: error instanceof Error ? error.message : String(error),
-      });
-    }
-  });
-}
-
-export const community = parsedBy(parseCommunity);
-export const largeCommunity = parsedBy(parseLargeCommunity);
+import { count, nonEmpty, parseHostPort, seconds, wholeNumber } from '../validation/index.js';
 
 export const logSchema = z.strictObject({ level: z.enum(LOG_LEVELS).optional() });
 
@@ -62,58 +29,8 @@ export const apiSchema = z.strictObject({
   state_dir: z.string().startsWith('/', 'must be an absolute path').optional(),
 });
 
-export const bgpSchema = z.strictObject({
-  asn,
-  router_id: z.string().superRefine((value, ctx) => {
-    if (isIP(value) !== 4 || value === '0.0.0.0')
-      ctx.addIssue({ code: 'custom', message: 'must be a non-zero IPv4 address (dotted quad)' });
-  }),
-  hold_time: holdTime.optional(),
-  listen: z
-    .strictObject({ host: ipAddress().optional(), port: wholeNumber(0, 65535).optional() })
-    .optional(),
-  /** Each peer is checked on its own with peerSchema, so one bad peer hides nothing else. */
-  peers: z.array(z.unknown()).optional(),
-});
-
-export const FAMILIES = ['ipv4', 'ipv6'] as const;
-
-export const peerSchema = z.strictObject({
-  address: ipAddress(),
-  asn,
-  name: nonEmpty.optional(),
-  port: wholeNumber(1, 65535).optional(),
-  local_address: ipAddress().optional(),
-  passive: z.boolean().optional(),
-  hold_time: holdTime.optional(),
-  connect_retry: seconds({ max: 3600 }).optional(),
-  max_connect_retry: seconds({ max: 3600 }).optional(),
-  families: z.array(z.enum(FAMILIES)).min(1).optional(),
-  next_hop: z
-    .union([
-      ipAddress(),
-      z.strictObject({
-        ipv4: ipAddress(4).optional(),
-        ipv6: ipAddress(6).optional(),
-        ipv6_link_local: linkLocalAddress.optional(),
-      }),
-    ])
-    .describe('an IP address or a table { ipv4 = "…", ipv6 = "…", ipv6_link_local = "…" }')
-    .optional(),
-  communities: z.array(community).optional(),
-  large_communities: z.array(largeCommunity).optional(),
-  med: uint32.optional(),
-  prepend: wholeNumber(0, 32).optional(),
-  local_pref: uint32.optional(),
-});
-export type RawPeer = z.infer<typeof peerSchema>;
-
-export const degradeSchema = z.strictObject({
-  med: uint32.optional(),
-  prepend: wholeNumber(0, 32).optional(),
-  communities: z.array(community).optional(),
-  large_communities: z.array(largeCommunity).optional(),
-});
+/** A degraded service's attributes (down = { … }): the peer's attribute keys, less LOCAL_PREF. */
+export const degradeSchema = z.strictObject(degradeKeys);
 
 export const serviceSchema = z.strictObject({
   /** Checked in code (prefixes.ts): an array, or a table of announcers. */

@@ -3,6 +3,7 @@
  * that turn check results into announcements (rise, fall, hold-down, policy,
  * what to do when down, the on_change hook).
  */
+import { attributesOf } from '../bgp/index.js';
 import { buildChecks, type ConfigCheckType } from './checks.js';
 import {
   didYouMean,
@@ -99,13 +100,7 @@ export function buildService(
         [...path, 'down'],
         'is empty: set med, prepend, communities and/or large_communities, or use "withdraw"',
       );
-    down = {
-      kind: 'degrade',
-      ...(d.med === undefined ? {} : { med: d.med }),
-      ...(d.prepend === undefined ? {} : { prepend: d.prepend }),
-      ...(d.communities === undefined ? {} : { communities: d.communities }),
-      ...(d.large_communities === undefined ? {} : { largeCommunities: d.large_communities }),
-    };
+    down = { kind: 'degrade', ...attributesOf(d) };
   }
 
   if (service.on_change !== undefined) {

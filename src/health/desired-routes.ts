@@ -28,12 +28,8 @@ export interface DesiredRoute {
 
 export function degradedAttributes(down: DownAction): AnnounceAttributes | undefined {
   if (down.kind === 'withdraw') return undefined;
-  return {
-    ...(down.med === undefined ? {} : { med: down.med }),
-    ...(down.prepend === undefined ? {} : { prepend: down.prepend }),
-    ...(down.communities === undefined ? {} : { communities: down.communities }),
-    ...(down.largeCommunities === undefined ? {} : { largeCommunities: down.largeCommunities }),
-  };
+  const { kind: _kind, ...attributes } = down;
+  return attributes;
 }
 
 /** "bgp 203.0.113.53/32", "frrouting 203.0.113.53/32%blue": a route is per announcer. */

@@ -1,4 +1,5 @@
 /** A service's health settings: how its checks combine, and what it does when down. */
+import type { AnnounceAttributes } from '../bgp/index.js';
 
 export type Policy =
   | { readonly kind: 'all' }
@@ -7,11 +8,7 @@ export type Policy =
 
 /** What a service does when it is down: withdraw (default) or keep announcing, degraded. */
 export type DownAction =
-  | { readonly kind: 'withdraw' }
-  | {
-      readonly kind: 'degrade';
-      readonly med?: number;
-      readonly prepend?: number;
-      readonly communities?: readonly string[];
-      readonly largeCommunities?: readonly string[];
-    };
+  { readonly kind: 'withdraw' } | ({ readonly kind: 'degrade' } & DegradedAttributes);
+
+/** A degraded service's attributes: a route's, less LOCAL_PREF (a peer's setting). */
+export type DegradedAttributes = Omit<AnnounceAttributes, 'localPref'>;

@@ -135,6 +135,8 @@ describe('speaker options', () => {
   });
 });
 
+// The speaker checks its options by the rules the [bgp] table is checked by
+// (src/bgp/options.ts), so code and file get the same words, at the file's key names.
 describe('speaker configuration errors name the key and the reason', () => {
   const base = { asn: 65001, routerId: '198.18.0.1' };
   const peer: PeerOptions = { address: '198.18.0.2', asn: 65000 };
@@ -147,17 +149,17 @@ describe('speaker configuration errors name the key and the reason', () => {
     [
       'routerId',
       () => new BgpSpeaker({ ...base, routerId: '0.0.0.0' }),
-      /^routerId: must be a non-zero IPv4/,
+      /^router_id: must be a non-zero IPv4/,
     ],
     [
       'hold time 2',
       () => new BgpSpeaker({ ...base, peers: [{ ...peer, holdTime: 2 }] }),
-      /^peers\[0\]\.holdTime: must be 0 or at least 3 seconds/,
+      /^peers\[0\]\.hold_time: must be 0 or a whole number of seconds from 3 to 65535/,
     ],
     [
       'address',
       () => new BgpSpeaker({ ...base, peers: [{ ...peer, address: 'router1' }] }),
-      /^peers\[0\]\.address: "router1" is not an IP address/,
+      /^peers\[0\]\.address: is not an IP address, got "router1"/,
     ],
     [
       'community',
@@ -167,17 +169,17 @@ describe('speaker configuration errors name the key and the reason', () => {
     [
       'next hop family',
       () => new BgpSpeaker({ ...base, peers: [{ ...peer, nextHop: { ipv4: '2001:db8::1' } }] }),
-      /^peers\[0\]\.nextHop\.ipv4: "2001:db8::1" is not an IPv4 address/,
+      /^peers\[0\]\.next_hop\.ipv4: must be an IPv4 address, not IPv6/,
     ],
     [
       'duplicate peer',
       () => new BgpSpeaker({ ...base, peers: [peer, peer] }),
-      /^peers\[1\]\.address: peer 198\.18\.0\.2 is configured twice/,
+      /^peers\[1\]\.address: peer 198\.18\.0\.2 is already configured at peers\[0\]/,
     ],
     [
       'passive without listen',
       () => new BgpSpeaker({ ...base, peers: [{ ...peer, passive: true }] }),
-      /^peers\[0\]\.passive: a passive peer needs the speaker to listen/,
+      /^peers\[0\]\.passive: a passive peer only accepts connections, so the speaker must listen/,
     ],
     [
       'prefix with host bits',

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeConfig, parseConfig } from '../../../src/config/index.js';
-import { speakerKeyPath } from '../../../src/config/bgp.js';
 import { BGP, testCheckTypes } from './support.js';
 
 describe('describeConfig', () => {
@@ -45,26 +44,5 @@ announce = "always"
         '    checks (0):',
       ].join('\n'),
     );
-  });
-});
-
-describe('speakerKeyPath', () => {
-  it("maps BgpSpeaker's option names back to the file's keys", () => {
-    assert.deepEqual(speakerKeyPath('routerId'), ['bgp', 'router_id']);
-    assert.deepEqual(speakerKeyPath('peers[2].holdTime'), ['bgp', 'peers', 2, 'hold_time']);
-    assert.deepEqual(speakerKeyPath('peers[0].nextHop.ipv6LinkLocal'), [
-      'bgp',
-      'peers',
-      0,
-      'next_hop',
-      'ipv6_link_local',
-    ]);
-    assert.deepEqual(speakerKeyPath('peers[1].largeCommunities[3]'), [
-      'bgp',
-      'peers',
-      1,
-      'large_communities',
-      3,
-    ]);
   });
 });

@@ -10,13 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ConfigError, loadConfig, parseConfig } from '../../../src/config/index.js';
 import { schemaKeys } from '../../../src/validation/index.js';
+import { bgpSchema, peerSchema } from '../../../src/bgp/options.js';
 import {
   apiSchema,
-  bgpSchema,
   checkCommonSchema,
   degradeSchema,
   logSchema,
-  peerSchema,
   serviceSchema,
 } from '../../../src/config/schema.js';
 import { BGP, SERVICE } from './support.js';

@@ -20,7 +20,7 @@ async function lintAs(pathInSrc: string, code: string): Promise<Linter.LintMessa
     overrideConfig: [
       {
         files: ['**/*.ts'],
-        languageOptions: { parser: tseslint.parser as Linter.Parser },
+        languageOptions: { parser: tseslint.parser },
         plugins: { layers: layersPlugin },
         rules: { 'layers/import-order': 'error' },
       },
