@@ -6,3 +6,4 @@ export {
   type JitterRange,
   type RandomSource,
 } from './backoff.js';
+export { joinHostPort, parseHostPort, type HostPort } from './host-port.js';
