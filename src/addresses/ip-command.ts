@@ -4,7 +4,7 @@
  * injectable: `['ip']` on a host, `['ip', '-n', NETNS]` to act inside a network
  * namespace, or a wrapper (`['setpriv', …, 'ip']`).
  */
-import { execFile } from 'node:child_process';
+import { runProcess } from '../process/index.js';
 import { IpCommandError } from './errors.js';
 
 /** Runs `ip ARGS…`; resolves with stdout on exit 0, rejects with IpCommandError otherwise. */
@@ -22,42 +22,26 @@ export function ipCommand(options: IpCommandOptions = {}): IpRunner {
   const [file, ...prefix] = command;
   if (file === undefined || file === '') throw new Error('ipCommand: empty command');
   const timeoutMs = options.timeoutMs ?? 10_000;
-  return (args) => {
+  return async (args) => {
     const argv = [...command, ...args];
-    return new Promise((resolve, reject) => {
-      execFile(
-        file,
-        [...prefix, ...args],
-        {
-          timeout: timeoutMs,
-          killSignal: 'SIGKILL',
-          maxBuffer: 64 * 1024 * 1024,
-          env: { ...process.env, LC_ALL: 'C' },
-        },
-        (error, stdout, stderr) => {
-          if (!error) {
-            resolve(stdout);
-            return;
-          }
-          if (typeof error.code === 'string') {
-            reject(
-              new IpCommandError(argv, undefined, stderr, `cannot run ${file} (${error.code})`, {
-                spawnError: error.code,
-                cause: error,
-              }),
-            );
-          } else if (error.killed) {
-            reject(
-              new IpCommandError(argv, undefined, stderr, `killed after ${timeoutMs} ms`, {
-                cause: error,
-              }),
-            );
-          } else {
-            const code = typeof error.code === 'number' ? error.code : undefined;
-            reject(new IpCommandError(argv, code, stderr, `exit code ${code ?? 'unknown'}`));
-          }
-        },
-      );
-    });
+    const outcome = await runProcess(file, [...prefix, ...args], { timeoutMs });
+    const { stdout, stderr } = outcome;
+    switch (outcome.kind) {
+      case 'spawn-error':
+      case 'output-limit':
+        throw new IpCommandError(argv, undefined, stderr, `cannot run ${file} (${outcome.code})`, {
+          spawnError: outcome.code,
+          cause: outcome.error,
+        });
+      case 'timeout':
+        throw new IpCommandError(argv, undefined, stderr, `killed after ${timeoutMs} ms`, {
+          cause: outcome.error,
+        });
+      case 'exit': {
+        if (outcome.exitCode === 0) return stdout;
+        const code = outcome.exitCode ?? undefined;
+        throw new IpCommandError(argv, code, stderr, `exit code ${code ?? 'unknown'}`);
+      }
+    }
   };
 }

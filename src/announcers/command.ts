@@ -5,7 +5,7 @@
  * naming the command; a non-zero exit is returned, not thrown, when the caller asks to
  * read the answer itself (birdc exits 0 even when BIRD refuses).
  */
-import { execFile } from 'node:child_process';
+import { runProcess } from '../process/index.js';
 import { AnnouncerFailure } from './errors.js';
 
 export interface CommandResult {
@@ -40,64 +40,45 @@ export function firstLine(text: string): string {
   return (text.split('\n').find((l) => l.trim() !== '') ?? '').trim().slice(0, 300);
 }
 
-export const runCommand: CommandRunner = (argv, options = {}) => {
+export const runCommand: CommandRunner = async (argv, options = {}) => {
   const [file, ...args] = argv;
-  if (file === undefined || file === '') return Promise.reject(new Error('runCommand: empty argv'));
+  if (file === undefined || file === '') throw new Error('runCommand: empty argv');
   const timeoutMs = options.timeoutMs ?? 10_000;
   const shown = describeArgv(argv);
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      file,
-      args,
-      {
-        timeout: timeoutMs,
-        killSignal: 'SIGKILL',
-        maxBuffer: MAX_OUTPUT,
-        env: { ...process.env, LC_ALL: 'C' },
-      },
-      (error, stdout, stderr) => {
-        if (!error) {
-          resolve({ exitCode: 0, stdout, stderr });
-          return;
-        }
-        const errno = (error as NodeJS.ErrnoException).code;
-        if (errno === 'ENOENT') {
-          reject(
-            new AnnouncerFailure(
-              'ANNOUNCER_COMMAND_NOT_FOUND',
-              `cannot run ${file}: not found (is it installed? set its path in [announcers])`,
-              { cause: error },
-            ),
-          );
-        } else if (typeof errno === 'string') {
-          reject(
-            new AnnouncerFailure('ANNOUNCER_COMMAND_UNAVAILABLE', `cannot run ${file}: ${errno}`, {
-              cause: error,
-            }),
-          );
-        } else if (error.killed) {
-          reject(
-            new AnnouncerFailure(
-              'ANNOUNCER_COMMAND_TIMEOUT',
-              `${shown}: killed after ${timeoutMs} ms without finishing`,
-              { cause: error },
-            ),
-          );
-        } else {
-          const exitCode = typeof error.code === 'number' ? error.code : -1;
-          if (options.allowFailure === true) resolve({ exitCode, stdout, stderr });
-          else
-            reject(
-              new AnnouncerFailure(
-                'ANNOUNCER_COMMAND_FAILED',
-                `${shown}: exit code ${exitCode}: ${firstLine(stderr) || firstLine(stdout) || 'no output'}`,
-                { cause: error },
-              ),
-            );
-        }
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
-    else child.stdin?.end();
+  const outcome = await runProcess(file, args, {
+    timeoutMs,
+    maxOutputBytes: MAX_OUTPUT,
+    ...(options.input === undefined ? {} : { input: options.input }),
   });
+  const { stdout, stderr } = outcome;
+  switch (outcome.kind) {
+    case 'spawn-error':
+    case 'output-limit':
+      if (outcome.code === 'ENOENT')
+        throw new AnnouncerFailure(
+          'ANNOUNCER_COMMAND_NOT_FOUND',
+          `cannot run ${file}: not found (is it installed? set its path in [announcers])`,
+          { cause: outcome.error },
+        );
+      throw new AnnouncerFailure(
+        'ANNOUNCER_COMMAND_UNAVAILABLE',
+        `cannot run ${file}: ${outcome.code}`,
+        { cause: outcome.error },
+      );
+    case 'timeout':
+      throw new AnnouncerFailure(
+        'ANNOUNCER_COMMAND_TIMEOUT',
+        `${shown}: killed after ${timeoutMs} ms without finishing`,
+        { cause: outcome.error },
+      );
+    case 'exit': {
+      const exitCode = outcome.exitCode ?? -1;
+      if (exitCode === 0 || options.allowFailure === true) return { exitCode, stdout, stderr };
+      throw new AnnouncerFailure(
+        'ANNOUNCER_COMMAND_FAILED',
+        `${shown}: exit code ${exitCode}: ${firstLine(stderr) || firstLine(stdout) || 'no output'}`,
+        { cause: outcome.error },
+      );
+    }
+  }
 };

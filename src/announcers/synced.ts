@@ -22,6 +22,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
+import { RFC4271_JITTER, backoffDelay } from '../util/index.js';
 import { failureCode, failureMessage } from './errors.js';
 import { RouteStateFile } from './state-file.js';
 import {
@@ -401,9 +402,9 @@ export class SyncedAnnouncer implements Announcer {
   }
 
   private retryDelay(): number {
-    const base = Math.min(this.maxRetryMs, this.retryMs * 2 ** Math.min(this.failures - 1, 20));
     // RFC 4271 section 10 style jitter: 75% to 100% of the delay, so many nodes do not retry in step.
-    return Math.round(base * (0.75 + 0.25 * this.random()));
+    const policy = { initialMs: this.retryMs, maxMs: this.maxRetryMs, jitter: RFC4271_JITTER };
+    return backoffDelay(policy, this.failures, this.random);
   }
 
   private nextAttempt(): Promise<void> {

@@ -17,13 +17,26 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { chmod, lstat, mkdir, readFile, unlink } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Daemon } from '../daemon/index.js';
 import type { AdvertiserStatus } from '../director/index.js';
+import {
+  HttpError,
+  closeServer,
+  createHttpServer,
+  errorReply,
+  jsonReply as json,
+  listen as listenOn,
+  parseJsonBody,
+  readBody,
+  sendReply,
+  type HttpReply as Reply,
+  type HttpTimeouts,
+} from '../http/index.js';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.js';
 import { TransitionLog } from './dashboard-transitions.js';
 import type { DrainStore } from './drain-store.js';
@@ -52,6 +65,8 @@ export interface ApiServerOptions {
   readonly transitions?: TransitionLog;
   /** The node's advertiser to the directors ([directors]), shown in status. */
   readonly directors?: () => AdvertiserStatus | undefined;
+  /** Tests shorten these; the default is the shared HTTP_TIMEOUTS (the director's too). */
+  readonly timeouts?: Partial<HttpTimeouts>;
 }
 
 export class ApiError extends Error {
@@ -62,24 +77,7 @@ export class ApiError extends Error {
   }
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 type Handler = (request: IncomingMessage, viaSocket: boolean, name: string) => Promise<Reply>;
-interface Reply {
-  readonly status: number;
-  readonly body: string;
-  readonly type: string;
-  readonly headers?: Readonly<Record<string, string>>;
-}
 
 export class ApiServer {
   private readonly options: ApiServerOptions;
@@ -134,22 +132,14 @@ export class ApiServer {
     const servers = [this.tcp, this.unix].filter((s) => s !== undefined);
     this.tcp = undefined;
     this.unix = undefined;
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
-      ),
-    );
+    await Promise.all(servers.map((server) => closeServer(server)));
     // A listening unix server removes its socket file on close.
   }
 
   private server(viaSocket: boolean): Server {
-    return createServer((request, response) => {
+    return createHttpServer((request, response) => {
       void this.handle(request, response, viaSocket);
-    });
+    }, this.options.timeouts);
   }
 
   private async handle(
@@ -158,26 +148,14 @@ export class ApiServer {
     viaSocket: boolean,
   ): Promise<void> {
     let reply: Reply;
-    let headers: Record<string, string> = {};
     try {
       reply = await this.route(request, viaSocket);
     } catch (error) {
-      if (error instanceof HttpError) {
-        reply = json(error.status, { error: error.message, ...error.extra });
-        headers = error.headers;
-      } else {
-        this.log.error({ err: error, url: request.url }, 'API request failed');
-        reply = json(500, { error: `internal error: ${(error as Error).message}` });
-      }
+      reply = errorReply(error, () =>
+        this.log.error({ err: error, url: request.url }, 'API request failed'),
+      );
     }
-    if (response.destroyed) return;
-    response.writeHead(reply.status, {
-      'content-type': reply.type,
-      'cache-control': 'no-store',
-      ...reply.headers,
-      ...headers,
-    });
-    response.end(reply.body);
+    sendReply(response, reply);
   }
 
   private async route(request: IncomingMessage, viaSocket: boolean): Promise<Reply> {
@@ -317,27 +295,11 @@ function dashboard(): Reply {
   };
 }
 
-function json(status: number, value: unknown): Reply {
-  return { status, body: `${JSON.stringify(value)}\n`, type: 'application/json' };
-}
-
 /** The body as a JSON object; empty means {}. */
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await readBody(request, { maxBytes: MAX_BODY })).toString('utf8');
   if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(400, `the body is not valid JSON: ${(error as Error).message}`);
-  }
+  const value = parseJsonBody(text);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new HttpError(400, 'the body must be a JSON object');
   return value as Record<string, unknown>;
@@ -356,16 +318,6 @@ async function readToken(path: string): Promise<Buffer> {
   if (token === '' || /\s/.test(token))
     throw new ApiError(`api.token_file ${path} must hold one token (no spaces)`);
   return Buffer.from(token);
-}
-
-function listenOn(server: Server, where: { host?: string; port?: number; path?: string }) {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(where, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 /**

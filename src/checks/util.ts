@@ -131,7 +131,5 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
   return () => signal.removeEventListener('abort', callback);
 }
 
-/** "host:port", with brackets around IPv6 addresses. */
-export function joinHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+// One joinHostPort for the tree (util/host-port.ts); the checks import it from here.
+export { joinHostPort } from '../util/index.js';

@@ -18,6 +18,7 @@ import {
 import { LOG_LEVELS } from '../log/index.js';
 import { httpUrlSchema, nameSchema } from './ad.js';
 import type { SiteConfig } from './locate.js';
+import { joinHostPort } from '../util/index.js';
 
 export interface DirectorConfig {
   readonly source: string;
@@ -126,13 +127,12 @@ export function parseDirectorConfig(text: string, source: string): DirectorConfi
   if (raw === undefined || issues.count > 0)
     throw new ConfigError('CONFIG_INVALID', source, issues.items);
   const listen = parseHostPort(raw.listen ?? DEFAULT_DIRECTOR_LISTEN)!;
-  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
   const interval = raw.interval ?? 10;
   return {
     source,
     name: raw.name,
     listen,
-    advertiseUrl: raw.advertise_url ?? `http://${host}:${listen.port}`,
+    advertiseUrl: raw.advertise_url ?? `http://${joinHostPort(listen.host, listen.port)}`,
     keyFile: raw.key_file,
     trustedKeys: raw.trusted_keys,
     peers: raw.peers ?? [],

@@ -11,6 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
+import { backoffDelay } from '../util/index.js';
 import type { Envelope } from './ad.js';
 import { describeAd } from './ad.js';
 import { requestJson, errorText } from './http.js';
@@ -79,7 +80,7 @@ export class PeerLink {
   private timer: TimerHandle | undefined;
   private inFlight = false;
   private stopped = false;
-  private backoffMs = 0;
+  private failedInARow = 0;
   private retryAt: number | undefined;
   private lastError: string | undefined;
   private peer: string | undefined;
@@ -164,7 +165,7 @@ export class PeerLink {
     this.counts.batches++;
     if (result.ok) {
       if (result.peer !== undefined) this.peer = result.peer;
-      this.backoffMs = 0;
+      this.failedInARow = 0;
       this.lastError = undefined;
       result.results.forEach((r, i) => {
         const entry = batch[i];
@@ -196,10 +197,11 @@ export class PeerLink {
     this.queue.requeue(batch);
     const min = this.options.backoffMinMs ?? 500;
     const max = this.options.backoffMaxMs ?? 30_000;
-    this.backoffMs = this.backoffMs === 0 ? min : Math.min(max, this.backoffMs * 2);
+    this.failedInARow += 1;
     const random = this.options.random ?? Math.random;
     // ±20 % jitter, so links to one dead director do not retry in lockstep.
-    const delay = Math.round(this.backoffMs * (0.8 + 0.4 * random()));
+    const policy = { initialMs: min, maxMs: max, jitter: { low: 0.8, span: 0.4 } };
+    const delay = backoffDelay(policy, this.failedInARow, random);
     this.retryAt = clock.now() + delay;
     this.options.log.warn(
       { peer: this.url, queued: this.queue.size, error: result.error, retryInMs: delay },

@@ -15,31 +15,35 @@
  * checked against the trusted keys. Errors are JSON { "error": "…" }: 400 bad body,
  * 404 unknown path, 405 wrong method, 413 body too large, 408 body too slow.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import {
+  HttpError,
+  closeServer,
+  createHttpServer,
+  errorReply,
+  jsonReply,
+  listen,
+  parseJsonBody,
+  readBody,
+  sendReply,
+  type HttpReply,
+  type HttpTimeouts,
+} from '../http/index.js';
 import { NAME_PATTERN } from './ad.js';
 import { DISCOVERY_PATH, type Director } from './director.js';
 
 export const MAX_BODY = 8 * 1024 * 1024;
 export const MAX_ADS_PER_REQUEST = 2000;
-const BODY_TIMEOUT_MS = 10_000;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 export interface DirectorServerOptions {
   readonly director: Director;
   readonly host: string;
   readonly port: number;
   readonly log: Logger;
+  /** Tests shorten these; the default is the shared HTTP_TIMEOUTS. */
+  readonly timeouts?: Partial<HttpTimeouts>;
 }
 
 export class DirectorServer {
@@ -56,54 +60,31 @@ export class DirectorServer {
   }
 
   async start(): Promise<void> {
-    const server = createServer((request, response) => void this.handle(request, response));
-    server.requestTimeout = BODY_TIMEOUT_MS * 2;
-    server.headersTimeout = BODY_TIMEOUT_MS;
-    server.keepAliveTimeout = 30_000;
+    const server = createHttpServer(
+      (request, response) => void this.handle(request, response),
+      this.options.timeouts,
+    );
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: this.options.host, port: this.options.port }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, { host: this.options.host, port: this.options.port });
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (server === undefined) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    let status = 200;
-    let body: unknown;
-    let headers: Record<string, string> = {};
+    let reply: HttpReply;
     try {
-      body = await this.route(request);
+      reply = jsonReply(200, await this.route(request));
     } catch (error) {
-      if (error instanceof HttpError) {
-        status = error.status;
-        headers = error.headers;
-        body = { error: error.message };
-      } else {
-        this.options.log.error({ err: error, url: request.url }, 'director request failed');
-        status = 500;
-        body = { error: `internal error: ${(error as Error).message}` };
-      }
+      reply = errorReply(error, () =>
+        this.options.log.error({ err: error, url: request.url }, 'director request failed'),
+      );
     }
-    if (response.destroyed) return;
-    response.writeHead(status, {
-      'content-type': 'application/json',
-      'cache-control': 'no-store',
-      ...headers,
-    });
-    response.end(`${JSON.stringify(body)}\n`);
+    sendReply(response, reply);
   }
 
   private async route(request: IncomingMessage): Promise<unknown> {
@@ -113,9 +94,12 @@ export class DirectorServer {
     const method = request.method ?? 'GET';
     const only = (allowed: string): void => {
       if (method !== allowed)
-        throw new HttpError(405, `${method} is not allowed on ${path} (allowed: ${allowed})`, {
-          allow: allowed,
-        });
+        throw new HttpError(
+          405,
+          `${method} is not allowed on ${path} (allowed: ${allowed})`,
+          {},
+          { allow: allowed },
+        );
     };
     if (path === '/v1/ads') {
       if (method === 'POST')
@@ -168,30 +152,8 @@ export class DirectorServer {
 
 /** The body of POST /v1/ads: { "ads": [...] }, bounded in bytes, count and time. */
 async function readAds(request: IncomingMessage): Promise<unknown[]> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const timer = setTimeout(() => request.destroy(), BODY_TIMEOUT_MS);
-  try {
-    for await (const chunk of request as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        request.resume();
-        throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
-      }
-      chunks.push(chunk);
-    }
-  } catch (error) {
-    if (error instanceof HttpError) throw error;
-    throw new HttpError(408, `the body did not arrive within ${BODY_TIMEOUT_MS} ms`);
-  } finally {
-    clearTimeout(timer);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (error) {
-    throw new HttpError(400, `the body is not valid JSON: ${(error as Error).message}`);
-  }
+  const body = await readBody(request, { maxBytes: MAX_BODY });
+  const value = parseJsonBody(body.toString('utf8'));
   const ads = (value as { ads?: unknown } | null)?.ads;
   if (typeof value !== 'object' || value === null || !Array.isArray(ads))
     throw new HttpError(400, 'the body must be a JSON object { "ads": [ … ] }');

@@ -67,14 +67,5 @@ export function isLinkLocal(address: string): boolean {
   return isIP(address) === 6 && ipaddr.IPv6.parse(address.split('%')[0]!).range() === 'linkLocal';
 }
 
-/** "127.0.0.1:9180" or "[::1]:9180": an IP address and a port (0 to 65535; 0 picks a free one). */
-export function parseHostPort(text: string): { host: string; port: number } | undefined {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
-  if (match === null) return undefined;
-  const host = match[1] ?? match[2] ?? '';
-  const port = Number(match[3]);
-  const family = isIP(host);
-  // An IPv6 address must be bracketed, an IPv4 one must not.
-  if (family === 0 || (family === 6) !== (match[1] !== undefined) || port > 65535) return undefined;
-  return { host, port };
-}
+// "127.0.0.1:9180" or "[::1]:9180": lives in util/host-port.ts beside joinHostPort.
+export { parseHostPort } from '../util/index.js';

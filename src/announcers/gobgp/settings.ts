@@ -12,6 +12,7 @@ import {
   seconds,
   validate,
 } from '../../validation/index.js';
+import { joinHostPort } from '../../util/index.js';
 
 /** How the gobgp CLI reaches gobgpd: `-u HOST -p PORT`, or `--target unix://PATH`. */
 export type GobgpApi =
@@ -65,7 +66,7 @@ export function parseApi(text: string): GobgpApi {
 
 export function describeApi(api: GobgpApi): string {
   if (api.kind === 'unix') return api.target;
-  return api.host.includes(':') ? `[${api.host}]:${api.port}` : `${api.host}:${api.port}`;
+  return joinHostPort(api.host, api.port);
 }
 
 export function parseGobgpSettings(

@@ -15,10 +15,10 @@
  * from an external peer) and next-hop semantics (martians, RFC 4271 6.3 subcode 8)
  * belong to the session, not the codec.
  */
-import { AS_TRANS, Afi, AttrFlag, AttrType, ErrorCode, Safi, UpdateSubcode } from '../constants.js';
+import { AS_TRANS, AttrFlag, AttrType, ErrorCode, Safi, UpdateSubcode } from '../constants.js';
 import { BgpEncodeError, BgpProtocolError } from '../errors.js';
 import type { ErrorAction } from '../errors.js';
-import { formatAddress } from '../prefix.js';
+import { formatAddress, type Family } from '../prefix.js';
 import type {
   AsPathSegment,
   CodecContext,
@@ -37,6 +37,7 @@ import {
   withoutConfed,
   writeAsPath,
 } from './as-path.js';
+import { familyOfAfi, unicastFamily } from './family.js';
 import { decodePrefixes, prefixesLength, writePrefixes } from './nlri.js';
 import {
   MAX_U16,
@@ -448,16 +449,17 @@ class AttributeDecoder {
     if (length < 3) throw fail(`length ${length} cannot hold AFI and SAFI`);
     const afi = u16(b, vs);
     const safi = b[vs + 2]!;
-    if (safi !== Safi.Unicast || (afi !== Afi.Ipv4 && afi !== Afi.Ipv6)) return; // never negotiated: ignored
+    const family = unicastFamily(afi, safi);
+    if (family === undefined) return; // never negotiated: ignored
     if (length < 5) throw fail(`length ${length} is too short`);
     const nhLength = b[vs + 3]!;
-    const nhValid = afi === Afi.Ipv4 ? nhLength === 4 : nhLength === 16 || nhLength === 32;
+    const nhValid = family === 'ipv4' ? nhLength === 4 : nhLength === 16 || nhLength === 32;
     if (!nhValid) throw fail(`next hop length ${nhLength} is wrong for AFI ${afi}`);
     const nlriStart = vs + 4 + nhLength + 1; // + the reserved octet (RFC 4760 section 3)
     if (nlriStart > ve) throw fail(`next hop of ${nhLength} bytes runs past the attribute`);
     const nh = vs + 4;
-    const nextHop = afi === Afi.Ipv4 ? ipv4Text(b, nh) : formatAddress(b.subarray(nh, nh + 16));
-    const nlri = decodePrefixes(b, nlriStart, ve, afi === Afi.Ipv4 ? 'ipv4' : 'ipv6', fail);
+    const nextHop = family === 'ipv4' ? ipv4Text(b, nh) : formatAddress(b.subarray(nh, nh + 16));
+    const nlri = decodePrefixes(b, nlriStart, ve, family, fail);
     // RFC 2545 section 3: a 32-byte next hop is global followed by link-local.
     this.#attrs.mpReach =
       nhLength === 32
@@ -478,8 +480,9 @@ class AttributeDecoder {
     if (length < 3) throw fail(`length ${length} cannot hold AFI and SAFI`);
     const afi = u16(b, vs);
     const safi = b[vs + 2]!;
-    if (safi !== Safi.Unicast || (afi !== Afi.Ipv4 && afi !== Afi.Ipv6)) return;
-    const withdrawn = decodePrefixes(b, vs + 3, ve, afi === Afi.Ipv4 ? 'ipv4' : 'ipv6', fail);
+    const family = unicastFamily(afi, safi);
+    if (family === undefined) return;
+    const withdrawn = decodePrefixes(b, vs + 3, ve, family, fail);
     this.#attrs.mpUnreach = { afi, safi, withdrawn };
   }
 
@@ -562,9 +565,9 @@ function aggregatorAttribute(
   return out;
 }
 
-function familyOf(afi: number, what: string): 'ipv4' | 'ipv6' {
-  if (afi === Afi.Ipv4) return 'ipv4';
-  if (afi === Afi.Ipv6) return 'ipv6';
+function familyOf(afi: number, what: string): Family {
+  const family = familyOfAfi(afi);
+  if (family !== undefined) return family;
   throw new BgpEncodeError(`${what}: AFI ${afi} is not supported (1 or 2)`);
 }
 

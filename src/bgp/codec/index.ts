@@ -2,6 +2,7 @@
  * The BGP wire codec: bytes and the negotiated session settings in, message
  * values or typed errors out. Pure: no sockets, timers or logging.
  */
+export { afiOf, familyOfAfi, unicastFamily } from './family.js';
 export { MessageFramer } from './header.js';
 export { decodeMessage, encodeMessage } from './message.js';
 export {

@@ -1,0 +1,9 @@
+/** Small pure helpers shared by several areas; each file is one helper. */
+export {
+  RFC4271_JITTER,
+  backoffDelay,
+  type BackoffPolicy,
+  type JitterRange,
+  type RandomSource,
+} from './backoff.js';
+export { joinHostPort, parseHostPort, type HostPort } from './host-port.js';
