@@ -8,13 +8,13 @@
  */
 import {
   AS_TRANS,
-  Afi,
   BGP_VERSION,
   CapabilityCode,
   ErrorCode,
   OpenSubcode,
   Safi,
 } from './constants.js';
+import { afiOf, unicastFamily } from './codec/index.js';
 import { BgpProtocolError } from './errors.js';
 import type { FsmConfig, Negotiated } from './fsm-types.js';
 import type { Family } from './prefix.js';
@@ -29,7 +29,7 @@ export function localOpen(
 ): OpenMessage {
   const capabilities: Capability[] = families.map((family) => ({
     kind: 'multiprotocol',
-    afi: family === 'ipv4' ? Afi.Ipv4 : Afi.Ipv6,
+    afi: afiOf(family),
     safi: Safi.Unicast,
   }));
   capabilities.push({ kind: 'route-refresh' }, { kind: 'four-octet-as', asn: localAsn });
@@ -41,13 +41,6 @@ export function localOpen(
     routerId,
     capabilities,
   };
-}
-
-function familyOf(afi: number, safi: number): Family | undefined {
-  if (safi !== Safi.Unicast) return undefined;
-  if (afi === Afi.Ipv4) return 'ipv4';
-  if (afi === Afi.Ipv6) return 'ipv6';
-  return undefined;
 }
 
 function openError(subcode: number, message: string, data?: Uint8Array): BgpProtocolError {
@@ -77,7 +70,7 @@ export function negotiate(open: OpenMessage, config: FsmConfig): Negotiated | Bg
     else if (capability.kind === 'route-refresh') routeRefresh = true;
     else if (capability.kind === 'multiprotocol') {
       sawMultiprotocol = true;
-      const family = familyOf(capability.afi, capability.safi);
+      const family = unicastFamily(capability.afi, capability.safi);
       if (family !== undefined) offered.add(family);
     }
   }
@@ -141,7 +134,7 @@ function multiprotocolCapabilityBytes(families: readonly Family[]): Uint8Array {
         CapabilityCode.Multiprotocol,
         4,
         0,
-        family === 'ipv4' ? Afi.Ipv4 : Afi.Ipv6,
+        afiOf(family),
         0,
         Safi.Unicast,
       ],

@@ -19,10 +19,10 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
-import { encodeKeepalive, encodeMessage } from './codec/index.js';
+import { encodeKeepalive, encodeMessage, unicastFamily } from './codec/index.js';
 import { AdjRibIn, type ReceivedRoute } from './adj-rib-in.js';
 import { AdjRibOut, type LocRib } from './adj-rib-out.js';
-import { Afi, CeaseSubcode, ErrorCode, FsmSubcode, Safi } from './constants.js';
+import { CeaseSubcode, ErrorCode, FsmSubcode } from './constants.js';
 import { Connection, type ConnectionHandlers } from './connection.js';
 import { BgpProtocolError } from './errors.js';
 import {
@@ -575,14 +575,7 @@ export class PeerSession {
   }
 
   private onRouteRefresh(afi: number, safi: number): void {
-    const family: Family | undefined =
-      safi !== Safi.Unicast
-        ? undefined
-        : afi === Afi.Ipv4
-          ? 'ipv4'
-          : afi === Afi.Ipv6
-            ? 'ipv6'
-            : undefined;
+    const family = unicastFamily(afi, safi);
     if (family === undefined) return;
     if (this.ribOut.routeRefresh(family))
       this.log.info(
