@@ -129,17 +129,7 @@ export function negotiate(open: OpenMessage, config: FsmConfig): Negotiated | Bg
 function multiprotocolCapabilityBytes(families: readonly Family[]): Uint8Array {
   const out = new Uint8Array(families.length * 6);
   families.forEach((family, i) => {
-    out.set(
-      [
-        CapabilityCode.Multiprotocol,
-        4,
-        0,
-        afiOf(family),
-        0,
-        Safi.Unicast,
-      ],
-      i * 6,
-    );
+    out.set([CapabilityCode.Multiprotocol, 4, 0, afiOf(family), 0, Safi.Unicast], i * 6);
   });
   return out;
 }
