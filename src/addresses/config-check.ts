@@ -9,6 +9,7 @@ import type { InterfaceAddress } from './address.js';
 import { AddressError } from './errors.js';
 import { AUTO_DEVICE, DEFAULT_DEVICE } from './types.js';
 import type { AddressManagement, AddressServiceConfig } from './types.js';
+import { errorMessage } from '../util/index.js';
 
 /** Linux device names: 1 to 15 bytes (IFNAMSIZ 16), no "/", ":" or whitespace, not "." or "..". */
 export const DEVICE_NAME_PATTERN = /^(?!\.{1,2}$)[^\s/:]{1,15}$/;
@@ -86,7 +87,7 @@ function collect(services: readonly AddressServiceConfig[]): {
       try {
         address = parseInterfaceAddress(text);
       } catch (error) {
-        issue(['addresses', index], error instanceof Error ? error.message : String(error));
+        issue(['addresses', index], errorMessage(error));
         return;
       }
       if (seen.has(address.ip)) {

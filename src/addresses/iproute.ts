@@ -16,6 +16,7 @@ import type { InterfaceAddress } from './address.js';
 import { canonicalIp } from './address.js';
 import { AddressError, IpCommandError } from './errors.js';
 import type { IpRunner } from './ip-command.js';
+import { errorMessage } from '../util/index.js';
 
 export interface ObservedAddress {
   readonly family: 4 | 6;
@@ -180,11 +181,7 @@ export function asAddressError(
   if (error instanceof AddressError) return error;
   const withCause = { ...details, cause: error };
   if (!(error instanceof IpCommandError))
-    return new AddressError(
-      'ADDRESS_COMMAND_FAILED',
-      `${what}: ${error instanceof Error ? error.message : String(error)}`,
-      withCause,
-    );
+    return new AddressError('ADDRESS_COMMAND_FAILED', `${what}: ${errorMessage(error)}`, withCause);
   if (error.spawnError === 'ENOENT')
     return new AddressError(
       'ADDRESS_IP_UNAVAILABLE',

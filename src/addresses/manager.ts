@@ -43,6 +43,7 @@ import type {
   AddressServiceConfig,
   AddressStatus,
 } from './types.js';
+import { errorMessage } from '../util/index.js';
 
 export interface AddressManagerOptions {
   readonly services: readonly AddressServiceConfig[];
@@ -360,7 +361,7 @@ export class AddressManager {
         table = await readAddresses(this.ip);
       } catch (error) {
         if (managed.length > 0) throw error;
-        for (const binding of list) binding.problem = (error as Error).message;
+        for (const binding of list) binding.problem = errorMessage(error);
         return;
       }
       for (const binding of list) {
@@ -384,7 +385,7 @@ export class AddressManager {
       }
     } catch (error) {
       await this.rollBack(done);
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       for (const binding of list) if (binding.owner === undefined) binding.problem ??= message;
       throw error;
     }
@@ -427,7 +428,7 @@ export class AddressManager {
         failure =
           error instanceof AddressError
             ? error
-            : new AddressError('ADDRESS_DEVICE_UNRESOLVED', String(error), { cause: error });
+            : new AddressError('ADDRESS_DEVICE_UNRESOLVED', errorMessage(error), { cause: error });
       }
     }
     for (const binding of auto) {

@@ -35,7 +35,3 @@ export class AnnouncerFailure extends Error {
 export function failureCode(error: unknown): string {
   return error instanceof AnnouncerFailure ? error.code : 'ANNOUNCER_UNEXPECTED';
 }
-
-export function failureMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

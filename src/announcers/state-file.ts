@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { readFileIfExists, writeFileAtomic } from '../files/index.js';
 import { AnnouncerFailure } from './errors.js';
 import { routeKey, type AnnouncerKind, type RouteRef } from './types.js';
+import { errorMessage } from '../util/index.js';
 
 export function stateFilePath(stateDir: string, kind: AnnouncerKind): string {
   return join(stateDir, `announcer-${kind}.json`);
@@ -21,7 +22,7 @@ export function parseStateFile(text: string, path: string): Map<string, RouteRef
   } catch (error) {
     throw new AnnouncerFailure(
       'ANNOUNCER_FILE',
-      `${path} is not valid JSON: ${(error as Error).message}`,
+      `${path} is not valid JSON: ${errorMessage(error)}`,
     );
   }
   const routes =
@@ -69,7 +70,7 @@ export class RouteStateFile {
     } catch (error) {
       throw new AnnouncerFailure(
         'ANNOUNCER_FILE',
-        `cannot read ${this.path}: ${(error as Error).message}`,
+        `cannot read ${this.path}: ${errorMessage(error)}`,
         {
           cause: error,
         },
@@ -94,7 +95,7 @@ export class RouteStateFile {
     } catch (error) {
       throw new AnnouncerFailure(
         'ANNOUNCER_FILE',
-        `cannot write ${this.path}: ${(error as Error).message}`,
+        `cannot write ${this.path}: ${errorMessage(error)}`,
         {
           cause: error,
         },

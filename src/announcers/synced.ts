@@ -22,8 +22,8 @@
  */
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
-import { RFC4271_JITTER, backoffDelay } from '../util/index.js';
-import { failureCode, failureMessage } from './errors.js';
+import { RFC4271_JITTER, backoffDelay, errorMessage } from '../util/index.js';
+import { failureCode } from './errors.js';
 import { RouteStateFile } from './state-file.js';
 import {
   routeKey,
@@ -151,7 +151,7 @@ export class SyncedAnnouncer implements Announcer {
       } catch (error) {
         // Not fatal: the configured routes are still reconciled; say what may be missed.
         this.log.error(
-          { err: failureMessage(error), file: this.stateFile.path },
+          { err: errorMessage(error), file: this.stateFile.path },
           'cannot read the announcer state file: routes a previous run left that the config no longer names will not be withdrawn',
         );
       }
@@ -236,7 +236,7 @@ export class SyncedAnnouncer implements Announcer {
     await this.backend
       .close?.()
       .catch((error: unknown) =>
-        this.log.warn({ err: failureMessage(error) }, 'announcer close failed'),
+        this.log.warn({ err: errorMessage(error) }, 'announcer close failed'),
       );
     this.state = 'stopped';
   }
@@ -271,7 +271,7 @@ export class SyncedAnnouncer implements Announcer {
       this.resyncTimer = undefined;
       void this.resync()
         .catch((error: unknown) =>
-          this.log.warn({ err: failureMessage(error) }, 'could not look at the routing daemon'),
+          this.log.warn({ err: errorMessage(error) }, 'could not look at the routing daemon'),
         )
         .finally(() => this.scheduleResync());
     }, this.resyncMs);
@@ -374,7 +374,7 @@ export class SyncedAnnouncer implements Announcer {
       this.failures += 1;
       this.state = 'failing';
       this.lastError = {
-        message: failureMessage(error),
+        message: errorMessage(error),
         code: failureCode(error),
         at: new Date(this.clock.now()).toISOString(),
       };

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/index.js';
+import { errorMessage } from '../util/index.js';
 
 export const DRAIN_FILE = 'drained.json';
 
@@ -48,7 +49,7 @@ export class DrainStore {
         this.records = new Map();
         return this.records;
       }
-      throw new DrainStoreError(`cannot read ${this.path}: ${(error as Error).message}`, {
+      throw new DrainStoreError(`cannot read ${this.path}: ${errorMessage(error)}`, {
         cause: error,
       });
     }
@@ -91,7 +92,7 @@ export class DrainStore {
     try {
       await writeFileAtomic(this.path, body, { mode: 0o640, createDirMode: 0o750 });
     } catch (error) {
-      throw new DrainStoreError(`cannot write ${this.path}: ${(error as Error).message}`, {
+      throw new DrainStoreError(`cannot write ${this.path}: ${errorMessage(error)}`, {
         cause: error,
       });
     }
@@ -103,7 +104,7 @@ export function parseDrainFile(text: string, path: string): Map<string, DrainRec
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new DrainStoreError(`${path} is not valid JSON: ${(error as Error).message}`, {
+    throw new DrainStoreError(`${path} is not valid JSON: ${errorMessage(error)}`, {
       cause: error,
     });
   }

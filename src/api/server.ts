@@ -42,6 +42,7 @@ import { TransitionLog } from './dashboard-transitions.js';
 import type { DrainStore } from './drain-store.js';
 import type { Metrics } from './metrics.js';
 import { statusView } from './status-view.js';
+import { errorMessage } from '../util/index.js';
 
 const MAX_BODY = 64 * 1024;
 const MAX_REASON = 1000;
@@ -124,7 +125,7 @@ export class ApiServer {
       await this.stop();
       throw error instanceof ApiError
         ? error
-        : new ApiError(`cannot start the API: ${(error as Error).message}`, { cause: error });
+        : new ApiError(`cannot start the API: ${errorMessage(error)}`, { cause: error });
     }
   }
 
@@ -310,7 +311,7 @@ async function readToken(path: string): Promise<Buffer> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ApiError(`cannot read api.token_file ${path}: ${(error as Error).message}`, {
+    throw new ApiError(`cannot read api.token_file ${path}: ${errorMessage(error)}`, {
       cause: error,
     });
   }

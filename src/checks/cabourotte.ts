@@ -18,16 +18,8 @@ import { z } from 'zod';
 import { httpRequest } from './http-client.js';
 import { url } from './schema.js';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
-import {
-  elapsedMs,
-  errorMessage,
-  fail,
-  formatMs,
-  formatNumber,
-  monotonicNow,
-  pass,
-  quote,
-} from './util.js';
+import { elapsedMs, fail, formatMs, formatNumber, monotonicNow, pass, quote } from './util.js';
+import { errorReason } from '../util/index.js';
 
 export interface CabourotteSpec {
   readonly name: string;
@@ -88,7 +80,7 @@ export function createCabourotteCheck(
           maxBodyBytes: 256 * 1024,
         });
       } catch (error) {
-        return fail(`${label}: ${target.origin}: ${errorMessage(error)}`, elapsedMs(start));
+        return fail(`${label}: ${target.origin}: ${errorReason(error)}`, elapsedMs(start));
       }
       const duration = elapsedMs(start);
       const text = response.body.toString('utf8');

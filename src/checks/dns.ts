@@ -23,16 +23,8 @@ import * as dnsPacket from 'dns-packet';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
-import {
-  elapsedMs,
-  errorMessage,
-  fail,
-  formatMs,
-  joinHostPort,
-  monotonicNow,
-  onAbort,
-  pass,
-} from './util.js';
+import { elapsedMs, fail, formatMs, joinHostPort, monotonicNow, onAbort, pass } from './util.js';
+import { errorReason } from '../util/index.js';
 
 export const dnsTypes = ['A', 'AAAA', 'TXT', 'CNAME', 'MX', 'NS', 'SOA', 'PTR', 'SRV'] as const;
 export type DnsType = (typeof dnsTypes)[number];
@@ -301,14 +293,14 @@ export function createDnsCheck(spec: DnsSpec, common: CheckCommon): HealthCheck 
           note = ' (truncated over UDP, retried over TCP)';
         }
       } catch (error) {
-        return fail(`${spec.protocol} ${where}: ${errorMessage(error)}`, elapsedMs(start));
+        return fail(`${spec.protocol} ${where}: ${errorReason(error)}`, elapsedMs(start));
       }
       const duration = elapsedMs(start);
       let reply: dnsPacket.DecodedPacket;
       try {
         reply = dnsPacket.decode(raw);
       } catch (error) {
-        return fail(`malformed reply from ${where}: ${errorMessage(error)}`, duration);
+        return fail(`malformed reply from ${where}: ${errorReason(error)}`, duration);
       }
       if (reply.type !== 'response')
         return fail(`reply from ${where} has the QR bit clear`, duration);

@@ -20,16 +20,8 @@ import { z } from 'zod';
 import { joinCommand, splitCommand } from './command-line.js';
 import { absolutePath, stringMap } from './schema.js';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
-import {
-  TailBuffer,
-  elapsedMs,
-  errorMessage,
-  fail,
-  formatMs,
-  monotonicNow,
-  onAbort,
-  pass,
-} from './util.js';
+import { TailBuffer, elapsedMs, fail, formatMs, monotonicNow, onAbort, pass } from './util.js';
+import { errorReason } from '../util/index.js';
 
 export interface ExecSpec {
   readonly command: readonly string[];
@@ -116,7 +108,7 @@ export function createExecCheck(
             ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
           });
         } catch (error) {
-          finish(false, `cannot run ${JSON.stringify(file)}: ${errorMessage(error)}`);
+          finish(false, `cannot run ${JSON.stringify(file)}: ${errorReason(error)}`);
           return;
         }
         const pid = child.pid;
@@ -180,7 +172,7 @@ async function describeSpawnError(
     return `${what}: no such file or directory (ENOENT)`;
   }
   if (error.code === 'EACCES') return `${what}: permission denied (EACCES)`;
-  return `${what}: ${errorMessage(error)}`;
+  return `${what}: ${errorReason(error)}`;
 }
 
 export const execCheck: CheckType<ExecSpec> = {

@@ -12,7 +12,8 @@ import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { absolutePath } from './schema.js';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
-import { elapsedMs, errorMessage, fail, monotonicNow, pass } from './util.js';
+import { elapsedMs, fail, monotonicNow, pass } from './util.js';
+import { errorReason } from '../util/index.js';
 
 export interface FileSpec {
   readonly path: string;
@@ -40,7 +41,7 @@ export function createFileCheck(spec: FileSpec, common: CheckCommon): HealthChec
           exists = false;
         } else {
           return fail(
-            `cannot tell whether ${spec.path} exists: ${errorMessage(error)}`,
+            `cannot tell whether ${spec.path} exists: ${errorReason(error)}`,
             elapsedMs(start),
           );
         }

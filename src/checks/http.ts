@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { httpRequest } from './http-client.js';
 import { absolutePath, serverName, stringMap, url } from './schema.js';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
-import { elapsedMs, errorMessage, fail, formatMs, monotonicNow, pass, quote } from './util.js';
+import { elapsedMs, fail, formatMs, monotonicNow, pass, quote } from './util.js';
+import { errorReason } from '../util/index.js';
 
 export type StatusRule =
   | { readonly kind: 'code'; readonly code: number }
@@ -147,7 +148,7 @@ export function createHttpCheck(spec: HttpSpec, common: CheckCommon): HealthChec
         try {
           ca = await readFile(spec.ca_file);
         } catch (error) {
-          return fail(`cannot read ca_file: ${errorMessage(error)}`, elapsedMs(start));
+          return fail(`cannot read ca_file: ${errorReason(error)}`, elapsedMs(start));
         }
       }
       let response;
@@ -165,7 +166,7 @@ export function createHttpCheck(spec: HttpSpec, common: CheckCommon): HealthChec
           },
         });
       } catch (error) {
-        return fail(errorMessage(error), elapsedMs(start));
+        return fail(errorReason(error), elapsedMs(start));
       }
       const duration = elapsedMs(start);
       const took = formatMs(duration);

@@ -15,16 +15,8 @@ import { z } from 'zod';
 import { httpRequest } from './http-client.js';
 import { url } from './schema.js';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
-import {
-  type Now,
-  elapsedMs,
-  errorMessage,
-  fail,
-  formatMs,
-  monotonicNow,
-  pass,
-  quote,
-} from './util.js';
+import { type Now, elapsedMs, fail, formatMs, monotonicNow, pass, quote } from './util.js';
+import { errorReason } from '../util/index.js';
 
 export interface NginxSpec {
   readonly url: string;
@@ -93,7 +85,7 @@ export function createNginxCheck(
       try {
         response = await httpRequest({ url: target, signal, maxBodyBytes: 64 * 1024 });
       } catch (error) {
-        return fail(`stub_status ${spec.url}: ${errorMessage(error)}`, elapsedMs(start, now));
+        return fail(`stub_status ${spec.url}: ${errorReason(error)}`, elapsedMs(start, now));
       }
       const duration = elapsedMs(start, now);
       const took = formatMs(duration);

@@ -6,7 +6,8 @@
  */
 import { type Clock, systemClock } from '../clock/index.js';
 import type { CheckResult, HealthCheck } from './types.js';
-import { errorMessage, formatNumber, onAbort } from './util.js';
+import { formatNumber, onAbort } from './util.js';
+import { errorReason } from '../util/index.js';
 
 /** Thrown into a check's signal (as the abort reason) at its deadline. */
 export class CheckTimeoutError extends Error {
@@ -58,7 +59,7 @@ export function runCheck(
     try {
       pending = check.run(controller.signal);
     } catch (error) {
-      finish(false, `check threw: ${errorMessage(error)}`);
+      finish(false, `check threw: ${errorReason(error)}`);
       controller.abort();
       return;
     }
@@ -70,7 +71,7 @@ export function runCheck(
           finish(result.ok, String(result.reason), result.durationMs);
         }
       },
-      (error: unknown) => finish(false, `check threw: ${errorMessage(error)}`),
+      (error: unknown) => finish(false, `check threw: ${errorReason(error)}`),
     );
   });
 }

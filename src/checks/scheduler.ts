@@ -18,7 +18,7 @@ import { type Clock, type TimerHandle, systemClock } from '../clock/index.js';
 import { CheckError } from './errors.js';
 import { runCheck } from './runner.js';
 import type { CheckResult, HealthCheck } from './types.js';
-import { errorMessage } from './util.js';
+import { errorReason } from '../util/index.js';
 
 export interface CheckTiming {
   /** When the run was due (clock ms). */
@@ -210,7 +210,7 @@ export class CheckScheduler {
       try {
         this.onResult(entry.check, result, timing);
       } catch (error) {
-        process.emitWarning(`check result listener threw: ${errorMessage(error)}`);
+        process.emitWarning(`check result listener threw: ${errorReason(error)}`);
       }
     });
     entry.inFlight = { controller, done };

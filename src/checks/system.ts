@@ -20,15 +20,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { percent } from './schema.js';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
-import {
-  type Now,
-  elapsedMs,
-  errorMessage,
-  fail,
-  formatNumber,
-  monotonicNow,
-  pass,
-} from './util.js';
+import { type Now, elapsedMs, fail, formatNumber, monotonicNow, pass } from './util.js';
+import { errorReason } from '../util/index.js';
 
 export interface SystemSpec {
   readonly max_cpu_percent?: number;
@@ -176,7 +169,7 @@ export function createSystemCheck(
           wantNet ? readFile(join(root, 'net/dev'), 'utf8') : undefined,
         ]);
       } catch (error) {
-        return fail(`cannot read /proc: ${errorMessage(error)}`, elapsedMs(start));
+        return fail(`cannot read /proc: ${errorReason(error)}`, elapsedMs(start));
       }
       const at = now();
       const problems: string[] = [];

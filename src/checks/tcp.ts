@@ -10,7 +10,6 @@ import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.j
 import {
   HeadBuffer,
   elapsedMs,
-  errorMessage,
   fail,
   formatMs,
   joinHostPort,
@@ -19,6 +18,7 @@ import {
   pass,
   quote,
 } from './util.js';
+import { errorReason } from '../util/index.js';
 
 export interface TcpSpec {
   readonly host: string;
@@ -93,7 +93,7 @@ export function createTcpCheck(spec: TcpSpec, common: CheckCommon): HealthCheck 
             `${target} closed the connection without sending ${quote(spec.expect)} (got ${text === '' ? 'nothing' : quote(text)})`,
           );
         });
-        socket.on('error', (error) => finish(false, errorMessage(error)));
+        socket.on('error', (error) => finish(false, errorReason(error)));
         socket.on('close', () => finish(false, `connection to ${target} closed`));
       });
     },

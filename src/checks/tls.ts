@@ -26,7 +26,6 @@ import { absolutePath, host, port, serverName, url, urlHost } from './schema.js'
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
 import {
   elapsedMs,
-  errorMessage,
   fail,
   formatMs,
   formatNumber,
@@ -35,6 +34,7 @@ import {
   onAbort,
   pass,
 } from './util.js';
+import { errorReason } from '../util/index.js';
 
 export interface TlsSpec {
   readonly host: string;
@@ -125,14 +125,14 @@ export function createTlsCheck(
         try {
           ca = await readFile(spec.ca_file);
         } catch (error) {
-          return fail(`cannot read ca_file: ${errorMessage(error)}`, elapsedMs(start));
+          return fail(`cannot read ca_file: ${errorReason(error)}`, elapsedMs(start));
         }
       }
       let handshake: Handshake;
       try {
         handshake = await connect(spec, sni, ca, signal);
       } catch (error) {
-        return fail(`${target}: ${errorMessage(error)}`, elapsedMs(start));
+        return fail(`${target}: ${errorReason(error)}`, elapsedMs(start));
       }
       const duration = elapsedMs(start);
       const { cert } = handshake;
@@ -256,7 +256,7 @@ function connect(
         cert,
         authorized: socket.authorized,
         authorizationError:
-          error instanceof Error ? errorMessage(error) : describeVerifyError(String(error ?? '')),
+          error instanceof Error ? errorReason(error) : describeVerifyError(String(error ?? '')),
       });
     });
     socket.on('error', (error: Error) => finish(error));

@@ -32,23 +32,6 @@ export function fail(reason: string, durationMs: number): CheckResult {
   return { ok: false, reason, durationMs };
 }
 
-/** The message of anything thrown, with the error code when the message lacks it. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // OpenSSL errors carry a multi-line "…:error:0A00010B:SSL routines:…" message and a short reason.
-    const reason = (error as { reason?: unknown }).reason;
-    const message =
-      typeof reason === 'string' && error.message.includes('routines:')
-        ? reason
-        : error.message === ''
-          ? error.name
-          : error.message;
-    return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
-  }
-  return String(error);
-}
-
 /** Keeps the last `limit` bytes written to it. */
 export class TailBuffer {
   private chunks: Buffer[] = [];

@@ -5,6 +5,7 @@
 import { request as httpRequest } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_API_SOCKET } from '../config/index.js';
+import { errorMessage } from '../util/index.js';
 
 export interface ApiTarget {
   /** Unix socket path; used unless `url` is given. */
@@ -45,7 +46,7 @@ export async function callApi(
       token = (await readFile(target.tokenFile, 'utf8')).trim();
     } catch (error) {
       throw new ApiClientError(
-        `cannot read the token file ${target.tokenFile}: ${(error as Error).message}`,
+        `cannot read the token file ${target.tokenFile}: ${errorMessage(error)}`,
       );
     }
     headers.authorization = `Bearer ${token}`;
@@ -106,9 +107,9 @@ function connectionMessage(target: ApiTarget, socket: string, error: unknown): s
       return `anycast-guard is not running (no socket at ${socket})`;
     if (code === 'EACCES')
       return `cannot open ${socket}: permission denied (run as root or as a member of its group)`;
-    return `cannot talk to anycast-guard at ${socket}: ${(error as Error).message}`;
+    return `cannot talk to anycast-guard at ${socket}: ${errorMessage(error)}`;
   }
   if (code === 'ECONNREFUSED')
     return `anycast-guard is not running (nothing listening at ${target.url})`;
-  return `cannot talk to anycast-guard at ${target.url}: ${(error as Error).message}`;
+  return `cannot talk to anycast-guard at ${target.url}: ${errorMessage(error)}`;
 }

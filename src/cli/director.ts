@@ -17,6 +17,7 @@ import {
 import { createDaemonLogger } from '../log/index.js';
 import { runKeysGenerate, runKeysPublic } from './keys.js';
 import { runLocate } from './locate.js';
+import { errorMessage } from '../util/index.js';
 
 export interface DirectorRunOptions {
   readonly config: string;
@@ -82,7 +83,7 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
         logger.info({ trustedKeys: keys.size }, 'SIGHUP: trusted keys reloaded');
       },
       (error: unknown) =>
-        logger.error({ err: (error as Error).message }, 'SIGHUP: keeping the running trusted keys'),
+        logger.error({ err: errorMessage(error) }, 'SIGHUP: keeping the running trusted keys'),
     );
   });
   await director.start();

@@ -9,6 +9,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { IniError, ImportError, importAnycastHealthchecker } from '../import/index.js';
+import { errorMessage } from '../util/index.js';
 
 export interface ImportOptions {
   readonly paths: readonly string[];
@@ -43,7 +44,7 @@ export async function runImportAnycastHealthchecker(options: ImportOptions): Pro
       options.printError(
         exists
           ? `anycast-guard import: ${options.output} exists; pass --force to replace it`
-          : `anycast-guard import: cannot write ${options.output}: ${error instanceof Error ? error.message : String(error)}`,
+          : `anycast-guard import: cannot write ${options.output}: ${errorMessage(error)}`,
       );
       return 1;
     }

@@ -14,6 +14,7 @@ import {
   privateKeyPem,
   trustedKeyLine,
 } from '../director/index.js';
+import { errorCode, errorMessage } from '../util/index.js';
 
 export interface KeyCliOptions {
   readonly role: string;
@@ -41,12 +42,12 @@ export async function runKeysGenerate(
   try {
     await writeFile(out, privateKeyPem(key), { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     throw new DirectorError(
       'KEY_INVALID',
       code === 'EEXIST'
         ? `${out} exists: not overwriting a key (remove it first)`
-        : `cannot write ${out}: ${code ?? (error as Error).message}`,
+        : `cannot write ${out}: ${code ?? errorMessage(error)}`,
       { cause: error },
     );
   }

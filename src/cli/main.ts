@@ -12,6 +12,7 @@ import { runImportAnycastHealthchecker } from './import.js';
 import { registerDirectorCommands } from './director.js';
 import type { ApiTarget } from './api-client.js';
 import { DEFAULT_API_SOCKET } from '../config/index.js';
+import { errorMessage } from '../util/index.js';
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
@@ -141,7 +142,7 @@ apiCommand('undrain', 'announce a drained service again once it is healthy')
 registerDirectorCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   // "anycast-guard is not running (…)" names itself already.
   console.error(message.startsWith('anycast-guard ') ? message : `anycast-guard: ${message}`);
   process.exitCode = 1;

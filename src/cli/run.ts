@@ -14,6 +14,7 @@ import { Daemon } from '../daemon/index.js';
 import { nodeAdvertiser } from '../node-ads/index.js';
 import { createDaemonLogger, installLevelSignals } from '../log/index.js';
 import { SystemdNotifier } from '../systemd/index.js';
+import { errorMessage } from '../util/index.js';
 
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -121,7 +122,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
             logger.level = next.log.level;
         } catch (error) {
           logger.error(
-            { err: error instanceof Error ? error.message : String(error) },
+            { err: errorMessage(error) },
             'reload failed: keeping the running configuration',
           );
         }

@@ -11,6 +11,7 @@
  * `preferAnycast` puts the anycast URL first (Pelican's Client.PreferAnycast).
  */
 import { errorText, type JsonResponse, type RankedNode, requestJson } from '../director/index.js';
+import { errorMessage } from '../util/index.js';
 
 export interface LocateOptions {
   /** The federation discovery document (…/.well-known/anycast-guard). */
@@ -76,7 +77,7 @@ export async function locate(service: string, options: LocateOptions): Promise<L
       const fromDoc = doc.services?.[service]?.anycast_url;
       if (typeof fromDoc === 'string') anycast = fromDoc;
     } catch (error) {
-      tried.push({ url: options.discovery, error: (error as Error).message });
+      tried.push({ url: options.discovery, error: errorMessage(error) });
     }
   }
   for (const url of options.directors ?? []) if (!directors.includes(url)) directors.push(url);
@@ -108,7 +109,7 @@ export async function locate(service: string, options: LocateOptions): Promise<L
         tried,
       };
     } catch (error) {
-      tried.push({ url: director, error: (error as Error).message });
+      tried.push({ url: director, error: errorMessage(error) });
     }
   }
   if (anycast === undefined)

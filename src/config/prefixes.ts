@@ -16,6 +16,7 @@ import {
   validate,
 } from '../validation/index.js';
 import type { PrefixConfig } from './types.js';
+import { errorMessage } from '../util/index.js';
 
 /** anycastd's docs write `vrf = "123"`; some of its configs `vrf = 123`: both mean VRF "123". */
 const vrfSchema = z.union([
@@ -107,7 +108,7 @@ function addItems(
     try {
       prefix = formatPrefix(parsePrefix(text));
     } catch (error) {
-      issues.add(textPath, error instanceof Error ? error.message : String(error));
+      issues.add(textPath, errorMessage(error));
       return;
     }
     const vrf = typeof parsed === 'string' ? undefined : parsed.vrf;

@@ -56,6 +56,7 @@ import {
   type AddressStatus,
   type IpRunner,
 } from '../addresses/index.js';
+import { errorMessage } from '../util/index.js';
 
 export interface DaemonOptions {
   readonly logger: Logger;
@@ -531,7 +532,7 @@ export class Daemon {
         return true;
       } catch (error) {
         this.log.error(
-          { service: name, err: error instanceof Error ? error.message : String(error) },
+          { service: name, err: errorMessage(error) },
           up
             ? 'cannot bind the service addresses: not announcing it'
             : 'cannot remove the service addresses',

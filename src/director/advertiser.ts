@@ -24,6 +24,7 @@ import { errorText, requestJson, type JsonResponse } from './http.js';
 import { signAd } from './keys.js';
 import { PeerLink, httpTransport, type LinkStatus, type LinkTransport } from './link.js';
 import type { StoredAd } from './store.js';
+import { errorMessage } from '../util/index.js';
 
 export interface AdvertiserOptions {
   readonly config: NodeDirectorsConfig;
@@ -240,7 +241,7 @@ export class NodeAdvertiser {
           if (typeof url === 'string' && isHttp(url)) this.addDirector(url);
         this.discoveryError = undefined;
       } catch (error) {
-        const message = `cannot read the discovery document ${config.discoveryUrl}: ${(error as Error).message}`;
+        const message = `cannot read the discovery document ${config.discoveryUrl}: ${errorMessage(error)}`;
         if (message !== this.discoveryError) this.options.log.warn(message);
         this.discoveryError = message;
       }

@@ -52,6 +52,7 @@ import {
   type SiteConfig,
 } from './locate.js';
 import { AdStore, linkOf, senderOf, type StoredAd } from './store.js';
+import { errorMessage } from '../util/index.js';
 
 export interface DirectorServiceConfig {
   readonly anycastUrl?: string;
@@ -233,10 +234,10 @@ export class Director {
     } catch (error) {
       this.count(from, 'refused');
       this.log.warn(
-        { ad: describeAd(envelope.ad), from, error: (error as Error).message },
+        { ad: describeAd(envelope.ad), from, error: errorMessage(error) },
         'ad refused',
       );
-      return { origin, status: 'refused', error: (error as Error).message };
+      return { origin, status: 'refused', error: errorMessage(error) };
     }
     const expiresAt = localExpiry(envelope, now);
     if (expiresAt <= now) {
@@ -415,7 +416,7 @@ export class Director {
         if (typeof entry === 'string' && isHttpUrl(entry)) this.addCandidate(entry, 'discovery');
       this.discoveryError = undefined;
     } catch (error) {
-      const message = `cannot read the discovery document ${url}: ${(error as Error).message}`;
+      const message = `cannot read the discovery document ${url}: ${errorMessage(error)}`;
       if (this.discoveryError !== message) this.log.warn(message);
       this.discoveryError = message;
     }
@@ -430,7 +431,7 @@ export class Director {
       body = response.body as typeof body;
     } catch (error) {
       const candidate = this.candidates.get(url);
-      if (candidate !== undefined) candidate.lastError = (error as Error).message;
+      if (candidate !== undefined) candidate.lastError = errorMessage(error);
       return;
     }
     const self = parseEnvelope(body.self);
@@ -492,10 +493,7 @@ export class Director {
       }
       this.log.info({ peer: peer.name, ads: total, stored }, 'caught up from a peer');
     } catch (error) {
-      this.log.warn(
-        { peer: peer.name, error: (error as Error).message },
-        'cannot catch up from a peer',
-      );
+      this.log.warn({ peer: peer.name, error: errorMessage(error) }, 'cannot catch up from a peer');
     }
   }
 

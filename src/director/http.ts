@@ -7,6 +7,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { DirectorError } from './errors.js';
+import { errorCode, errorMessage } from '../util/index.js';
 
 export interface JsonResponse {
   readonly status: number;
@@ -120,8 +121,8 @@ export function errorText(response: JsonResponse): string {
 }
 
 function reasonOf(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  if (e.code === 'ECONNREFUSED') return 'connection refused (is the director running?)';
-  if (e.code !== undefined) return `${e.code}: ${e.message}`;
-  return e.message;
+  const code = errorCode(error);
+  if (code === 'ECONNREFUSED') return 'connection refused (is the director running?)';
+  if (code !== undefined) return `${code}: ${errorMessage(error)}`;
+  return errorMessage(error);
 }

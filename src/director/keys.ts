@@ -25,6 +25,7 @@ import type { Ad, AdKind } from './ad.js';
 import { NAME_PATTERN } from './ad.js';
 import { canonicalBytes } from './canonical.js';
 import { DirectorError } from './errors.js';
+import { errorCode, errorMessage } from '../util/index.js';
 
 const DOMAIN = Buffer.from('anycast-guard-ad-v1\n', 'utf8');
 
@@ -89,7 +90,7 @@ export function parsePrivateKey(text: string, source: string): KeyObject {
   } catch (error) {
     throw new DirectorError(
       'KEY_INVALID',
-      `${source}: not a PEM private key (${(error as Error).message}); create one with \`anycast-guard keys generate\``,
+      `${source}: not a PEM private key (${errorMessage(error)}); create one with \`anycast-guard keys generate\``,
       { cause: error },
     );
   }
@@ -108,7 +109,7 @@ export async function loadPrivateKey(path: string): Promise<KeyObject> {
   } catch (error) {
     throw new DirectorError(
       'KEY_INVALID',
-      `cannot read the key file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      `cannot read the key file ${path}: ${errorCode(error) ?? errorMessage(error)}`,
       { cause: error },
     );
   }
@@ -196,7 +197,7 @@ export function parseTrustedKeys(text: string, source: string): TrustedKeys {
     try {
       keys.push({ role, origin, key: publicKeyFromText(material), line: i + 1 });
     } catch (error) {
-      problems.push(`${at}: ${(error as Error).message}`);
+      problems.push(`${at}: ${errorMessage(error)}`);
     }
   });
   if (problems.length > 0) throw new DirectorError('KEY_INVALID', problems.join('\n'));
@@ -210,7 +211,7 @@ export async function loadTrustedKeys(path: string): Promise<TrustedKeys> {
   } catch (error) {
     throw new DirectorError(
       'KEY_INVALID',
-      `cannot read the trusted keys file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      `cannot read the trusted keys file ${path}: ${errorCode(error) ?? errorMessage(error)}`,
       { cause: error },
     );
   }

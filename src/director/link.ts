@@ -18,6 +18,7 @@ import { requestJson, errorText } from './http.js';
 import { orderKey } from './order.js';
 import { PeerQueue } from './queue.js';
 import type { StoredAd } from './store.js';
+import { errorMessage } from '../util/index.js';
 
 /** How POST /v1/ads answers each ad. */
 export interface AdResult {
@@ -158,7 +159,7 @@ export class PeerLink {
         batch.map((entry) => this.options.envelope(entry, now)),
       );
     } catch (error) {
-      result = { ok: false, permanent: false, error: (error as Error).message };
+      result = { ok: false, permanent: false, error: errorMessage(error) };
     }
     this.inFlight = false;
     if (this.stopped) return;
@@ -223,7 +224,7 @@ export function httpTransport(timeoutMs: number): LinkTransport {
           timeoutMs,
         });
       } catch (error) {
-        return { ok: false, permanent: false, error: (error as Error).message };
+        return { ok: false, permanent: false, error: errorMessage(error) };
       }
       if (response.status === 200) {
         const { results, director } = response.body as { results?: unknown; director?: unknown };

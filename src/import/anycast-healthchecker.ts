@@ -32,6 +32,7 @@ import {
 } from './ini.js';
 import { ShlexError, shlexSplit } from './shlex.js';
 import { tomlComment, tomlKey, tomlString, tomlValue, type TomlValue } from './toml.js';
+import { errorMessage } from '../util/index.js';
 
 export interface SourceFile {
   readonly path: string;
@@ -524,7 +525,7 @@ function convertService(
           `is ${parsed.family === 'ipv4' ? 'IPv4' : 'IPv6'} but [daemon] ${parsed.family} = false (anycast-healthchecker refuses to start like this)`,
         );
     } catch (error) {
-      reader.error('ip_prefix', error instanceof Error ? error.message : String(error));
+      reader.error('ip_prefix', errorMessage(error));
     }
   }
   const interval = reader.float('check_interval');
@@ -664,7 +665,7 @@ function convertDaemon(
         );
       return formatPrefix(prefix);
     } catch (error) {
-      daemon.error(key, error instanceof Error ? error.message : String(error));
+      daemon.error(key, errorMessage(error));
       return text;
     }
   };

@@ -9,6 +9,7 @@ import {
   type ImportResult,
   type SourceFile,
 } from './anycast-healthchecker.js';
+import { errorCode, errorMessage } from '../util/index.js';
 
 export { convertAnycastHealthchecker } from './anycast-healthchecker.js';
 export type {
@@ -40,12 +41,9 @@ export async function readSources(paths: readonly string[]): Promise<SourceFile[
     try {
       info = await stat(path);
     } catch (error) {
-      throw new ImportError(
-        `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-        {
-          cause: error,
-        },
-      );
+      throw new ImportError(`cannot read ${path}: ${errorCode(error) ?? errorMessage(error)}`, {
+        cause: error,
+      });
     }
     const list = info.isDirectory()
       ? (await readdir(path))
@@ -59,10 +57,9 @@ export async function readSources(paths: readonly string[]): Promise<SourceFile[
       try {
         files.push({ path: file, text: await readFile(file, 'utf8') });
       } catch (error) {
-        throw new ImportError(
-          `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-          { cause: error },
-        );
+        throw new ImportError(`cannot read ${file}: ${errorCode(error) ?? errorMessage(error)}`, {
+          cause: error,
+        });
       }
     }
   }

@@ -18,6 +18,7 @@
  */
 import { execFile } from 'node:child_process';
 import type { Logger } from 'pino';
+import { errorMessage } from '../util/index.js';
 
 const HELPER_TIMEOUT_MS = 3_000;
 
@@ -67,7 +68,7 @@ export class SystemdNotifier {
         await execHelper('systemd-notify', state);
         return;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         if (!/ENOENT/.test(message)) {
           this.logger.warn({ err: message, state }, 'systemd-notify failed');
           return;
@@ -79,10 +80,7 @@ export class SystemdNotifier {
     try {
       await execHelper('python3', ['-c', PYTHON_SEND, ...state]);
     } catch (error) {
-      this.logger.warn(
-        { err: error instanceof Error ? error.message : String(error), state },
-        'sd_notify failed',
-      );
+      this.logger.warn({ err: errorMessage(error), state }, 'sd_notify failed');
     }
   }
 

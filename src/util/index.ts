@@ -7,3 +7,4 @@ export {
   type RandomSource,
 } from './backoff.js';
 export { joinHostPort, parseHostPort, type HostPort } from './host-port.js';
+export { errorCode, errorMessage, errorReason } from './error-text.js';

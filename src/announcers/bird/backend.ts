@@ -33,6 +33,7 @@ import { isIpv6Route } from '../types.js';
 import { parseConfigureAnswer, parseRouteList, type ConfigureAnswer } from './answer.js';
 import { renderPrefixFile } from './prefix-file.js';
 import type { BirdFamilySettings, BirdInstance, BirdSettings } from './settings.js';
+import { errorMessage } from '../../util/index.js';
 
 export interface BirdBackendOptions {
   readonly settings: BirdSettings;
@@ -211,7 +212,7 @@ export class BirdBackend implements RouteBackend {
     } catch (error) {
       throw new AnnouncerFailure(
         'ANNOUNCER_FILE',
-        `cannot write the BIRD prefix file ${file.file}: ${error instanceof Error ? error.message : String(error)}`,
+        `cannot write the BIRD prefix file ${file.file}: ${errorMessage(error)}`,
         { cause: error },
       );
     }
@@ -305,7 +306,7 @@ export class BirdBackend implements RouteBackend {
           const absent = prefixes.filter((p) => !list.networks.has(p));
           if (absent.length > 0) missing.set(family, absent);
         } catch (failure) {
-          error ??= failure instanceof Error ? failure.message : String(failure);
+          error ??= errorMessage(failure);
         }
       }
     }

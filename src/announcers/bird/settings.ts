@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { formatPrefix, parsePrefix, type Family } from '../../bgp/index.js';
 import { splitCommand } from '../../checks/index.js';
 import { type IssueList, type KeyPath, seconds, validate } from '../../validation/index.js';
+import { errorMessage } from '../../util/index.js';
 
 export const BIRD_DEFAULTS = {
   ipv4File: '/var/lib/anycast-healthchecker/anycast-prefixes.conf',
@@ -141,7 +142,7 @@ export function parseBirdSettings(
         );
       return formatPrefix(prefix);
     } catch (error) {
-      issues.add([...path, key], error instanceof Error ? error.message : String(error));
+      issues.add([...path, key], errorMessage(error));
       return text;
     }
   };

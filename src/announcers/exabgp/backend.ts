@@ -23,7 +23,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock/index.js';
-import { AnnouncerFailure, failureMessage } from '../errors.js';
+import { AnnouncerFailure } from '../errors.js';
 import type { RouteBackend, SyncRequest } from '../synced.js';
 import type { AnnouncedRoute } from '../types.js';
 import { ExabgpChannel } from './channel.js';
@@ -39,6 +39,7 @@ import {
   type ExabgpNeighbor,
 } from './commands.js';
 import type { ExabgpSettings } from './settings.js';
+import { errorMessage } from '../../util/index.js';
 
 export interface ExabgpBackendOptions {
   readonly logger: Logger;
@@ -97,7 +98,7 @@ export class ExabgpBackend implements RouteBackend {
       await this.apply(request);
       this.lastError = undefined;
     } catch (error) {
-      this.lastError = failureMessage(error);
+      this.lastError = errorMessage(error);
       throw error;
     }
   }

@@ -15,6 +15,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../clock/index.js';
+import { errorCode, errorMessage } from '../../util/index.js';
 import { AnnouncerFailure } from '../errors.js';
 import { classifyLine } from './commands.js';
 
@@ -218,6 +219,6 @@ export class ExabgpChannel {
 }
 
 function describeError(error: Error): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === undefined ? error.message : `${code} (${error.message})`;
+  const code = errorCode(error);
+  return code === undefined ? errorMessage(error) : `${code} (${errorMessage(error)})`;
 }

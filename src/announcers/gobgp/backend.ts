@@ -19,7 +19,7 @@
  */
 import type { Logger } from 'pino';
 import { describeArgv, runCommand, type CommandResult, type CommandRunner } from '../command.js';
-import { AnnouncerFailure, failureMessage } from '../errors.js';
+import { AnnouncerFailure } from '../errors.js';
 import type { RouteBackend, SyncRequest } from '../synced.js';
 import type { AnnouncedRoute, RouteRef } from '../types.js';
 import {
@@ -35,6 +35,7 @@ import {
 } from './commands.js';
 import { jsonError, parseGlobalAsn, parseLocalPaths, type GobgpPath } from './rib.js';
 import { describeApi, type GobgpSettings } from './settings.js';
+import { errorMessage } from '../../util/index.js';
 
 /** Above this many owned prefixes of a family, list the family's RIB once instead. */
 export const LIST_WHOLE_RIB = 64;
@@ -96,7 +97,7 @@ export class GobgpBackend implements RouteBackend {
     } catch (error) {
       // Read gobgpd's AS again next time: it may have been restarted with another.
       this.asn = undefined;
-      this.lastError = failureMessage(error);
+      this.lastError = errorMessage(error);
       throw error;
     }
   }
