@@ -27,6 +27,22 @@ export type AddressErrorCode =
   /** setServiceUp() named a service the manager was not given. */
   | 'ADDRESS_UNKNOWN_SERVICE';
 
+/** The stable kind of each code, for logs and programs (`<area>.<what>`). */
+const ADDRESS_ERROR_KINDS = {
+  ADDRESS_INVALID: 'address.invalid',
+  ADDRESS_CONFLICT: 'address.conflict',
+  ADDRESS_UNSUPPORTED_PLATFORM: 'address.unsupported_platform',
+  ADDRESS_IP_UNAVAILABLE: 'address.ip_unavailable',
+  ADDRESS_PERMISSION_DENIED: 'address.permission_denied',
+  ADDRESS_DEVICE_NOT_FOUND: 'address.device_not_found',
+  ADDRESS_DEVICE_UNRESOLVED: 'address.device_unresolved',
+  ADDRESS_COMMAND_FAILED: 'address.command_failed',
+  ADDRESS_BAD_OUTPUT: 'address.bad_output',
+  ADDRESS_RELEASE_FAILED: 'address.release_failed',
+  ADDRESS_UNKNOWN_SERVICE: 'address.unknown_service',
+} as const satisfies Record<AddressErrorCode, string>;
+export type AddressErrorKind = (typeof ADDRESS_ERROR_KINDS)[AddressErrorCode];
+
 export interface AddressErrorDetails {
   /** The interface address concerned ("203.0.113.53/32"), when there is one. */
   readonly address?: string;
@@ -37,6 +53,7 @@ export interface AddressErrorDetails {
 
 export class AddressError extends Error {
   readonly code: AddressErrorCode;
+  readonly kind: AddressErrorKind;
   readonly address: string | undefined;
   readonly device: string | undefined;
 
@@ -44,6 +61,7 @@ export class AddressError extends Error {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'AddressError';
     this.code = code;
+    this.kind = ADDRESS_ERROR_KINDS[code];
     this.address = details.address;
     this.device = details.device;
   }
@@ -52,6 +70,7 @@ export class AddressError extends Error {
 /** A non-zero exit (or a failure to start) of one `ip` invocation. */
 export class IpCommandError extends Error {
   readonly code = 'IP_COMMAND_FAILED';
+  readonly kind = 'address.ip_command_failed';
   readonly argv: readonly string[];
   /** Exit status, or undefined when the command did not run to an exit (spawn error, timeout). */
   readonly exitCode: number | undefined;

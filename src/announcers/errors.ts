@@ -23,12 +23,28 @@ export type AnnouncerFailureCode =
   /** Settings that cannot work at all (found at start, not retried). */
   | 'ANNOUNCER_CONFIG';
 
+/** The stable kind of each code, for logs and programs (`<area>.<what>`). */
+const ANNOUNCER_FAILURE_KINDS = {
+  ANNOUNCER_COMMAND_NOT_FOUND: 'announcer.command_not_found',
+  ANNOUNCER_COMMAND_UNAVAILABLE: 'announcer.command_unavailable',
+  ANNOUNCER_COMMAND_TIMEOUT: 'announcer.command_timeout',
+  ANNOUNCER_COMMAND_FAILED: 'announcer.command_failed',
+  ANNOUNCER_DAEMON_UNREACHABLE: 'announcer.daemon_unreachable',
+  ANNOUNCER_REJECTED: 'announcer.rejected',
+  ANNOUNCER_BAD_OUTPUT: 'announcer.bad_output',
+  ANNOUNCER_FILE: 'announcer.file',
+  ANNOUNCER_CONFIG: 'announcer.config',
+} as const satisfies Record<AnnouncerFailureCode, string>;
+export type AnnouncerFailureKind = (typeof ANNOUNCER_FAILURE_KINDS)[AnnouncerFailureCode];
+
 export class AnnouncerFailure extends Error {
   readonly code: AnnouncerFailureCode;
+  readonly kind: AnnouncerFailureKind;
   constructor(code: AnnouncerFailureCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AnnouncerFailure';
     this.code = code;
+    this.kind = ANNOUNCER_FAILURE_KINDS[code];
   }
 }
 

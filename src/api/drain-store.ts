@@ -17,7 +17,7 @@ export interface DrainRecord {
 }
 
 export class DrainStoreError extends Error {
-  readonly errorCode = 'DRAIN_STORE';
+  readonly kind = 'api.drain_store';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DrainStoreError';

@@ -71,7 +71,7 @@ export interface ApiServerOptions {
 }
 
 export class ApiError extends Error {
-  readonly errorCode = 'API';
+  readonly kind = 'api.failed';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ApiError';

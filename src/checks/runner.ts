@@ -12,6 +12,7 @@ import { errorReason } from '../util/index.js';
 /** Thrown into a check's signal (as the abort reason) at its deadline. */
 export class CheckTimeoutError extends Error {
   readonly code = 'CHECK_TIMEOUT';
+  readonly kind = 'check.timeout';
   constructor(seconds: number) {
     super(`timed out after ${formatNumber(seconds)} s`);
     this.name = 'CheckTimeoutError';

@@ -15,7 +15,7 @@ export interface ApiTarget {
 }
 
 export class ApiClientError extends Error {
-  readonly errorCode = 'API_CLIENT';
+  readonly kind = 'cli.api_request';
   constructor(
     message: string,
     readonly status?: number,

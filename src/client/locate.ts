@@ -47,6 +47,7 @@ export interface LocateResult {
 
 export class LocateError extends Error {
   readonly code = 'LOCATE';
+  readonly kind = 'client.locate_failed';
   constructor(
     message: string,
     readonly tried: LocateResult['tried'],

@@ -107,7 +107,7 @@ export interface DaemonStatus {
 }
 
 export class DaemonError extends Error {
-  readonly errorCode = 'DAEMON';
+  readonly kind = 'daemon.failed';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DaemonError';

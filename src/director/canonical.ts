@@ -12,6 +12,7 @@
 
 export class CanonicalError extends Error {
   readonly code = 'CANONICAL';
+  readonly kind = 'director.not_canonical';
   constructor(message: string) {
     super(message);
     this.name = 'CanonicalError';

@@ -16,11 +16,25 @@ export type DirectorErrorCode =
   /** A request to a director or a discovery document failed. */
   | 'DIRECTOR_UNREACHABLE';
 
+/** The stable kind of each code, for logs and programs (`<area>.<what>`). */
+const DIRECTOR_ERROR_KINDS = {
+  AD_INVALID: 'director.ad_invalid',
+  AD_UNTRUSTED: 'director.ad_untrusted',
+  AD_BAD_SIGNATURE: 'director.ad_bad_signature',
+  AD_EXPIRED: 'director.ad_expired',
+  KEY_INVALID: 'director.key_invalid',
+  DIRECTOR_CONFIG: 'director.config',
+  DIRECTOR_UNREACHABLE: 'director.unreachable',
+} as const satisfies Record<DirectorErrorCode, string>;
+export type DirectorErrorKind = (typeof DIRECTOR_ERROR_KINDS)[DirectorErrorCode];
+
 export class DirectorError extends Error {
   readonly code: DirectorErrorCode;
+  readonly kind: DirectorErrorKind;
   constructor(code: DirectorErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DirectorError';
     this.code = code;
+    this.kind = DIRECTOR_ERROR_KINDS[code];
   }
 }

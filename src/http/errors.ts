@@ -1,5 +1,6 @@
 /** An answer other than 200 that a handler throws: its status, JSON fields and headers. */
 export class HttpError extends Error {
+  readonly kind = 'http.request_refused';
   constructor(
     readonly status: number,
     message: string,

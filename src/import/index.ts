@@ -23,6 +23,7 @@ export { shlexSplit, ShlexError } from './shlex.js';
 
 export class ImportError extends Error {
   readonly code = 'IMPORT_UNREADABLE';
+  readonly kind = 'import.unreadable';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ImportError';

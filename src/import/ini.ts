@@ -22,6 +22,7 @@
 
 export class IniError extends Error {
   readonly code = 'INI_SYNTAX';
+  readonly kind = 'import.ini_syntax';
   constructor(
     readonly source: string,
     readonly line: number | undefined,

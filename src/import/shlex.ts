@@ -7,6 +7,7 @@
  */
 
 export class ShlexError extends Error {
+  readonly kind = 'import.shlex_syntax';
   constructor(message: string) {
     super(message);
     this.name = 'ShlexError';

@@ -12,6 +12,14 @@ export type ConfigErrorCode =
   /** Valid TOML, but not a valid anycast-guard configuration. */
   | 'CONFIG_INVALID';
 
+/** The stable kind of each code, for logs and programs (`<area>.<what>`). */
+const CONFIG_ERROR_KINDS = {
+  CONFIG_UNREADABLE: 'config.unreadable',
+  CONFIG_SYNTAX: 'config.syntax',
+  CONFIG_INVALID: 'config.invalid',
+} as const satisfies Record<ConfigErrorCode, string>;
+export type ConfigErrorKind = (typeof CONFIG_ERROR_KINDS)[ConfigErrorCode];
+
 export interface ConfigIssue {
   /** TOML key path, e.g. "services.dns.checks.http[0].timeout"; "" for the file as a whole. */
   readonly path: string;
@@ -23,6 +31,7 @@ export interface ConfigIssue {
 
 export class ConfigError extends Error {
   readonly code: ConfigErrorCode;
+  readonly kind: ConfigErrorKind;
   /** The file (or label) the configuration came from. */
   readonly source: string;
   readonly issues: readonly ConfigIssue[];
@@ -41,6 +50,7 @@ export class ConfigError extends Error {
     );
     this.name = 'ConfigError';
     this.code = code;
+    this.kind = CONFIG_ERROR_KINDS[code];
     this.source = source;
     this.issues = issues;
     if (options.excerpt !== undefined) this.excerpt = options.excerpt;

@@ -156,10 +156,10 @@ async function main(): Promise<void> {
       const result = await handle(command);
       if (command.op !== 'stop') emit({ event: 'reply', id: command.id, ok: true, result });
     } catch (error) {
-      const err = error as Error & { code?: unknown; errorCode?: unknown };
+      const err = error as Error & { code?: unknown; kind?: unknown };
       const code =
-        typeof err.errorCode === 'string'
-          ? err.errorCode
+        typeof err.kind === 'string'
+          ? err.kind
           : typeof err.code === 'string'
             ? err.code
             : undefined;
