@@ -201,7 +201,7 @@ export class AddressManager {
         if (owner === undefined) {
           if (old.owner === 'self')
             this.log?.warn(
-              { address: binding.address.cidr, device: binding.device },
+              { event: 'address.unmanaged', address: binding.address.cidr, device: binding.device },
               'address_management is "off" now: the address is left in place and no longer managed',
             );
           toBind.push(binding);
@@ -215,7 +215,10 @@ export class AddressManager {
           device !== undefined
         ) {
           await removeAddress(this.ip, old.address.cidr, device);
-          this.log?.info({ address: old.address.cidr, device }, 'address replaced (new length)');
+          this.log?.info(
+            { event: 'address.replaced', address: old.address.cidr, device },
+            'address replaced (new length)',
+          );
         }
         toUpdate.push(binding);
       }
@@ -251,7 +254,7 @@ export class AddressManager {
       }
       if (failures.length > 0)
         this.log?.warn(
-          { errors: failures.map((e) => e.message) },
+          { event: 'address.release_failed', errors: failures.map((e) => e.message) },
           'reload: could not remove addresses',
         );
       return this.status();
@@ -349,7 +352,15 @@ export class AddressManager {
       for (const binding of list) {
         binding.present = undefined;
         binding.problem = `cannot check ${binding.address.cidr} on ${binding.configuredDevice}: not Linux (${this.platform})`;
-        this.log?.warn({ address: binding.address.cidr }, binding.problem);
+        this.log?.warn(
+          {
+            event: 'address.check_unsupported',
+            address: binding.address.cidr,
+            platform: this.platform,
+            problem: binding.problem,
+          },
+          'cannot check the address: not Linux',
+        );
       }
       return;
     }
@@ -376,7 +387,14 @@ export class AddressManager {
             );
           binding.present = false;
           binding.problem = `${binding.address.cidr} cannot be checked: ${problem}`;
-          this.log?.warn({ address: binding.address.cidr }, binding.problem);
+          this.log?.warn(
+            {
+              event: 'address.check_failed',
+              address: binding.address.cidr,
+              problem: binding.problem,
+            },
+            'cannot check the address',
+          );
           continue;
         }
         this.observe(binding, table);
@@ -402,7 +420,7 @@ export class AddressManager {
           binding.addedBySelf = false;
         } catch (error) {
           this.log?.error(
-            { err: error, address: binding.address.cidr, device },
+            { event: 'address.rollback_failed', err: error, address: binding.address.cidr, device },
             'could not take back an address after a failed bind',
           );
         }
@@ -435,7 +453,12 @@ export class AddressManager {
       if (device !== undefined) {
         binding.device = device;
         this.log?.info(
-          { address: binding.address.cidr, device, peer: this.peerAddress },
+          {
+            event: 'address.device_resolved',
+            address: binding.address.cidr,
+            device,
+            peer: this.peerAddress,
+          },
           'device = "auto" resolved',
         );
         continue;
@@ -448,7 +471,10 @@ export class AddressManager {
           cause: failure,
         });
       binding.problem = message;
-      this.log?.warn({ address: binding.address.cidr }, message);
+      this.log?.warn(
+        { event: 'address.device_unresolved', address: binding.address.cidr, problem: message },
+        'cannot resolve device "auto"',
+      );
     }
   }
 
@@ -525,7 +551,10 @@ export class AddressManager {
       binding.present = true;
       if (!binding.presentLengths.includes(binding.address.prefixLength))
         binding.presentLengths.push(binding.address.prefixLength);
-      this.log?.info(fields, result === 'added' ? 'address added' : 'address already present');
+      this.log?.info(
+        { event: result === 'added' ? 'address.added' : 'address.already_present', ...fields },
+        result === 'added' ? 'address added' : 'address already present',
+      );
     } else if (decision.action === 'remove') {
       // Ours by mode or by our add: remove the configured length, else what is there.
       const lengths = binding.presentLengths.includes(binding.address.prefixLength)
@@ -537,10 +566,16 @@ export class AddressManager {
       }
       binding.present = binding.presentLengths.length > 0;
       if (!binding.present) binding.addedBySelf = false;
-      this.log?.info(fields, phase === 'release' ? 'address removed' : 'address withdrawn');
+      this.log?.info(
+        { event: phase === 'release' ? 'address.removed' : 'address.withdrawn', ...fields },
+        phase === 'release' ? 'address removed' : 'address withdrawn',
+      );
     } else if (decision.report === 'absent') {
       binding.problem = this.absentProblem(binding);
-      this.log?.warn(fields, binding.problem);
+      this.log?.warn(
+        { event: 'address.absent', ...fields, problem: binding.problem },
+        'address absent',
+      );
     }
   }
 

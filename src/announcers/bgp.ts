@@ -100,7 +100,10 @@ export class BgpAnnouncer implements Announcer {
       }
       return;
     }
-    this.log.warn('BGP identity or listener changed: restarting the speaker');
+    this.log.warn(
+      { event: 'announcer.speaker_restarting' },
+      'BGP identity or listener changed: restarting the speaker',
+    );
     await speaker.stop('anycast-guard configuration changed');
     this.speaker = await this.startSpeaker(next);
     this.reconcile();

@@ -151,7 +151,11 @@ export class SyncedAnnouncer implements Announcer {
       } catch (error) {
         // Not fatal: the configured routes are still reconciled; say what may be missed.
         this.log.error(
-          { err: errorMessage(error), file: this.stateFile.path },
+          {
+            event: 'announcer.state_file_unreadable',
+            err: errorMessage(error),
+            file: this.stateFile.path,
+          },
           'cannot read the announcer state file: routes a previous run left that the config no longer names will not be withdrawn',
         );
       }
@@ -222,21 +226,25 @@ export class SyncedAnnouncer implements Announcer {
     if (timedOut) {
       this.log.error(
         {
+          event: 'announcer.withdraw_timed_out',
           routes: this.applied?.size ?? this.recorded.size,
           err: this.lastError?.message,
           waitedMs: this.stopTimeoutMs,
           deadline: new Date(deadline).toISOString(),
         },
-        `could not withdraw every route from ${this.kind} before stopping; the state file keeps them for the next start`,
+        'could not withdraw every route before stopping; the state file keeps them for the next start',
       );
     } else {
-      this.log.info({ reason }, 'every route withdrawn');
+      this.log.info({ event: 'announcer.withdrawn_all', reason }, 'every route withdrawn');
     }
     await this.inFlight?.catch(() => undefined);
     await this.backend
       .close?.()
       .catch((error: unknown) =>
-        this.log.warn({ err: errorMessage(error) }, 'announcer close failed'),
+        this.log.warn(
+          { event: 'announcer.close_failed', err: errorMessage(error) },
+          'announcer close failed',
+        ),
       );
     this.state = 'stopped';
   }
@@ -271,7 +279,10 @@ export class SyncedAnnouncer implements Announcer {
       this.resyncTimer = undefined;
       void this.resync()
         .catch((error: unknown) =>
-          this.log.warn({ err: errorMessage(error) }, 'could not look at the routing daemon'),
+          this.log.warn(
+            { event: 'announcer.look_failed', err: errorMessage(error) },
+            'could not look at the routing daemon',
+          ),
         )
         .finally(() => this.scheduleResync());
     }, this.resyncMs);
@@ -286,7 +297,10 @@ export class SyncedAnnouncer implements Announcer {
     }
     const reason = await this.backend.drift();
     if (reason === undefined || !this.running || this.stopping) return;
-    this.log.error({ reason }, `${reason}; putting back what is wanted`);
+    this.log.error(
+      { event: 'announcer.drifted', reason },
+      'the routing daemon drifted: putting back what is wanted',
+    );
     this.reconcile();
   }
 
@@ -362,12 +376,15 @@ export class SyncedAnnouncer implements Announcer {
       this.trusted = true;
       await this.record(new Map([...wanted].map(([k, r]) => [k, r])));
       if (this.failures > 0)
-        this.log.info({ failures: this.failures }, `${this.kind} carries the wanted routes again`);
+        this.log.info(
+          { event: 'announcer.recovered', failures: this.failures },
+          'the routing daemon carries the wanted routes again',
+        );
       this.failures = 0;
       this.retryAt = undefined;
       this.lastSyncAt = this.clock.now();
       this.state = this.unsynced ? 'pending' : 'in-sync';
-      this.log.debug({ routes: wanted.size }, 'routing daemon in sync');
+      this.log.debug({ event: 'announcer.in_sync', routes: wanted.size }, 'routing daemon in sync');
     } catch (error) {
       this.trusted = false;
       this.unsynced ||= carried;
@@ -382,13 +399,14 @@ export class SyncedAnnouncer implements Announcer {
       this.retryAt = this.clock.now() + delay;
       this.log.error(
         {
+          event: 'announcer.update_failed',
           code: this.lastError.code,
           err: this.lastError.message,
           failures: this.failures,
           retryInMs: delay,
           wanted: wanted.size,
         },
-        `cannot update ${this.kind}; retrying`,
+        'cannot update the routing daemon; retrying',
       );
       this.schedule(delay);
     }

@@ -110,7 +110,7 @@ export class ApiServer {
         this.tcp = this.server(false);
         await listenOn(this.tcp, { host: listen.host, port: listen.port });
         this.log.info(
-          { listen: this.tcpAddress, writable: this.token !== undefined },
+          { event: 'api.listening', listen: this.tcpAddress, writable: this.token !== undefined },
           this.token === undefined ? 'API listening (read-only over TCP)' : 'API listening',
         );
       }
@@ -119,7 +119,7 @@ export class ApiServer {
         this.unix = this.server(true);
         await listenOn(this.unix, { path: socket });
         await chmod(socket, 0o660);
-        this.log.info({ socket }, 'API listening on the unix socket');
+        this.log.info({ event: 'api.listening', socket }, 'API listening on the unix socket');
       }
     } catch (error) {
       await this.stop();
@@ -153,7 +153,10 @@ export class ApiServer {
       reply = await this.route(request, viaSocket);
     } catch (error) {
       reply = errorReply(error, () =>
-        this.log.error({ err: error, url: request.url }, 'API request failed'),
+        this.log.error(
+          { event: 'api.request_failed', err: error, url: request.url },
+          'API request failed',
+        ),
       );
     }
     sendReply(response, reply);
@@ -228,7 +231,10 @@ export class ApiServer {
     // On disk first: once the caller hears "drained", a restart keeps it drained.
     await this.options.store.drain(name, reason);
     this.options.daemon.drain(name, true, reason);
-    this.log.warn({ service: name, reason, via: viaSocket ? 'socket' : 'tcp' }, 'service drained');
+    this.log.warn(
+      { event: 'service.drained', service: name, reason, via: viaSocket ? 'socket' : 'tcp' },
+      'service drained',
+    );
     return json(200, { service: this.serviceView(name) });
   }
 
@@ -244,7 +250,10 @@ export class ApiServer {
     if (!known && !stored) this.requireService(name);
     await this.options.store.undrain(name);
     if (known) this.options.daemon.drain(name, false);
-    this.log.warn({ service: name, via: viaSocket ? 'socket' : 'tcp' }, 'service undrained');
+    this.log.warn(
+      { event: 'service.undrained', service: name, via: viaSocket ? 'socket' : 'tcp' },
+      'service undrained',
+    );
     return json(200, { service: known ? this.serviceView(name) : { name } });
   }
 

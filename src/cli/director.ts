@@ -56,6 +56,7 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
   await server.start();
   logger.info(
     {
+      event: 'director.listening',
       name: config.name,
       listen: server.address,
       url: config.advertiseUrl,
@@ -67,7 +68,7 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) process.exit(1);
     stopping = true;
-    logger.info({ signal }, 'director stopping');
+    logger.info({ event: 'director.stopping', signal }, 'director stopping');
     director.stop();
     void server.stop().then(() => {
       logger.flush();
@@ -80,10 +81,16 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
     loadTrustedKeys(config.trustedKeys).then(
       (keys) => {
         director.setTrustedKeys(keys);
-        logger.info({ trustedKeys: keys.size }, 'SIGHUP: trusted keys reloaded');
+        logger.info(
+          { event: 'director.keys_reloaded', trustedKeys: keys.size },
+          'SIGHUP: trusted keys reloaded',
+        );
       },
       (error: unknown) =>
-        logger.error({ err: errorMessage(error) }, 'SIGHUP: keeping the running trusted keys'),
+        logger.error(
+          { event: 'director.keys_reload_failed', err: errorMessage(error) },
+          'SIGHUP: keeping the running trusted keys',
+        ),
     );
   });
   await director.start();

@@ -37,7 +37,11 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   // Drains outlive restarts: applied before anything can be announced.
   const store = new DrainStore(config.api.stateDir);
   const drained = await store.load();
-  if (drained.size > 0) logger.warn({ drained: [...drained.keys()] }, 'services drained on disk');
+  if (drained.size > 0)
+    logger.warn(
+      { event: 'service.drained_on_disk', drained: [...drained.keys()] },
+      'services drained on disk',
+    );
   // Read at each scrape, which comes only once the API is up, after the daemon exists.
   const metrics = new Metrics(() => daemon.status());
   const transitions = new TransitionLog();
@@ -75,13 +79,16 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   let starting: Promise<void> = Promise.resolve();
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+      logger.warn({ event: 'daemon.second_signal', signal }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'stopping: withdrawing every route');
+    logger.info({ event: 'daemon.stopping', signal }, 'stopping: withdrawing every route');
     const force = setTimeout(() => {
-      logger.error({ timeoutMs: STOP_TIMEOUT_MS }, 'stop took too long: exiting anyway');
+      logger.error(
+        { event: 'daemon.stop_timed_out', timeoutMs: STOP_TIMEOUT_MS },
+        'stop took too long: exiting anyway',
+      );
       process.exit(1);
     }, STOP_TIMEOUT_MS);
     force.unref();
@@ -98,7 +105,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
         process.exit(0);
       })
       .catch((error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
+        logger.error({ event: 'daemon.stop_failed', err: error }, 'error while stopping');
         process.exit(1);
       });
   };
@@ -112,7 +119,10 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     reloading = reloading
       .then(() => starting.catch(() => undefined))
       .then(async () => {
-        logger.info({ config: options.config }, 'SIGHUP: reloading configuration');
+        logger.info(
+          { event: 'config.reloading', config: options.config },
+          'SIGHUP: reloading configuration',
+        );
         try {
           const next = await loadConfig(options.config);
           // First: a [directors] key that cannot be read keeps the whole running config.
@@ -122,7 +132,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
             logger.level = next.log.level;
         } catch (error) {
           logger.error(
-            { err: errorMessage(error) },
+            { event: 'config.reload_failed', err: errorMessage(error) },
             'reload failed: keeping the running configuration',
           );
         }

@@ -200,6 +200,7 @@ export class Daemon {
     this.reconcile();
     this.log.info(
       {
+        event: 'daemon.started',
         services: this.config.services.length,
         peers: this.config.bgp?.peers.length ?? 0,
         announcers: [...this.announcers.keys()],
@@ -221,7 +222,10 @@ export class Daemon {
     await this.addresses?.release();
     this.addresses = undefined;
     this.addressesUp.clear();
-    this.log.info({ reason }, 'anycast-guard stopped: every route withdrawn');
+    this.log.info(
+      { event: 'daemon.stopped', reason },
+      'anycast-guard stopped: every route withdrawn',
+    );
   }
 
   /** Apply a new config. Unchanged services keep their state; the caller validated `next`. */
@@ -270,7 +274,10 @@ export class Daemon {
         await this.bindServiceAddresses(service.config.name);
       }
     }
-    this.log.info({ added, changed, removed, source: next.source }, 'configuration reloaded');
+    this.log.info(
+      { event: 'config.reloaded', added, changed, removed, source: next.source },
+      'configuration reloaded',
+    );
     return { added, changed, removed };
   }
 
@@ -380,7 +387,10 @@ export class Daemon {
       this.announcers.delete(kind);
       this.forgetAnnounced(kind);
       this.log.info(
-        { announcer: kind },
+        {
+          event: wanted === undefined ? 'announcer.removed' : 'announcer.restarting',
+          announcer: kind,
+        },
         wanted === undefined
           ? 'announcer no longer used: withdrawing its routes'
           : 'announcer settings changed: restarting it',
@@ -449,6 +459,7 @@ export class Daemon {
     if (service === undefined || !this.running) return;
     this.log.debug(
       {
+        event: 'check.result',
         service: service.config.name,
         check: check.name,
         ok: result.ok,
@@ -468,13 +479,14 @@ export class Daemon {
     const level = transition.to === 'up' ? 'info' : 'warn';
     this.log[level](
       {
+        event: 'service.state_changed',
         service: transition.service,
         state: transition.to,
         previous: transition.from,
         reason: transition.reason,
         prefixes,
       },
-      `service ${transition.service} is ${transition.to}`,
+      'service state changed',
     );
     this.scheduleWake(service);
     if (service.config.withdrawAddressWhenDown) {
@@ -532,7 +544,11 @@ export class Daemon {
         return true;
       } catch (error) {
         this.log.error(
-          { service: name, err: errorMessage(error) },
+          {
+            event: up ? 'service.addresses_bind_failed' : 'service.addresses_remove_failed',
+            service: name,
+            err: errorMessage(error),
+          },
           up
             ? 'cannot bind the service addresses: not announcing it'
             : 'cannot remove the service addresses',
@@ -569,7 +585,12 @@ export class Daemon {
       if (announcer === undefined) continue;
       announcer.withdraw(route);
       this.log.info(
-        { prefix: route.prefix, announcer: route.announcer, vrf: route.vrf },
+        {
+          event: 'route.withdrawn',
+          prefix: route.prefix,
+          announcer: route.announcer,
+          vrf: route.vrf,
+        },
         'withdrawn',
       );
     }
@@ -587,6 +608,7 @@ export class Daemon {
       this.announced.set(key, route);
       this.log.info(
         {
+          event: 'route.announced',
           prefix: route.prefix,
           announcer: route.announcer,
           vrf: route.vrf,

@@ -41,10 +41,11 @@ export async function runHook(
       command,
       ms: Math.round(result.durationMs),
     };
-    if (result.ok) log.info(fields, 'on_change hook ran');
+    if (result.ok) log.info({ event: 'hook.ran', ...fields }, 'on_change hook ran');
     else
       log.warn(
         {
+          event: 'hook.failed',
           ...fields,
           reason: controller.signal.aborted ? `killed after ${timeoutSeconds} s` : result.reason,
         },

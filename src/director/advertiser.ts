@@ -242,7 +242,15 @@ export class NodeAdvertiser {
         this.discoveryError = undefined;
       } catch (error) {
         const message = `cannot read the discovery document ${config.discoveryUrl}: ${errorMessage(error)}`;
-        if (message !== this.discoveryError) this.options.log.warn(message);
+        if (message !== this.discoveryError)
+          this.options.log.warn(
+            {
+              event: 'advertiser.discovery_failed',
+              url: config.discoveryUrl,
+              err: errorMessage(error),
+            },
+            'cannot read the discovery document',
+          );
         this.discoveryError = message;
       }
     }

@@ -187,6 +187,7 @@ export class Director {
     this.scheduleSweep();
     this.log.info(
       {
+        event: 'director.started',
         name: this.name,
         instance: this.instance,
         peers: [...this.peers.keys()],
@@ -234,7 +235,12 @@ export class Director {
     } catch (error) {
       this.count(from, 'refused');
       this.log.warn(
-        { ad: describeAd(envelope.ad), from, error: errorMessage(error) },
+        {
+          event: 'director.ad_refused',
+          ad: describeAd(envelope.ad),
+          from,
+          error: errorMessage(error),
+        },
         'ad refused',
       );
       return { origin, status: 'refused', error: errorMessage(error) };
@@ -275,7 +281,10 @@ export class Director {
 
   private forward(entry: StoredAd): void {
     if (entry.seenBy.length >= MAX_SEEN_BY) {
-      this.log.warn({ ad: describeAd(entry.ad) }, 'ad path too long: not forwarded');
+      this.log.warn(
+        { event: 'director.ad_path_too_long', ad: describeAd(entry.ad) },
+        'ad path too long: not forwarded',
+      );
       return;
     }
     for (const peer of this.peers.values())
@@ -290,7 +299,11 @@ export class Director {
       if (peer.instance !== ad.instance) {
         const restarted = peer.instance !== undefined;
         peer.instance = ad.instance;
-        if (restarted) this.log.info({ peer: peer.name }, 'peer director restarted');
+        if (restarted)
+          this.log.info(
+            { event: 'director.peer_restarted', peer: peer.name },
+            'peer director restarted',
+          );
       }
       // It is alive: send what waits for it now rather than after the backoff.
       peer.link.retryNow();
@@ -325,7 +338,7 @@ export class Director {
     const peer: Peer = { name, url, instance, source, link };
     this.peers.set(name, peer);
     this.candidates.delete(normalizeUrl(url));
-    this.log.info({ peer: name, url, source }, 'peer director added');
+    this.log.info({ event: 'director.peer_added', peer: name, url, source }, 'peer director added');
     // Everything it may not have yet: the ads not known to be on its side.
     for (const entry of this.store.all())
       if (!entry.knownBy.has(name) && entry.ad.origin !== name) link.enqueue(entry);
@@ -417,7 +430,11 @@ export class Director {
       this.discoveryError = undefined;
     } catch (error) {
       const message = `cannot read the discovery document ${url}: ${errorMessage(error)}`;
-      if (this.discoveryError !== message) this.log.warn(message);
+      if (this.discoveryError !== message)
+        this.log.warn(
+          { event: 'director.discovery_failed', url, err: errorMessage(error) },
+          'cannot read the discovery document',
+        );
       this.discoveryError = message;
     }
   }
@@ -464,7 +481,7 @@ export class Director {
     const candidate = this.candidates.get(url);
     if (candidate !== undefined && candidate.lastError !== message) {
       candidate.lastError = message;
-      this.log.warn({ url }, `not a peer: ${message}`);
+      this.log.warn({ event: 'director.not_a_peer', url, reason: message }, 'not a peer');
     }
   }
 
@@ -491,9 +508,15 @@ export class Director {
             ? body.next
             : undefined;
       }
-      this.log.info({ peer: peer.name, ads: total, stored }, 'caught up from a peer');
+      this.log.info(
+        { event: 'director.caught_up', peer: peer.name, ads: total, stored },
+        'caught up from a peer',
+      );
     } catch (error) {
-      this.log.warn({ peer: peer.name, error: errorMessage(error) }, 'cannot catch up from a peer');
+      this.log.warn(
+        { event: 'director.catch_up_failed', peer: peer.name, error: errorMessage(error) },
+        'cannot catch up from a peer',
+      );
     }
   }
 
@@ -517,13 +540,16 @@ export class Director {
   sweep(): void {
     const now = this.clock.now();
     for (const entry of this.store.expire(now)) {
-      this.log.info({ ad: describeAd(entry.ad) }, 'ad expired');
+      this.log.info({ event: 'director.ad_expired', ad: describeAd(entry.ad) }, 'ad expired');
       if (entry.ad.kind === 'director') {
         const peer = this.peers.get(entry.ad.origin);
         if (peer?.source === 'learned') {
           peer.link.stop();
           this.peers.delete(peer.name);
-          this.log.warn({ peer: peer.name }, 'learned peer director dropped: its ad expired');
+          this.log.warn(
+            { event: 'director.peer_dropped', peer: peer.name },
+            'learned peer director dropped: its ad expired',
+          );
         }
       }
     }

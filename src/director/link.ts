@@ -173,7 +173,7 @@ export class PeerLink {
         if (r.status === 'refused') {
           this.counts.refused++;
           this.options.log.warn(
-            { peer: this.url, origin: r.origin, error: r.error },
+            { event: 'link.ad_refused', peer: this.url, origin: r.origin, error: r.error },
             'the peer refused an ad',
           );
         } else if (entry !== undefined) {
@@ -189,7 +189,13 @@ export class PeerLink {
     if (result.permanent) {
       this.counts.refused += batch.length;
       this.options.log.error(
-        { peer: this.url, ads: batch.length, first: describeAd(batch[0]!.ad), error: result.error },
+        {
+          event: 'link.batch_refused',
+          peer: this.url,
+          ads: batch.length,
+          first: describeAd(batch[0]!.ad),
+          error: result.error,
+        },
         'the peer refused a batch of ads: not retried',
       );
       this.schedule(0);
@@ -205,7 +211,13 @@ export class PeerLink {
     const delay = backoffDelay(policy, this.failedInARow, random);
     this.retryAt = clock.now() + delay;
     this.options.log.warn(
-      { peer: this.url, queued: this.queue.size, error: result.error, retryInMs: delay },
+      {
+        event: 'link.send_failed',
+        peer: this.url,
+        queued: this.queue.size,
+        error: result.error,
+        retryInMs: delay,
+      },
       'cannot send ads: retrying with backoff',
     );
     this.schedule(delay);

@@ -81,7 +81,10 @@ export class DirectorServer {
       reply = jsonReply(200, await this.route(request));
     } catch (error) {
       reply = errorReply(error, () =>
-        this.options.log.error({ err: error, url: request.url }, 'director request failed'),
+        this.options.log.error(
+          { event: 'director.request_failed', err: error, url: request.url },
+          'director request failed',
+        ),
       );
     }
     sendReply(response, reply);

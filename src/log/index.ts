@@ -98,7 +98,10 @@ export function installLevelSignals(logger: Logger): () => void {
     const level = stepLevel(previous, steps);
     logger.level = level;
     // Logged at the new level, so it shows whichever way the level went.
-    logger[level]({ signal, from: previous, to: level }, 'log level changed');
+    logger[level](
+      { event: 'log.level_changed', signal, from: previous, to: level },
+      'log level changed',
+    );
   };
   const more = change('SIGUSR1', 1);
   const less = change('SIGUSR2', -1);

@@ -85,7 +85,10 @@ export class NodeDirectors {
     await previous?.stop(renamed || replacement === undefined ? 1000 : 0);
     if (this.running) replacement?.start();
     this.logger.info(
-      { directors: replacement === undefined ? 'none' : next.directors?.name },
+      {
+        event: 'advertiser.reloaded',
+        directors: replacement === undefined ? 'none' : next.directors?.name,
+      },
       '[directors] reloaded',
     );
   }

@@ -70,17 +70,26 @@ export class SystemdNotifier {
       } catch (error) {
         const message = errorMessage(error);
         if (!/ENOENT/.test(message)) {
-          this.logger.warn({ err: message, state }, 'systemd-notify failed');
+          this.logger.warn(
+            { event: 'systemd.notify_failed', err: message, state },
+            'systemd-notify failed',
+          );
           return;
         }
         this.useSystemdNotify = false;
-        this.logger.debug('systemd-notify not found: notifying with python3');
+        this.logger.debug(
+          { event: 'systemd.notify_fallback' },
+          'systemd-notify not found: notifying with python3',
+        );
       }
     }
     try {
       await execHelper('python3', ['-c', PYTHON_SEND, ...state]);
     } catch (error) {
-      this.logger.warn({ err: errorMessage(error), state }, 'sd_notify failed');
+      this.logger.warn(
+        { event: 'systemd.notify_failed', err: errorMessage(error), state },
+        'sd_notify failed',
+      );
     }
   }
 
@@ -90,7 +99,10 @@ export class SystemdNotifier {
     await this.notify('READY=1');
     if (this.watchdogMs === undefined || this.watchdog) return;
     const intervalMs = Math.max(1, Math.floor(this.watchdogMs / 2));
-    this.logger.debug({ intervalMs }, 'systemd watchdog enabled');
+    this.logger.debug(
+      { event: 'systemd.watchdog_enabled', intervalMs },
+      'systemd watchdog enabled',
+    );
     // A timer, not a separate thread: a blocked event loop stops the pings, as it should.
     this.watchdog = setInterval(() => void this.notify('WATCHDOG=1'), intervalMs);
     this.watchdog.unref();

@@ -205,7 +205,12 @@ export class BirdBackend implements RouteBackend {
       await writeFileAtomic(target, text, { mode: 0o644, createDirMode: 0o755 });
       this.expected.set(family, text);
       this.log.debug(
-        { announcer: 'bird', file: target, prefixes: prefixes.length },
+        {
+          event: 'bird.prefix_file_written',
+          announcer: 'bird',
+          file: target,
+          prefixes: prefixes.length,
+        },
         'BIRD prefix file written',
       );
       return true;
@@ -235,18 +240,28 @@ export class BirdBackend implements RouteBackend {
     if (answer.outcome === 'unknown' && instance.custom && result.exitCode === 0) {
       // A custom command that is not birdc (a wrapper script): its exit status is all we have.
       this.answers.set(instance.name, { ...answer, message: `${shown}: exit code 0` });
-      this.log.info({ announcer: 'bird', command: shown }, `${label} reconfigure command ran`);
+      this.log.info(
+        {
+          event: 'bird.reconfigure_command_ran',
+          announcer: 'bird',
+          instance: label,
+          command: shown,
+        },
+        'BIRD reconfigure command ran',
+      );
       return;
     }
     this.answers.set(instance.name, answer);
     if (answer.accepted) {
       this.log.info(
         {
+          event: 'bird.reconfigured',
           announcer: 'bird',
+          instance: label,
           answer: answer.message,
           files: instance.families.filter((f) => changed.has(f)).map((f) => this.settings[f]?.file),
         },
-        `${label} reconfigured`,
+        'BIRD reconfigured',
       );
       return;
     }
@@ -316,7 +331,7 @@ export class BirdBackend implements RouteBackend {
     const now = FAMILIES.flatMap((f) => missing.get(f) ?? []);
     if (now.length > 0 && now.join(',') !== before)
       this.log.warn(
-        { announcer: 'bird', prefixes: now },
+        { event: 'bird.no_route', announcer: 'bird', prefixes: now },
         'BIRD has no route for these wanted prefixes, so it cannot export them: bind the addresses (the service’s addresses = [...], seen by protocol direct) or give BIRD a static route',
       );
   }

@@ -77,15 +77,21 @@ export class ExabgpBackend implements RouteBackend {
       logger: options.logger,
       onClosed: (reason, shutdown) => {
         if (shutdown) {
-          this.log.info('ExaBGP is shutting down: its sessions close, and our routes with them');
+          this.log.info(
+            { event: 'exabgp.shutting_down' },
+            'ExaBGP is shutting down: its sessions close, and our routes with them',
+          );
           return;
         }
         if (this.stopping) {
-          this.log.info({ reason }, 'ExaBGP is gone while we stop: its routes went with it');
+          this.log.info(
+            { event: 'exabgp.gone_while_stopping', reason },
+            'ExaBGP is gone while we stop: its routes went with it',
+          );
           return;
         }
         this.log.error(
-          { reason },
+          { event: 'exabgp.gone', reason },
           'ExaBGP is gone: stopping (ExaBGP starts anycast-guard again when it runs)',
         );
         onGone(reason);
@@ -163,7 +169,7 @@ export class ExabgpBackend implements RouteBackend {
       }
     }
     if (commands.length === 0) return;
-    this.log.debug({ announcer: 'exabgp', commands }, 'updating ExaBGP');
+    this.log.debug({ event: 'exabgp.updating', announcer: 'exabgp', commands }, 'updating ExaBGP');
     const answers = await this.channel.send(commands);
     const refused = answers.filter((a) => !a.ok);
     const [first] = refused;
@@ -172,7 +178,8 @@ export class ExabgpBackend implements RouteBackend {
         'ANNOUNCER_REJECTED',
         `ExaBGP answered "error" to ${refused.length} of ${answers.length} command(s), the first: \`${first.command}\` (ExaBGP's log says why; does each neighbor's api { processes [ … ]; } name this process?)`,
       );
-    if (final) this.log.debug('every route withdrawn from ExaBGP');
+    if (final)
+      this.log.debug({ event: 'exabgp.withdrawn_all' }, 'every route withdrawn from ExaBGP');
   }
 
   private async ask(command: string): Promise<{ ok: boolean; output: readonly string[] }> {

@@ -186,7 +186,10 @@ export class ExabgpChannel {
         }
         const p = this.pending.shift();
         if (p === undefined) {
-          this.options.logger.debug({ line }, 'ExaBGP answered a command we did not send');
+          this.options.logger.debug(
+            { event: 'exabgp.unexpected_answer', line },
+            'ExaBGP answered a command we did not send',
+          );
           return;
         }
         p.resolve({ command: p.command, ok: input.ok, output: p.output });
@@ -198,7 +201,8 @@ export class ExabgpChannel {
         this.close('ExaBGP is shutting down', true);
         return;
       case 'event':
-        if (input.text !== '') this.options.logger.debug({ line: input.text }, 'ExaBGP event');
+        if (input.text !== '')
+          this.options.logger.debug({ event: 'exabgp.event', line: input.text }, 'ExaBGP event');
         return;
       case 'output':
         if (this.orphans === 0) this.pending[0]?.output.push(input.text);

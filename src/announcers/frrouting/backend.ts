@@ -103,7 +103,7 @@ export class FrrBackend implements RouteBackend {
             .join(', ')}`,
         );
       this.log.info(
-        { changes: describeChanges(plan.changes) },
+        { event: 'frrouting.networks_changed', changes: describeChanges(plan.changes) },
         'FRRouting network statements changed',
       );
     }
@@ -188,7 +188,10 @@ export class FrrBackend implements RouteBackend {
       answer.exitCode === 0
         ? 'ok'
         : `exit ${answer.exitCode}: ${said.slice(0, 2).join(' | ') || 'no output'}`;
-    this.log.debug({ argv: describeArgv(argv), exitCode: answer.exitCode }, 'vtysh');
+    this.log.debug(
+      { event: 'frrouting.vtysh', argv: describeArgv(argv), exitCode: answer.exitCode },
+      'vtysh',
+    );
     return answer;
   }
 
@@ -203,8 +206,8 @@ export class FrrBackend implements RouteBackend {
       this.warned.add(instance.vrf);
       const where = routerLine(instance.asn, instance.vrf);
       this.log.warn(
-        { instance: where, route: routeKey(route) },
-        `FRRouting checks imports in ${where}: a network there (such as ${route.prefix}) is announced only while FRR's RIB has its prefix; bind the address with addresses = [...] so lo carries it, or set \`no bgp network import-check\` there`,
+        { event: 'frrouting.import_check', instance: where, route: routeKey(route) },
+        "FRRouting checks imports in this instance: a network there is announced only while FRR's RIB has its prefix; bind the address with addresses = [...] so lo carries it, or set `no bgp network import-check` there",
       );
     }
   }

@@ -129,7 +129,12 @@ export class GobgpBackend implements RouteBackend {
     );
     if (plan.add.length === 0 && plan.remove.length === 0) return;
     this.log.debug(
-      { announcer: 'gobgp', add: plan.add.map((a) => a.prefix), remove: plan.remove },
+      {
+        event: 'gobgp.updating',
+        announcer: 'gobgp',
+        add: plan.add.map((a) => a.prefix),
+        remove: plan.remove,
+      },
       'updating gobgpd',
     );
     const errors = await eachLimited(
