@@ -48,7 +48,11 @@ test(
         node.apiDir,
       ),
     );
-    await waitForLog(daemon, (r) => r.msg === 'announced' && r.prefix === WEB_PREFIX, 'announced');
+    await waitForLog(
+      daemon,
+      (r) => r.event === 'route.announced' && r.prefix === WEB_PREFIX,
+      'announced',
+    );
     await waitForPaths(control, WEB_PREFIX, (p) => p.join(',') === node.protocol, 'announced');
     assert.equal(birdRouteEvents(router, node.protocol, 'removed', WEB_PREFIX).length, 0);
 

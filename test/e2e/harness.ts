@@ -183,14 +183,17 @@ export function waitForLog(
   return daemon.waitForJson(match, { what: `daemon log: ${what}`, ...options });
 }
 
-/** A service transition line: "service web is down" etc. */
+/** A service transition line (event service.state_changed) for `service` entering `state`. */
 export function isTransition(service: string, state: string) {
-  return (record: JsonRecord): boolean => record.msg === `service ${service} is ${state}`;
+  return (record: JsonRecord): boolean =>
+    record.event === 'service.state_changed' &&
+    record.service === service &&
+    record.state === state;
 }
 
 export function isCheckResult(service: string, ok?: boolean) {
   return (record: JsonRecord): boolean =>
-    record.msg === 'check result' &&
+    record.event === 'check.result' &&
     record.service === service &&
     (ok === undefined || record.ok === ok);
 }

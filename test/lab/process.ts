@@ -6,7 +6,7 @@
  * teardown (SIGTERM, then SIGKILL) and kills it synchronously at process exit.
  *
  *   const p = await lab.spawn(node, ['node', 'dist/src/cli/main.js', 'run', '--config', path]);
- *   await p.waitForJson((e) => e.msg === 'announced', { what: 'announced' });
+ *   await p.waitForJson((e) => e.event === 'route.announced', { what: 'announced' });
  *   p.signal('SIGTERM');
  *   const { code } = await p.waitForExit();
  */

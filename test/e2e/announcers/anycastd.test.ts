@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { requireLab, waitFor } from '../../lab/index.js';
-import { startDaemon, waitForLog } from '../harness.js';
+import { isTransition, startDaemon, waitForLog } from '../harness.js';
 import {
   example,
   frrLab,
@@ -63,7 +63,7 @@ pathspace = "${frr.pathspace}"
 
     // One failing Cabourotte check takes its whole service down (anycastd: all must pass).
     cabourotte.set({ ...ALL_PASS, dns_v4: false });
-    await waitForLog(daemon, (r) => r.msg === 'service dns is down', 'dns down', {
+    await waitForLog(daemon, (r) => isTransition('dns', 'down')(r), 'dns down', {
       timeoutMs: 30_000,
     });
     for (const prefix of DNS) await waitAtRouter(control, prefix, false);

@@ -138,7 +138,7 @@ hold_down = 0
     await routerHas(router, WEB4, false, 'stale route withdrawn at the next start');
     await routerHas(router, WEB6, false, 'stale route withdrawn at the next start');
     assert.doesNotMatch(readFileSync(ipv4File, 'utf8'), /203\.0\.113\.80/);
-    await waitForLog(daemon, (r) => r.msg === 'BIRD reconfigured', 'reconfigured', { from });
+    await waitForLog(daemon, (r) => r.event === 'bird.reconfigured', 'reconfigured', { from });
 
     // SIGTERM: withdraws all and exits 0.
     await node.service.mend();

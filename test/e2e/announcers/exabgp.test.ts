@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isAlive, requireLab, waitFor, waitForExit } from '../../lab/index.js';
-import { birdRouteEvents, type Node } from '../harness.js';
+import { birdRouteEvents, isTransition, type Node } from '../harness.js';
 import { waitAtRouter } from './gobgp-lab.js';
 import { exabgpLab } from './exabgp-lab.js';
 
@@ -73,7 +73,7 @@ test(
     const first = daemon.pid();
     assert.ok(first !== undefined && isAlive(first));
     assert.ok(
-      daemon.records().some((r) => r.msg === 'service web is up'),
+      daemon.records().some((r) => isTransition('web', 'up')(r)),
       'the daemon logs to stderr: its records are in the log file',
     );
 
@@ -134,7 +134,7 @@ test(
       `SIGKILL → ExaBGP restarted anycast-guard → ${V4} withdrawn at the router: ${(removedAt[0] ?? NaN) - killedAt} ms`,
     );
     const up = await daemon.waitForRecord(
-      (r) => r.msg === 'service web is up',
+      (r) => isTransition('web', 'up')(r),
       'web up again',
       before,
     );
@@ -144,7 +144,7 @@ test(
     const sent = daemon
       .records()
       .slice(before)
-      .find((r) => r.msg === 'updating ExaBGP');
+      .find((r) => r.event === 'exabgp.updating');
     assert.deepEqual(
       (sent?.commands as string[] | undefined)?.filter((c) => c.includes('withdraw')).sort(),
       [
@@ -164,19 +164,9 @@ test(
     assert.ok(second !== undefined && (await waitForExit(second, 10_000)));
     await waitAtRouter(control, V4, false);
     const tail = daemon.records().slice(mark);
-    assert.ok(
-      tail.some(
-        (r) => r.msg === 'ExaBGP is shutting down: its sessions close, and our routes with them',
-      ),
-    );
-    assert.ok(!tail.some((r) => r.msg === 'second signal: exiting now'), JSON.stringify(tail));
-    assert.ok(
-      !tail.some(
-        (r) =>
-          r.msg ===
-          'could not withdraw every route from exabgp before stopping; the state file keeps them for the next start',
-      ),
-    );
+    assert.ok(tail.some((r) => r.event === 'exabgp.shutting_down'));
+    assert.ok(!tail.some((r) => r.event === 'daemon.second_signal'), JSON.stringify(tail));
+    assert.ok(!tail.some((r) => r.event === 'announcer.withdraw_timed_out'));
   },
 );
 
@@ -195,14 +185,9 @@ test(
     // The kernel closes ExaBGP's sessions: the router drops the routes on its own.
     await waitAtRouter(control, V4, false);
     assert.ok(await waitForExit(pid, 10_000), 'anycast-guard exits without its ExaBGP');
-    const gone = daemon
-      .records()
-      .find(
-        (r) =>
-          r.msg === 'ExaBGP is gone: stopping (ExaBGP starts anycast-guard again when it runs)',
-      );
+    const gone = daemon.records().find((r) => r.event === 'exabgp.gone');
     assert.equal(gone?.reason, 'ExaBGP closed our stdin (it stopped or was killed)');
-    assert.ok(daemon.records().some((r) => r.msg === 'stopping: withdrawing every route'));
-    assert.ok(!daemon.records().some((r) => r.msg === 'second signal: exiting now'));
+    assert.ok(daemon.records().some((r) => r.event === 'daemon.stopping'));
+    assert.ok(!daemon.records().some((r) => r.event === 'daemon.second_signal'));
   },
 );

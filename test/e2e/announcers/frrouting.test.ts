@@ -20,7 +20,7 @@ import { classifyAnswer } from '../../../src/announcers/frrouting/answer.js';
 import { FrrAnnouncer } from '../../../src/announcers/frrouting/index.js';
 import { systemClock } from '../../../src/clock/index.js';
 import { findExecutable, requireLab, run, waitFor } from '../../lab/index.js';
-import { records, startDaemon, waitForLog } from '../harness.js';
+import { isTransition, records, startDaemon, waitForLog } from '../harness.js';
 import { frrLab, localRoute, networksUnder, waitAtRouter } from './frr-lab.js';
 
 const V4 = '203.0.113.80/32';
@@ -102,14 +102,14 @@ test(
     assert.deepEqual(await networksUnder(frr, VRF_ROUTER), []);
     assert.deepEqual(await networksUnder(frr, DEFAULT_ROUTER), [OPERATOR]);
     assert.ok(
-      !records(daemon).some((r) => r.msg === 'service web is up'),
+      !records(daemon).some((r) => isTransition('web', 'up')(r)),
       'withdrawn at start, not by a transition',
     );
 
     // SIGTERM withdraws everything that is up, and exits 0.
     await node.service.mend();
     await waitAtRouter(control, V4, true);
-    await waitForLog(daemon, (r) => r.msg === 'service web is up', 'web up');
+    await waitForLog(daemon, (r) => isTransition('web', 'up')(r), 'web up');
     daemon.signal('SIGTERM');
     assert.equal((await daemon.waitForExit(15_000)).code, 0);
     assert.deepEqual(await networksUnder(frr, DEFAULT_ROUTER), [OPERATOR]);

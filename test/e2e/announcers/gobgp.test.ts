@@ -20,7 +20,7 @@ import { GobgpAnnouncer } from '../../../src/announcers/gobgp/index.js';
 import { systemClock } from '../../../src/clock/index.js';
 import { findExecutable, requireLab, waitFor } from '../../lab/index.js';
 import type { GobgpRouter } from '../../lab/index.js';
-import { records, startDaemon, waitForLog } from '../harness.js';
+import { isTransition, records, startDaemon, waitForLog } from '../harness.js';
 import { gobgpLab, waitAtRouter } from './gobgp-lab.js';
 
 const V4 = '203.0.113.80/32';
@@ -140,14 +140,14 @@ test(
     const left = await localPrefixes(gobgpd);
     assert.ok(left.includes(OPERATOR) && !left.includes(V4) && !left.includes(V6), String(left));
     assert.ok(
-      !records(daemon).some((r) => r.msg === 'service web is up'),
+      !records(daemon).some((r) => isTransition('web', 'up')(r)),
       'deleted at start, not by a transition',
     );
 
     // SIGTERM withdraws everything that is up, and exits 0.
     await node.service.mend();
     await waitAtRouter(control, V4, true);
-    await waitForLog(daemon, (r) => r.msg === 'service web is up', 'web up');
+    await waitForLog(daemon, (r) => isTransition('web', 'up')(r), 'web up');
     daemon.signal('SIGTERM');
     assert.equal((await daemon.waitForExit(15_000)).code, 0);
     assert.deepEqual(await localPrefixes(gobgpd), [OPERATOR]);

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loggedEvent } from '../../helpers/log-events.js';
 import { eventually } from '../../helpers/raw-peer.js';
 import { runFixture, ToggleService, type RunFixture } from '../../helpers/loopback.js';
 import { CLI, Fleet, freePort, getJson, type NodesAnswer } from './fleet.js';
@@ -131,10 +132,7 @@ timeout = 0.5
       text.replace(`${fleet.dir}/node-edge-1.key`, `${fixture.dir}/gone.key`),
     );
     second.child.kill('SIGHUP');
-    await eventually(
-      () => /reload failed: keeping the running configuration/.test(output),
-      'the refused reload',
-    );
+    await eventually(() => loggedEvent(output, 'config.reload_failed'), 'the refused reload');
     await urlAtDirectorIs('http://127.0.1.2:8080/');
     assert.ok(announced());
     await writeFile(fixture.configPath, text);

@@ -15,6 +15,7 @@ import type { ServiceAd } from '../../../src/director/ad.js';
 import { NodeAdvertiser } from '../../../src/director/advertiser.js';
 import { requestJson } from '../../../src/director/http.js';
 import { generateKey, privateKeyPem, trustedKeyLine } from '../../../src/director/keys.js';
+import { loggedEvent } from '../../helpers/log-events.js';
 import { eventually } from '../../helpers/raw-peer.js';
 
 export const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
@@ -64,7 +65,7 @@ export class DirectorProcess {
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     await eventually(
-      () => this.output.includes('director started') || child.exitCode !== null,
+      () => loggedEvent(this.output, 'director.started') || child.exitCode !== null,
       `director ${this.name} to start`,
       15_000,
     );

@@ -80,10 +80,10 @@ hold_down = 0
         lines()
           .slice(from)
           .map((l) => JSON.parse(l) as Rec);
-      const isDebugCheck = (r: Rec): boolean => r.msg === 'check result' && r.level === 20;
+      const isDebugCheck = (r: Rec): boolean => r.event === 'check.result' && r.level === 20;
       try {
         await eventually(
-          () => records().some((r) => r.msg === 'announced'),
+          () => records().some((r) => r.event === 'route.announced'),
           'the announcement',
           10_000,
         );
@@ -99,24 +99,24 @@ hold_down = 0
           'debug check results after SIGUSR1',
           5_000,
         );
-        const toDebug = records(mark).find((r) => r.msg === 'log level changed');
+        const toDebug = records(mark).find((r) => r.event === 'log.level_changed');
         assert.equal(toDebug?.from, 'info');
         assert.equal(toDebug?.signal, 'SIGUSR1');
 
         // SIGUSR1 again: trace; once more: still trace.
         child.kill('SIGUSR1');
         await eventually(
-          () => records(mark).filter((r) => r.msg === 'log level changed').length >= 2,
+          () => records(mark).filter((r) => r.event === 'log.level_changed').length >= 2,
           'second change',
           5_000,
         );
         child.kill('SIGUSR1');
         await eventually(
-          () => records(mark).filter((r) => r.msg === 'log level changed').length >= 3,
+          () => records(mark).filter((r) => r.event === 'log.level_changed').length >= 3,
           'third change',
           5_000,
         );
-        const changes = records(mark).filter((r) => r.msg === 'log level changed');
+        const changes = records(mark).filter((r) => r.event === 'log.level_changed');
         assert.deepEqual(
           changes.map((r) => [r.from, r.to]),
           [
@@ -130,7 +130,7 @@ hold_down = 0
         mark = lines().length;
         child.kill('SIGUSR2');
         await eventually(
-          () => records(mark).some((r) => r.msg === 'log level changed'),
+          () => records(mark).some((r) => r.event === 'log.level_changed'),
           'SIGUSR2 to debug',
           5_000,
         );
@@ -138,7 +138,7 @@ hold_down = 0
         await eventually(
           () =>
             records(mark).some(
-              (r) => r.msg === 'log level changed' && r.from === 'debug' && r.to === 'info',
+              (r) => r.event === 'log.level_changed' && r.from === 'debug' && r.to === 'info',
             ),
           'SIGUSR2 to info',
           5_000,

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { loggedEvent } from '../../helpers/log-events.js';
 import { eventually } from '../../helpers/raw-peer.js';
 import { runFixture, type RunFixture } from '../../helpers/loopback.js';
 
@@ -146,7 +147,11 @@ announce = "always"
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exit = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    await eventually(() => /notify failed/.test(output), 'the failure logged', 10_000);
+    await eventually(
+      () => loggedEvent(output, 'systemd.notify_failed'),
+      'the failure logged',
+      10_000,
+    );
     child.kill('SIGTERM');
     assert.equal(await exit, 0, output);
   });

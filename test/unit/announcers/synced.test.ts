@@ -337,7 +337,10 @@ describe('SyncedAnnouncer state file', () => {
       await settleUntil(clock, () => backend.syncs.length === 1);
       await started;
       assert.equal(backend.carried.size, 0);
-      assert.match(lines.join(''), /announcer-bird\.json is not valid JSON/);
+      const unreadable = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((r) => r.event === 'announcer.state_file_unreadable');
+      assert.match(String(unreadable?.err), /announcer-bird\.json is not valid JSON/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

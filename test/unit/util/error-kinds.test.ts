@@ -20,7 +20,7 @@ describe('error kinds', () => {
   const cases: [Error & { kind: string }, string][] = [
     [new ConfigError('CONFIG_SYNTAX', 'f.toml', []), 'config.syntax'],
     [new ConfigError('CONFIG_INVALID', 'f.toml', []), 'config.invalid'],
-    [new CheckError('CHECK_UNKNOWN_TYPE', 'x'), 'check.unknown_type'],
+    [new CheckError('CHECK_SCHEDULER_MISUSE', 'x'), 'check.scheduler_misuse'],
     [new CheckTimeoutError(1), 'check.timeout'],
     [new AnnouncerFailure('ANNOUNCER_COMMAND_FAILED', 'x'), 'announcer.command_failed'],
     [new AnnouncerFailure('ANNOUNCER_DAEMON_UNREACHABLE', 'x'), 'announcer.daemon_unreachable'],
