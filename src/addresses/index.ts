@@ -4,7 +4,7 @@
  * after every route is withdrawn. See docs/addresses.md.
  */
 export type * from './types.js';
-export { ADDRESS_MANAGEMENT_MODES, AUTO_DEVICE, DEFAULT_DEVICE } from './types.js';
+export { AUTO_DEVICE, DEFAULT_DEVICE } from './types.js';
 export { AddressError, IpCommandError, type AddressErrorCode } from './errors.js';
 export {
   parseInterfaceAddress,

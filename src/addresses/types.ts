@@ -8,8 +8,6 @@
  */
 export type AddressManagement = 'auto' | 'on' | 'off';
 
-export const ADDRESS_MANAGEMENT_MODES: readonly AddressManagement[] = ['auto', 'on', 'off'];
-
 /** The device addresses go on when none is configured. */
 export const DEFAULT_DEVICE = 'lo';
 /** `device = "auto"`: the device the kernel routes toward the first BGP peer. */

@@ -4,17 +4,11 @@
  */
 
 export type CheckErrorCode =
-  /** No check type of that name is registered. */
-  | 'CHECK_UNKNOWN_TYPE'
-  /** A check's spec did not pass its type's schema. */
-  | 'CHECK_INVALID_SPEC'
   /** The scheduler was asked to do something impossible (same check twice, interval ≤ 0). */
   | 'CHECK_SCHEDULER_MISUSE';
 
 /** The stable kind of each code, for logs and programs (`<area>.<what>`). */
 const CHECK_ERROR_KINDS = {
-  CHECK_UNKNOWN_TYPE: 'check.unknown_type',
-  CHECK_INVALID_SPEC: 'check.invalid_spec',
   CHECK_SCHEDULER_MISUSE: 'check.scheduler_misuse',
 } as const satisfies Record<CheckErrorCode, string>;
 export type CheckErrorKind = (typeof CHECK_ERROR_KINDS)[CheckErrorCode];

@@ -3,10 +3,8 @@
  * against, the runner that bounds one probe by its timeout, and the scheduler
  * that runs checks on their intervals.
  */
-import type { CheckConfig, CheckContext, CheckType, HealthCheck } from './types.js';
 import { cabourotteCheck } from './cabourotte.js';
 import { dnsCheck } from './dns.js';
-import { CheckError } from './errors.js';
 import { execCheck } from './exec.js';
 import { fileCheck } from './file.js';
 import { httpCheck } from './http.js';
@@ -14,6 +12,7 @@ import { nginxCheck } from './nginx.js';
 import { systemCheck } from './system.js';
 import { tcpCheck } from './tcp.js';
 import { tlsCheck } from './tls.js';
+import type { CheckType } from './types.js';
 
 export type * from './types.js';
 export { CheckError, type CheckErrorCode } from './errors.js';
@@ -63,16 +62,3 @@ export const checkTypes: Readonly<Record<string, AnyCheckType>> = Object.freeze(
 });
 
 export const checkTypeNames: readonly string[] = Object.freeze(Object.keys(checkTypes));
-
-/** Builds the check for a validated config item. */
-export function createCheck(config: CheckConfig, context: CheckContext): HealthCheck {
-  const type = checkTypes[config.type];
-  if (type === undefined) {
-    throw new CheckError(
-      'CHECK_UNKNOWN_TYPE',
-      `unknown check type "${config.type}" (known: ${checkTypeNames.join(', ')})`,
-    );
-  }
-  const { type: _type, spec, ...common } = config;
-  return type.create(spec as never, common, context);
-}

@@ -59,7 +59,6 @@ export const serviceSchema = z.strictObject({
   address_management: z.enum(['auto', 'on', 'off']).optional(),
   withdraw_address_when_down: z.boolean().optional(),
 });
-export type RawService = z.infer<typeof serviceSchema>;
 
 /** Keys every check item accepts, whatever its type (the identity key is name or check_name). */
 export const checkCommonSchema = z.strictObject({

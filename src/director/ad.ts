@@ -17,7 +17,6 @@ import { z } from 'zod';
 
 export const AD_VERSION = 1;
 export const SERVICE_STATES = ['up', 'down', 'held-down', 'drained'] as const;
-export type AdServiceState = (typeof SERVICE_STATES)[number];
 
 /** Node, director and service names: what a config key or a hostname may be. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -121,7 +120,6 @@ export type NodeAd = Extract<Ad, { kind: 'node' }>;
 export type DirectorAd = Extract<Ad, { kind: 'director' }>;
 export type AdKind = Ad['kind'];
 export type ServiceAd = z.infer<typeof serviceAdSchema>;
-export type NodeInfo = z.infer<typeof nodeInfoSchema>;
 
 export const seenBySchema = z.strictObject({ name: nameSchema, instance: z.uuid(), at: epochMs });
 export type SeenBy = z.infer<typeof seenBySchema>;

@@ -7,7 +7,7 @@ import { CheckError } from '../../../src/checks/errors.js';
 import { CheckTimeoutError } from '../../../src/checks/runner.js';
 import { ApiClientError } from '../../../src/cli/api-client.js';
 import { LocateError } from '../../../src/client/locate.js';
-import { ConfigError } from '../../../src/config/errors.js';
+import { ConfigError } from '../../../src/config/index.js';
 import { DaemonError } from '../../../src/daemon/index.js';
 import { CanonicalError } from '../../../src/director/canonical.js';
 import { DirectorError } from '../../../src/director/errors.js';
