@@ -236,10 +236,20 @@ describe('malformed input over TCP', () => {
     }
   });
 
-  it('kept serving the healthy peer throughout', () => {
-    const healthy = speaker.peerStatus().find((p) => p.name === 'healthy');
-    assert.equal(healthy?.state, 'established');
-    assert.equal(healthy?.establishedCount, 1);
+  // Makes its own fault rather than relying on the cases above having run first.
+  it('keeps serving the healthy peer while another peer sends garbage', async () => {
+    const healthy = () => speaker.peerStatus().find((p) => p.name === 'healthy');
+    assert.equal(healthy()?.state, 'established');
+    const raw = await RawPeer.connect(port, '127.0.0.62');
+    try {
+      raw.send(message(9, []));
+      const notification = await raw.notification();
+      assert.deepEqual([notification.code, notification.subcode], [1, 3]);
+    } finally {
+      raw.close();
+    }
+    assert.equal(healthy()?.state, 'established');
+    assert.equal(healthy()?.establishedCount, 1, 'never dropped since the start');
     assert.equal(neighbour.peerStatus()[0]?.state, 'established');
   });
 });
