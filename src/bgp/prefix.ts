@@ -106,7 +106,3 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 export function prefixKey(prefix: Prefix): string {
   return `${prefix.family === 'ipv4' ? 4 : 6}:${prefix.length}:${Buffer.from(prefix.bytes).toString('hex')}`;
 }
-
-export function samePrefix(a: Prefix, b: Prefix): boolean {
-  return a.family === b.family && a.length === b.length && equalBytes(a.bytes, b.bytes);
-}
