@@ -5,7 +5,7 @@
 
 export type CheckErrorCode =
   /** The scheduler was asked to do something impossible (same check twice, interval ≤ 0). */
-  | 'CHECK_SCHEDULER_MISUSE';
+  'CHECK_SCHEDULER_MISUSE';
 
 /** The stable kind of each code, for logs and programs (`<area>.<what>`). */
 const CHECK_ERROR_KINDS = {
