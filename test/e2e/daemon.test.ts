@@ -65,12 +65,7 @@ test(
         what: 'BIRD shows our session Established',
         until: (peer) => peer.state === 'established',
       });
-      // Until src/bgp logs bgp.session_established, its message matches too.
-      await waitForLog(
-        daemon,
-        (r) => r.event === 'bgp.session_established' || r.msg === 'session established',
-        'session established',
-      );
+      await waitForLog(daemon, (r) => r.event === 'bgp.session_established', 'session established');
       // The session is up and the check has failed `rise` times: nothing in BIRD.
       await waitFor(() => records(daemon).filter(isCheckResult('web', false)).length, {
         what: `${RISE} failed checks`,
