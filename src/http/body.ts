@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.js';
 import { HTTP_TIMEOUTS } from './server.js';
+import { errorMessage } from '../util/index.js';
 
 export interface ReadBodyOptions {
   /** Larger bodies get a 413. */
@@ -41,6 +42,6 @@ export function parseJsonBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, `the body is not valid JSON: ${(error as Error).message}`);
+    throw new HttpError(400, `the body is not valid JSON: ${errorMessage(error)}`);
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { HttpError } from './errors.js';
+import { errorMessage } from '../util/index.js';
 
 export interface HttpReply {
   readonly status: number;
@@ -30,7 +31,7 @@ export function errorReply(error: unknown, internal: (error: unknown) => void): 
   if (error instanceof HttpError)
     return jsonReply(error.status, { error: error.message, ...error.extra }, error.headers);
   internal(error);
-  return jsonReply(500, { error: `internal error: ${(error as Error).message}` });
+  return jsonReply(500, { error: `internal error: ${errorMessage(error)}` });
 }
 
 /** Writes the reply unless the client is already gone. */
