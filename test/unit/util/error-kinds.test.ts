@@ -11,6 +11,7 @@ import { ConfigError } from '../../../src/config/index.js';
 import { DaemonError } from '../../../src/daemon/index.js';
 import { CanonicalError } from '../../../src/director/canonical.js';
 import { DirectorError } from '../../../src/director/errors.js';
+import { HttpError } from '../../../src/http/index.js';
 import { ImportError, IniError, ShlexError } from '../../../src/import/index.js';
 
 // Logs and programs match on `kind`; these strings are a contract, so a rename fails here.
@@ -30,6 +31,7 @@ describe('error kinds', () => {
     [new DirectorError('DIRECTOR_UNREACHABLE', 'x'), 'director.unreachable'],
     [new CanonicalError('x'), 'director.not_canonical'],
     [new DaemonError('x'), 'daemon.failed'],
+    [new HttpError(404, 'x'), 'http.request_refused'],
     [new ApiError('x'), 'api.failed'],
     [new DrainStoreError('x'), 'api.drain_store'],
     [new ApiClientError('x', 500), 'cli.api_request'],
