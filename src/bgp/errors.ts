@@ -23,7 +23,7 @@ export interface NotificationFields {
 }
 
 export class BgpProtocolError extends Error implements NotificationFields {
-  readonly kind = 'BGP_PROTOCOL_ERROR';
+  readonly kind = 'bgp.protocol_error';
   readonly code: number;
   readonly subcode: number;
   readonly data: Uint8Array;
@@ -51,7 +51,7 @@ export class BgpProtocolError extends Error implements NotificationFields {
 
 /** A value that cannot be put on the wire (too long, out of range). A programming or config error, never a peer's. */
 export class BgpEncodeError extends Error {
-  readonly kind = 'BGP_ENCODE_ERROR';
+  readonly kind = 'bgp.encode_error';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'BgpEncodeError';

@@ -111,7 +111,7 @@ export const PEER_DEFAULTS = {
 } as const;
 
 export class SpeakerConfigError extends Error {
-  readonly kind = 'BGP_SPEAKER_CONFIG';
+  readonly kind = 'bgp.speaker_config';
   /** The option's key path, in the file's names: "peers[0].hold_time". */
   readonly key: string;
   constructor(key: string, reason: string) {

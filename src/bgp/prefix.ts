@@ -15,7 +15,7 @@ export interface Prefix {
 }
 
 export class PrefixError extends Error {
-  readonly kind = 'INVALID_PREFIX';
+  readonly kind = 'bgp.invalid_prefix';
   constructor(message: string) {
     super(message);
     this.name = 'PrefixError';

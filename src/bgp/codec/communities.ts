@@ -10,7 +10,7 @@ import { WellKnownCommunity } from '../constants.js';
 import type { LargeCommunity } from '../types.js';
 
 export class CommunityError extends Error {
-  readonly kind = 'INVALID_COMMUNITY';
+  readonly kind = 'bgp.invalid_community';
   constructor(message: string) {
     super(message);
     this.name = 'CommunityError';

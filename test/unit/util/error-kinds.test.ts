@@ -3,6 +3,13 @@ import { describe, it } from 'node:test';
 import { AddressError, IpCommandError } from '../../../src/addresses/index.js';
 import { AnnouncerFailure } from '../../../src/announcers/errors.js';
 import { ApiError, DrainStoreError } from '../../../src/api/index.js';
+import {
+  BgpEncodeError,
+  BgpProtocolError,
+  CommunityError,
+  PrefixError,
+  SpeakerConfigError,
+} from '../../../src/bgp/index.js';
 import { CheckError } from '../../../src/checks/errors.js';
 import { CheckTimeoutError } from '../../../src/checks/runner.js';
 import { ApiClientError } from '../../../src/cli/api-client.js';
@@ -39,6 +46,11 @@ describe('error kinds', () => {
     [new ImportError('x'), 'import.unreadable'],
     [new IniError('f.ini', 3, 'x'), 'import.ini_syntax'],
     [new ShlexError('x'), 'import.shlex_syntax'],
+    [new BgpProtocolError(1, 1, 'x'), 'bgp.protocol_error'],
+    [new BgpEncodeError('x'), 'bgp.encode_error'],
+    [new PrefixError('x'), 'bgp.invalid_prefix'],
+    [new CommunityError('x'), 'bgp.invalid_community'],
+    [new SpeakerConfigError('peers[0].asn', 'x'), 'bgp.speaker_config'],
   ];
   for (const [error, kind] of cases) {
     it(`${error.name}: ${kind}`, () => {
