@@ -24,6 +24,9 @@
  * Operations are serialized: a quick down → up → down never interleaves its commands.
  * Known gaps: an address left by a crashed run looks like an operator's to the next
  * run in mode "auto" (it is not removed); "on" reclaims it.
+ *
+ * Over 500 lines on purpose: bind, update, prune and release all act on one record
+ * of what this process added; the decisions themselves are pure, in plan.ts.
  */
 import type { Logger } from 'pino';
 import type { InterfaceAddress } from './address.js';

@@ -19,6 +19,10 @@
  *
  * Ads expire by the local clock (expiry.ts); nothing here depends on any other
  * director being up, so one director's outage cannot expire another's ads.
+ *
+ * Over 500 lines on purpose: ingest, forwarding and peer discovery all read and
+ * write the same store and peer table; the pure parts are already out (order.ts,
+ * expiry.ts, link.ts, queue.ts, locate.ts).
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';

@@ -16,6 +16,9 @@
  * Defaults worth knowing, because they surprise: check_disabled defaults to TRUE in
  * DEFAULT_OPTIONS (a service that does not say check_disabled = false is disabled, and
  * with on_disabled = withdraw never announced); ipv6 defaults to false.
+ *
+ * Over 500 lines on purpose: one mapping per anycast-healthchecker option, in its
+ * documentation's order, so each can be checked against the reference it cites.
  */
 import { formatPrefix, parsePrefix } from '../bgp/index.js';
 import { BIRD_DEFAULTS } from '../announcers/bird/index.js';

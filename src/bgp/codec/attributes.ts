@@ -14,6 +14,9 @@
  * CLUSTER_LIST from external peers, RFC 7606 7.5/7.9/7.10; confederation segments
  * from an external peer) and next-hop semantics (martians, RFC 4271 6.3 subcode 8)
  * belong to the session, not the codec.
+ *
+ * Over 500 lines on purpose: each attribute's decoding sits beside the RFC 7606
+ * rule for its errors and its encoding, so a reader checks one attribute in one place.
  */
 import { AS_TRANS, AttrFlag, AttrType, ErrorCode, Safi, UpdateSubcode } from '../constants.js';
 import { BgpEncodeError, BgpProtocolError } from '../errors.js';
