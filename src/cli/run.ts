@@ -1,8 +1,11 @@
 /**
  * `anycast-guard run`: the daemon in the foreground, as systemd or a shell runs it.
  *
+ * The node is one ordered list of parts (`node` below): started in order, stopped in
+ * reverse by src/lifecycle; adding a part is one line there.
+ *
  * SIGTERM / SIGINT: withdraw everything, Cease every session, exit 0 — within
- * STOP_TIMEOUT_MS, or exit 1 if something hangs (a second signal exits at once).
+ * STOP_TIMEOUT_MS, or exit 1 if something hangs or fails (a second signal exits at once).
  * SIGHUP: reload the config file; a bad file is logged and the running config kept.
  * SIGUSR1 / SIGUSR2: log one level more / less verbose (src/log; a reload resets it).
  */
@@ -12,6 +15,7 @@ import { routingDaemons } from '../announcers/index.js';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/index.js';
 import { nodeAdvertiser } from '../node-ads/index.js';
+import { Lifecycle, part } from '../lifecycle/index.js';
 import { createDaemonLogger, installLevelSignals } from '../log/index.js';
 import { SystemdNotifier } from '../systemd/index.js';
 import { errorMessage } from '../util/index.js';
@@ -70,13 +74,26 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     socket: config.api.socket,
     ...(config.api.tokenFile === undefined ? {} : { tokenFile: config.api.tokenFile }),
   });
-  // The API first: a second daemon on this host must fail before it touches BGP.
-  await api.start();
+  // The node's parts in start order; a stop runs them in reverse, each bounded.
+  const node = new Lifecycle(
+    [
+      // First: a second daemon on this host must fail before it touches BGP.
+      part('api', { start: () => api.start(), stop: () => api.stop() }),
+      // Addresses bound, then the announcers up and reconciled, then the services.
+      ...daemon.parts,
+      // Stop-only: the API stops answering before the daemon withdraws, as it always has.
+      part('api-close', { stop: () => api.stop() }),
+      // Read-only towards the daemon; its stop tells the directors (within 1 s) all is down.
+      part('directors', { start: () => advertiser.start(), stop: () => advertiser.stop(1000) }),
+    ],
+    { log: logger, stopTimeoutMs: STOP_TIMEOUT_MS, unwindReason: 'anycast-guard failed to start' },
+  );
 
-  // READY=1 / WATCHDOG=1 / STOPPING=1 when run as a Type=notify unit (NOTIFY_SOCKET).
+  // READY=1 / WATCHDOG=1 / STOPPING=1 when run as a Type=notify unit (NOTIFY_SOCKET): not a
+  // part, since STOPPING=1 goes out the moment a signal comes, alongside the stop.
   const notifier = new SystemdNotifier(logger.child({ component: 'systemd' }));
   let stopping = false;
-  let starting: Promise<void> = Promise.resolve();
+  let starting: Promise<unknown> = Promise.resolve();
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
       logger.warn({ event: 'daemon.second_signal', signal }, 'second signal: exiting now');
@@ -93,16 +110,14 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     }, STOP_TIMEOUT_MS);
     force.unref();
     const notified = notifier.stopping();
-    // A stop during start waits for it, so nothing started is left half-torn-down.
-    starting
-      .catch(() => undefined)
-      .then(() => advertiser.stop(1000))
-      .then(() => api.stop())
-      .then(() => daemon.stop(`anycast-guard stopping (${signal})`))
-      .then(() => notified)
-      .then(() => {
+    // A stop during start waits for the step in progress, so nothing is left half-started.
+    node
+      .stop(`anycast-guard stopping (${signal})`)
+      .then(async (failures) => {
+        // Each failure is logged by the lifecycle (lifecycle.stop_failed / stop_timeout).
+        if (failures.length === 0) await notified;
         logger.flush();
-        process.exit(0);
+        process.exit(failures.length === 0 ? 0 : 1);
       })
       .catch((error: unknown) => {
         logger.error({ event: 'daemon.stop_failed', err: error }, 'error while stopping');
@@ -139,13 +154,8 @@ export async function runDaemon(options: RunOptions): Promise<void> {
       });
   });
 
-  starting = daemon.start();
-  try {
-    await starting;
-  } catch (error) {
-    await api.stop();
-    throw error;
-  }
-  if (!stopping) advertiser.start();
-  if (!stopping) await notifier.ready();
+  // A part that fails to start has the ones before it stopped again, then this throws.
+  const start = node.start();
+  starting = start;
+  if ((await start) && !stopping) await notifier.ready();
 }

@@ -9,6 +9,8 @@
  *        is told its difference.
  * stop:  checks stop, then every announcer withdraws everything (the speaker
  *        sends Cease), then the addresses this process added go.
+ * Those three steps are the daemon's `parts`, in that order: start() and stop() run
+ * them alone (tests, the demo), and `anycast-guard run` puts them in the node's list.
  * reload: services whose config is unchanged keep their checks and state (a
  *        healthy service is never withdrawn by a reload); changed ones start
  *        over (down until proven); removed ones are withdrawn.
@@ -49,6 +51,7 @@ import {
   type ServiceSnapshot,
   type Transition,
 } from '../health/index.js';
+import { Lifecycle, part, type Part } from '../lifecycle/index.js';
 import { runHook } from './hook.js';
 import {
   createAddressManager,
@@ -139,6 +142,22 @@ export class Daemon {
   private readonly addressesUp = new Set<string>();
   /** Address changes run one at a time, in transition order. */
   private addressQueue: Promise<unknown> = Promise.resolve();
+  /**
+   * The daemon's parts in start order (DESIGN.md "Lifecycle order"); a stop runs them in
+   * reverse. `anycast-guard run` puts them, in this order, in the node's list.
+   */
+  readonly parts: readonly Part[] = [
+    part('addresses', {
+      start: () => this.bindAddresses(),
+      stop: (reason) => this.releaseAddresses(reason),
+    }),
+    part('announcers', {
+      start: () => this.startAnnouncers(this.config),
+      stop: (reason) => this.stopAnnouncers(reason),
+    }),
+    part('services', { start: () => this.startServices(), stop: () => this.stopServices() }),
+  ];
+  private readonly lifecycle: Lifecycle;
 
   constructor(config: DaemonConfig, options: DaemonOptions) {
     this.config = config;
@@ -160,15 +179,30 @@ export class Daemon {
         splayFraction(`${this.owners.get(check)?.config.name ?? ''}\0${check.type}\0${check.name}`),
       onResult: (check, result, timing) => this.onCheckResult(check, result, timing),
     });
+    this.lifecycle = new Lifecycle(this.parts, {
+      log: this.log,
+      timers: this.clock,
+      unwindReason: 'anycast-guard failed to start',
+    });
   }
 
   get currentConfig(): DaemonConfig {
     return this.config;
   }
 
+  /** Runs the daemon's parts alone (tests, the demo); `anycast-guard run` runs the node's list. */
   async start(): Promise<void> {
-    if (this.running) return;
-    // Lifecycle order (DESIGN.md): bind the addresses, then start announcing.
+    await this.lifecycle.start();
+  }
+
+  /** Withdraw everything, Cease every session, stop every check. Bounded in time. */
+  async stop(reason = 'anycast-guard shutting down'): Promise<void> {
+    const [failure] = await this.lifecycle.stop(reason);
+    if (failure !== undefined) throw failure.error;
+  }
+
+  /** Lifecycle order (DESIGN.md): the addresses are bound before anything could announce. */
+  private async bindAddresses(): Promise<void> {
     const addresses = createAddressManager({
       services: this.config.services.map(addressSettings),
       ...(this.config.bgp?.peers[0] === undefined
@@ -179,16 +213,30 @@ export class Daemon {
     });
     await addresses.bind();
     this.addresses = addresses;
+  }
+
+  /** Routes are gone; only now may the addresses go (DESIGN.md lifecycle order). */
+  private async releaseAddresses(reason: string): Promise<void> {
+    await this.addressQueue;
+    await this.addresses?.release();
+    this.addresses = undefined;
+    this.addressesUp.clear();
+    this.log.info(
+      { event: 'daemon.stopped', reason },
+      'anycast-guard stopped: every route withdrawn',
+    );
+  }
+
+  /** The services, their checks, and the first announcements ("always" services are up). */
+  private async startServices(): Promise<void> {
+    if (this.running) return;
     try {
-      await this.startAnnouncers(this.config);
+      for (const service of this.config.services) {
+        this.addService(service, this.initiallyDrained.get(service.name));
+      }
     } catch (error) {
-      await this.stopAnnouncers('anycast-guard failed to start');
-      await addresses.release();
-      this.addresses = undefined;
+      for (const service of [...this.services.values()]) this.removeService(service);
       throw error;
-    }
-    for (const service of this.config.services) {
-      this.addService(service, this.initiallyDrained.get(service.name));
     }
     for (const service of this.config.services) {
       if (service.withdrawAddressWhenDown && service.announce === 'always')
@@ -209,23 +257,12 @@ export class Daemon {
     );
   }
 
-  /** Withdraw everything, Cease every session, stop every check. Bounded in time. */
-  async stop(reason = 'anycast-guard shutting down'): Promise<void> {
-    if (!this.running) return;
+  /** Checks stop; the announcers' stop (next) withdraws every route. */
+  private async stopServices(): Promise<void> {
     this.running = false;
     await this.scheduler.stop();
     for (const service of this.services.values()) this.removeService(service);
     this.announced.clear();
-    await this.stopAnnouncers(reason);
-    // Routes are gone; only now may the addresses go (DESIGN.md lifecycle order).
-    await this.addressQueue;
-    await this.addresses?.release();
-    this.addresses = undefined;
-    this.addressesUp.clear();
-    this.log.info(
-      { event: 'daemon.stopped', reason },
-      'anycast-guard stopped: every route withdrawn',
-    );
   }
 
   /** Apply a new config. Unchanged services keep their state; the caller validated `next`. */
@@ -318,7 +355,10 @@ export class Daemon {
     };
   }
 
-  /** The embedded speaker and each routing daemon, started in parallel and reconciled. */
+  /**
+   * The embedded speaker and each routing daemon, started in parallel and reconciled.
+   * When one fails, every one is stopped again before this throws.
+   */
   private async startAnnouncers(config: DaemonConfig): Promise<void> {
     if (config.bgp !== undefined) {
       this.bgp = new BgpAnnouncer(config.bgp, {
@@ -333,7 +373,12 @@ export class Daemon {
         this.createAnnouncer(daemon, this.announcerContext(daemon.kind)),
       );
     this.tellKnownRoutes();
-    await Promise.all([...this.announcers.values()].map((a) => a.start()));
+    try {
+      await Promise.all([...this.announcers.values()].map((a) => a.start()));
+    } catch (error) {
+      await this.stopAnnouncers('anycast-guard failed to start');
+      throw error;
+    }
   }
 
   private async stopAnnouncers(reason: string): Promise<void> {
