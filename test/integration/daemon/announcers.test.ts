@@ -24,6 +24,8 @@ class RecordingAnnouncer implements Announcer {
   readonly wanted = new Map<string, AnnouncedRoute>();
   known: RouteRef[] = [];
   failStart: Error | undefined;
+  /** When set, start() resolves only once this does (a slow routing daemon). */
+  holdStart: Promise<void> | undefined;
   constructor(
     readonly kind: AnnouncerKind,
     private readonly log: string[],
@@ -32,9 +34,10 @@ class RecordingAnnouncer implements Announcer {
     this.events.push(event);
     this.log.push(`${this.kind} ${event}`);
   }
-  start(): Promise<void> {
+  async start(): Promise<void> {
     this.note(`start with ${[...this.wanted.keys()].join(',') || 'nothing'}`);
-    return this.failStart === undefined ? Promise.resolve() : Promise.reject(this.failStart);
+    await this.holdStart;
+    if (this.failStart !== undefined) throw this.failStart;
   }
   setKnown(routes: readonly RouteRef[]): void {
     this.known = [...routes];
@@ -213,8 +216,12 @@ announce = "always"
   it('an announcer that cannot start at all fails the start, and the others are stopped', async () => {
     const log: string[] = [];
     const made: RecordingAnnouncer[] = [];
+    const records: { event?: string; part?: string }[] = [];
     const daemon = new Daemon(config(TWO), {
-      logger: pino({ level: 'silent' }),
+      logger: pino(
+        { level: 'error' },
+        { write: (line: string) => records.push(JSON.parse(line) as (typeof records)[number]) },
+      ),
       createAnnouncer: (c) => {
         const a = new RecordingAnnouncer(c.kind, log);
         if (c.kind === 'frrouting') a.failStart = new Error('vtysh: settings cannot work');
@@ -227,5 +234,44 @@ announce = "always"
       made.map((a) => a.events.at(-1)),
       ['stop', 'stop'],
     );
+    assert.deepEqual(
+      records.filter((r) => r.event !== undefined).map((r) => [r.event, r.part]),
+      [['lifecycle.start_failed', 'announcers']],
+    );
+  });
+
+  it('a stop during start waits for the announcers, then starts no service and stops them', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const log: string[] = [];
+    const daemon = new Daemon(config(TWO), {
+      logger: pino({ level: 'silent' }),
+      createAnnouncer: (c) => {
+        const a = new RecordingAnnouncer(c.kind, log);
+        // BIRD answers slowly: the stop comes while it is starting.
+        if (c.kind === 'bird') a.holdStart = held;
+        return a;
+      },
+    });
+    const started = daemon.start();
+    for (let i = 0; i < 10 && log.length < 2; i++) await new Promise(setImmediate);
+    assert.equal(log.length, 2, log.join('; '));
+    const stopped = daemon.stop('operator stop');
+    await new Promise(setImmediate);
+    assert.ok(!log.some((l) => l.endsWith(' stop')), `stopped half-started: ${log.join('; ')}`);
+    release();
+    await started;
+    await stopped;
+    // Nothing left running should the stop not have taken (the test fails, not hangs).
+    const status = daemon.status();
+    await daemon.stop('test cleanup');
+    // The "always" services were never added, so nothing was ever announced.
+    assert.deepEqual(log, [
+      'bird start with nothing',
+      'frrouting start with nothing',
+      'bird stop',
+      'frrouting stop',
+    ]);
+    assert.deepEqual(status.services, []);
   });
 });
