@@ -9,11 +9,13 @@
  *        is told its difference.
  * stop:  checks stop, then every announcer withdraws everything (the speaker
  *        sends Cease), then the addresses this process added go.
- * Those three steps are the daemon's `parts`, in that order: start() and stop() run
- * them alone (tests, the demo), and `anycast-guard run` puts them in the node's list.
  * reload: services whose config is unchanged keep their checks and state (a
  *        healthy service is never withdrawn by a reload); changed ones start
  *        over (down until proven); removed ones are withdrawn.
+ *
+ * start and stop are the daemon's three `parts` (addresses, announcers, services), run
+ * in order and in reverse by src/lifecycle; `anycast-guard run` puts the same parts in
+ * the node's one list (src/cli/run.ts).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
