@@ -16,6 +16,9 @@
  * start and stop are the daemon's three `parts` (addresses, announcers, services), run
  * in order and in reverse by src/lifecycle; `anycast-guard run` puts the same parts in
  * the node's one list (src/cli/run.ts).
+ *
+ * Over 500 lines on purpose: start, results, reload and stop all act on one table of
+ * services and on what each announcer was told; the decisions are pure, in src/health.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
