@@ -1,11 +1,17 @@
 /**
  * node:http servers with one set of limits, so a client that trickles a header or a
- * body, or idles on a kept-alive connection, cannot hold a socket for long.
+ * body, idles on a kept-alive connection, or connects and never sends a byte, cannot
+ * hold a socket for long; and a cap on open connections (connection-limit.ts), so
+ * many clients together cannot take the descriptors the rest of the process needs.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connectionCap } from './connection-limit.js';
 
 export interface HttpTimeouts {
-  /** The whole header must arrive within this (a slow-header client is cut off with 408). */
+  /**
+   * The whole header must arrive within this (a slow-header client is cut off with 408).
+   * It also closes a connection that never sends a byte (Node counts from the accept).
+   */
   readonly headersMs: number;
   /** The whole request, header and body. */
   readonly requestMs: number;
@@ -17,10 +23,12 @@ export interface HttpTimeouts {
   readonly checkIntervalMs: number;
 }
 
+// Short: the clients are the CLI, the dashboard, Prometheus and other directors, all
+// of which send their request at once; an idle connection only holds a descriptor.
 export const HTTP_TIMEOUTS: HttpTimeouts = {
-  headersMs: 10_000,
+  headersMs: 5_000,
   requestMs: 20_000,
-  keepAliveMs: 30_000,
+  keepAliveMs: 5_000,
   bodyMs: 10_000,
   checkIntervalMs: 1_000,
 };
@@ -28,11 +36,25 @@ export const HTTP_TIMEOUTS: HttpTimeouts = {
 /** Node's own default, written down: larger headers get a 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
+/** Open connections per listener unless the caller asks otherwise (then capped by connectionCap). */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
+export interface HttpServerOptions {
+  /**
+   * Connections beyond this are closed as soon as they are accepted (Node's
+   * server.maxConnections). Default connectionCap(DEFAULT_MAX_CONNECTIONS).
+   */
+  readonly maxConnections?: number;
+  /** Told of each connection refused at the cap (count it; log it rate-limited). */
+  readonly onRefused?: () => void;
+}
 
 export function createHttpServer(
   handler: RequestHandler,
   timeouts: Partial<HttpTimeouts> = {},
+  options: HttpServerOptions = {},
 ): Server {
   const limits = { ...HTTP_TIMEOUTS, ...timeouts };
   const server = createServer(
@@ -45,6 +67,12 @@ export function createHttpServer(
     handler,
   );
   server.keepAliveTimeout = limits.keepAliveMs;
+  server.maxConnections = Math.max(
+    1,
+    options.maxConnections ?? connectionCap(DEFAULT_MAX_CONNECTIONS),
+  );
+  const onRefused = options.onRefused;
+  if (onRefused !== undefined) server.on('drop', () => onRefused());
   return server;
 }
 
