@@ -28,6 +28,8 @@ export class Metrics {
   private readonly serviceState: client.Gauge<'service' | 'state'>;
   private readonly checkUp: client.Gauge<'service' | 'check'>;
   private readonly checkResults: client.Counter<'service' | 'check' | 'result'>;
+  private readonly checkDaemonFaults: client.Counter<'service' | 'check'>;
+  private readonly connectionsRefused: client.Counter<'listener'>;
   private readonly checkDuration: client.Histogram<'service' | 'check'>;
   private readonly checkLag: client.Histogram;
   private readonly transitions: client.Counter<'service' | 'from' | 'to'>;
@@ -64,6 +66,18 @@ export class Metrics {
       name: 'anycast_guard_check_results_total',
       help: 'Check runs by result (success or failure).',
       labelNames: ['service', 'check', 'result'],
+      registers,
+    });
+    this.checkDaemonFaults = new client.Counter({
+      name: 'anycast_guard_check_daemon_faults_total',
+      help: "Check runs that failed for a resource of the daemon's own (EMFILE, ENFILE, ENOMEM, EAGAIN): not counted against the service.",
+      labelNames: ['service', 'check'],
+      registers,
+    });
+    this.connectionsRefused = new client.Counter({
+      name: 'anycast_guard_api_connections_refused_total',
+      help: 'API connections closed on accept because the listener was at its connection cap.',
+      labelNames: ['listener'],
       registers,
     });
     this.checkDuration = new client.Histogram({
@@ -147,8 +161,14 @@ export class Metrics {
   ): void {
     const labels = { service, check: check.name };
     this.checkResults.inc({ ...labels, result: result.ok ? 'success' : 'failure' });
+    if (result.fault === 'daemon') this.checkDaemonFaults.inc(labels);
     this.checkDuration.observe(labels, result.durationMs / 1000);
     this.checkLag.observe(Math.max(0, timing.lagMs) / 1000);
+  }
+
+  /** For the API's listeners: a connection refused at the cap. */
+  onConnectionRefused(listener: 'tcp' | 'socket'): void {
+    this.connectionsRefused.inc({ listener });
   }
 
   /** The exposition text, gauges read from the daemon now. */

@@ -1,7 +1,7 @@
 /** The JSON shape of GET /v1/status (docs/api.md), built from the Daemon's status. */
 import type { PeerStatus } from '../bgp/index.js';
 import type { AnnouncerKind, AnnouncerStatus } from '../announcers/index.js';
-import { desiredRouteKey, type ServiceState } from '../health/index.js';
+import { desiredRouteKey, type DaemonFaultStreak, type ServiceState } from '../health/index.js';
 import type { AddressStatus } from '../addresses/index.js';
 import type { DaemonStatus } from '../daemon/index.js';
 import type { DrainRecord } from './drain-store.js';
@@ -16,7 +16,11 @@ export interface CheckView {
     readonly durationMs: number;
     /** Epoch ms. */
     readonly at: number;
+    /** 'daemon': it failed for want of the daemon's own descriptors or memory. */
+    readonly fault?: 'daemon';
   };
+  /** While the latest results are the daemon's fault: how many, since when, held or not. */
+  readonly daemonFault?: DaemonFaultStreak;
 }
 
 export interface ServiceView {
@@ -86,8 +90,10 @@ export function statusView(
                   reason: c.last.reason,
                   durationMs: c.last.durationMs,
                   at: c.last.at,
+                  ...(c.last.fault === undefined ? {} : { fault: c.last.fault }),
                 },
               }),
+          ...(c.daemonFault === undefined ? {} : { daemonFault: c.daemonFault }),
         })),
         prefixes: s.prefixes.map((p) => ({
           prefix: p.prefix,

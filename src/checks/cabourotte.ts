@@ -80,7 +80,7 @@ export function createCabourotteCheck(
           maxBodyBytes: 256 * 1024,
         });
       } catch (error) {
-        return fail(`${label}: ${target.origin}: ${errorReason(error)}`, elapsedMs(start));
+        return fail(`${label}: ${target.origin}: ${errorReason(error)}`, elapsedMs(start), error);
       }
       const duration = elapsedMs(start);
       const text = response.body.toString('utf8');

@@ -293,7 +293,7 @@ export function createDnsCheck(spec: DnsSpec, common: CheckCommon): HealthCheck 
           note = ' (truncated over UDP, retried over TCP)';
         }
       } catch (error) {
-        return fail(`${spec.protocol} ${where}: ${errorReason(error)}`, elapsedMs(start));
+        return fail(`${spec.protocol} ${where}: ${errorReason(error)}`, elapsedMs(start), error);
       }
       const duration = elapsedMs(start);
       let reply: dnsPacket.DecodedPacket;

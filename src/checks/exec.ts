@@ -12,6 +12,10 @@
  * - stdout and stderr are merged; the last 1 KiB is the failure reason.
  * - `env` adds to (or overrides) the daemon's environment; `cwd` must be absolute.
  *
+ * - A spawn that fails for the daemon's own want of descriptors, memory or a process
+ *   slot (EMFILE, ENFILE, ENOMEM, EAGAIN) is marked `fault: 'daemon'`: it says nothing
+ *   of the service.
+ *
  * Known gaps: a grandchild that calls setsid() leaves the group and escapes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,7 +24,16 @@ import { z } from 'zod';
 import { joinCommand, splitCommand } from './command-line.js';
 import { absolutePath, stringMap } from './schema.js';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
-import { TailBuffer, elapsedMs, fail, formatMs, monotonicNow, onAbort, pass } from './util.js';
+import {
+  SPAWN_FAULT_CODES,
+  TailBuffer,
+  elapsedMs,
+  fail,
+  formatMs,
+  monotonicNow,
+  onAbort,
+  pass,
+} from './util.js';
 import { errorReason } from '../util/index.js';
 
 export interface ExecSpec {
@@ -87,12 +100,12 @@ export function createExecCheck(
         const start = monotonicNow();
         let settled = false;
         let detach = (): void => undefined;
-        const finish = (ok: boolean, reason: string): void => {
+        const finish = (ok: boolean, reason: string, cause?: unknown): void => {
           if (settled) return;
           settled = true;
           detach();
           const duration = elapsedMs(start);
-          resolve(ok ? pass(reason, duration) : fail(reason, duration));
+          resolve(ok ? pass(reason, duration) : fail(reason, duration, cause, SPAWN_FAULT_CODES));
         };
         if (signal.aborted) {
           finish(false, 'aborted before the command started');
@@ -108,7 +121,7 @@ export function createExecCheck(
             ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
           });
         } catch (error) {
-          finish(false, `cannot run ${JSON.stringify(file)}: ${errorReason(error)}`);
+          finish(false, `cannot run ${JSON.stringify(file)}: ${errorReason(error)}`, error);
           return;
         }
         const pid = child.pid;
@@ -136,7 +149,9 @@ export function createExecCheck(
             // An error after a successful spawn (a failed kill): the close event reports the outcome.
             return;
           }
-          void describeSpawnError(file, spec.cwd, error).then((reason) => finish(false, reason));
+          void describeSpawnError(file, spec.cwd, error).then((reason) =>
+            finish(false, reason, error),
+          );
         });
         child.on('exit', () => killGroup('SIGKILL'));
         child.on('close', (code: number | null, sig: NodeJS.Signals | null) => {

@@ -43,6 +43,7 @@ export function createFileCheck(spec: FileSpec, common: CheckCommon): HealthChec
           return fail(
             `cannot tell whether ${spec.path} exists: ${errorReason(error)}`,
             elapsedMs(start),
+            error,
           );
         }
       }

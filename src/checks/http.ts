@@ -148,7 +148,7 @@ export function createHttpCheck(spec: HttpSpec, common: CheckCommon): HealthChec
         try {
           ca = await readFile(spec.ca_file);
         } catch (error) {
-          return fail(`cannot read ca_file: ${errorReason(error)}`, elapsedMs(start));
+          return fail(`cannot read ca_file: ${errorReason(error)}`, elapsedMs(start), error);
         }
       }
       let response;
@@ -166,7 +166,7 @@ export function createHttpCheck(spec: HttpSpec, common: CheckCommon): HealthChec
           },
         });
       } catch (error) {
-        return fail(errorReason(error), elapsedMs(start));
+        return fail(errorReason(error), elapsedMs(start), error);
       }
       const duration = elapsedMs(start);
       const took = formatMs(duration);

@@ -85,7 +85,7 @@ export function createNginxCheck(
       try {
         response = await httpRequest({ url: target, signal, maxBodyBytes: 64 * 1024 });
       } catch (error) {
-        return fail(`stub_status ${spec.url}: ${errorReason(error)}`, elapsedMs(start, now));
+        return fail(`stub_status ${spec.url}: ${errorReason(error)}`, elapsedMs(start, now), error);
       }
       const duration = elapsedMs(start, now);
       const took = formatMs(duration);

@@ -2,12 +2,17 @@
  * Runs one probe under its timeout. Always resolves a CheckResult: a check that
  * overruns is reported as timed out at its deadline (and its signal aborted)
  * whatever it does afterwards; one that throws or rejects becomes a failure
- * carrying the error message.
+ * carrying the error message (the daemon's fault when it ran out of descriptors or
+ * memory). A result's `fault` passes through.
  */
 import { type Clock, systemClock } from '../clock/index.js';
-import type { CheckResult, HealthCheck } from './types.js';
-import { formatNumber, onAbort } from './util.js';
+import type { CheckFault, CheckResult, HealthCheck } from './types.js';
+import { formatNumber, isDaemonFault, onAbort } from './util.js';
 import { errorReason } from '../util/index.js';
+
+function thrownFault(error: unknown): CheckFault | undefined {
+  return isDaemonFault(error) ? 'daemon' : undefined;
+}
 
 /** Thrown into a check's signal (as the abort reason) at its deadline. */
 export class CheckTimeoutError extends Error {
@@ -34,12 +39,17 @@ export function runCheck(
     const startedAt = clock.now();
     let settled = false;
     let detach = (): void => undefined;
-    const finish = (ok: boolean, reason: string, durationMs?: number): void => {
+    const finish = (ok: boolean, reason: string, durationMs?: number, fault?: CheckFault): void => {
       if (settled) return;
       settled = true;
       clock.clearTimeout(timer);
       detach();
-      resolve({ ok, reason, durationMs: durationMs ?? clock.now() - startedAt });
+      const duration = durationMs ?? clock.now() - startedAt;
+      resolve(
+        fault === undefined || ok
+          ? { ok, reason, durationMs: duration }
+          : { ok, reason, durationMs: duration, fault },
+      );
     };
     const timer = clock.setTimeout(
       () => {
@@ -60,7 +70,7 @@ export function runCheck(
     try {
       pending = check.run(controller.signal);
     } catch (error) {
-      finish(false, `check threw: ${errorReason(error)}`);
+      finish(false, `check threw: ${errorReason(error)}`, undefined, thrownFault(error));
       controller.abort();
       return;
     }
@@ -69,10 +79,11 @@ export function runCheck(
         if (result === undefined || result === null || typeof result.ok !== 'boolean') {
           finish(false, 'check returned no result');
         } else {
-          finish(result.ok, String(result.reason), result.durationMs);
+          finish(result.ok, String(result.reason), result.durationMs, result.fault);
         }
       },
-      (error: unknown) => finish(false, `check threw: ${errorReason(error)}`),
+      (error: unknown) =>
+        finish(false, `check threw: ${errorReason(error)}`, undefined, thrownFault(error)),
     );
   });
 }

@@ -169,7 +169,7 @@ export function createSystemCheck(
           wantNet ? readFile(join(root, 'net/dev'), 'utf8') : undefined,
         ]);
       } catch (error) {
-        return fail(`cannot read /proc: ${errorReason(error)}`, elapsedMs(start));
+        return fail(`cannot read /proc: ${errorReason(error)}`, elapsedMs(start), error);
       }
       const at = now();
       const problems: string[] = [];

@@ -51,13 +51,13 @@ export function createTcpCheck(spec: TcpSpec, common: CheckCommon): HealthCheck 
         let detach = (): void => undefined;
         const reply = new HeadBuffer(replyLimit);
         const socket = net.connect({ host: spec.host, port: spec.port });
-        const finish = (ok: boolean, reason: string): void => {
+        const finish = (ok: boolean, reason: string, cause?: unknown): void => {
           if (settled) return;
           settled = true;
           detach();
           socket.destroy();
           const duration = elapsedMs(start);
-          resolve(ok ? pass(reason, duration) : fail(reason, duration));
+          resolve(ok ? pass(reason, duration) : fail(reason, duration, cause));
         };
         detach = onAbort(signal, () => finish(false, `aborted (${target})`));
         socket.on('connect', () => {
@@ -93,7 +93,7 @@ export function createTcpCheck(spec: TcpSpec, common: CheckCommon): HealthCheck 
             `${target} closed the connection without sending ${quote(spec.expect)} (got ${text === '' ? 'nothing' : quote(text)})`,
           );
         });
-        socket.on('error', (error) => finish(false, errorReason(error)));
+        socket.on('error', (error) => finish(false, errorReason(error), error));
         socket.on('close', () => finish(false, `connection to ${target} closed`));
       });
     },

@@ -125,14 +125,14 @@ export function createTlsCheck(
         try {
           ca = await readFile(spec.ca_file);
         } catch (error) {
-          return fail(`cannot read ca_file: ${errorReason(error)}`, elapsedMs(start));
+          return fail(`cannot read ca_file: ${errorReason(error)}`, elapsedMs(start), error);
         }
       }
       let handshake: Handshake;
       try {
         handshake = await connect(spec, sni, ca, signal);
       } catch (error) {
-        return fail(`${target}: ${errorReason(error)}`, elapsedMs(start));
+        return fail(`${target}: ${errorReason(error)}`, elapsedMs(start), error);
       }
       const duration = elapsedMs(start);
       const { cert } = handshake;

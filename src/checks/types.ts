@@ -9,7 +9,15 @@ export interface CheckResult {
   /** Human-readable: why it failed, or a short note of what passed ("HTTP 200 in 3 ms"). */
   readonly reason: string;
   readonly durationMs: number;
+  /**
+   * Set on a failure that says nothing of the service: 'daemon' when the daemon itself
+   * ran out of a resource (EMFILE, ENFILE, ENOMEM, EAGAIN creating a process or socket).
+   * Health holds the check's state for a while instead of counting it (docs/operations.md).
+   */
+  readonly fault?: CheckFault;
 }
+
+export type CheckFault = 'daemon';
 
 /** Keys every check accepts, whatever its type. Seconds; fractions allowed. */
 export interface CheckCommon {

@@ -28,8 +28,40 @@ export function pass(reason: string, durationMs: number): CheckResult {
   return { ok: true, reason, durationMs };
 }
 
-export function fail(reason: string, durationMs: number): CheckResult {
-  return { ok: false, reason, durationMs };
+/** A failure; `cause` (what was thrown) marks it the daemon's fault when it is one. */
+export function fail(
+  reason: string,
+  durationMs: number,
+  cause?: unknown,
+  codes: ReadonlySet<string> = DAEMON_FAULT_CODES,
+): CheckResult {
+  return isDaemonFault(cause, codes)
+    ? { ok: false, reason, durationMs, fault: 'daemon' }
+    : { ok: false, reason, durationMs };
+}
+
+/**
+ * Errors that say the daemon is short of a resource of its own, not that the service
+ * is ill: out of descriptors (EMFILE, ENFILE) or memory (ENOMEM). Looks through
+ * `cause` too (fetch wraps the socket's error).
+ */
+export const DAEMON_FAULT_CODES: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'ENOMEM']);
+/**
+ * At spawn EAGAIN is the daemon's too (no process slot: RLIMIT_NPROC, pid_max); on a
+ * socket it can be the service's (a unix socket's full backlog), so only here.
+ */
+export const SPAWN_FAULT_CODES: ReadonlySet<string> = new Set([...DAEMON_FAULT_CODES, 'EAGAIN']);
+
+export function isDaemonFault(
+  error: unknown,
+  codes: ReadonlySet<string> = DAEMON_FAULT_CODES,
+): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && codes.has(code)) return true;
+    e = e.cause;
+  }
+  return false;
 }
 
 /** Keeps the last `limit` bytes written to it. */

@@ -73,6 +73,15 @@ export function renderStatus(status: StatusView, now: number): string {
         .map((p) => `${p.synced ? (p.announced ? '+' : '-') : '~'}${prefixLabel(p)}`)
         .join(' ');
       lines.push(truncate(`  ${prefixes}`, WIDTH));
+      // The daemon itself is short of descriptors or memory: say so under the service.
+      for (const c of s.checks)
+        if (c.daemonFault !== undefined)
+          lines.push(
+            truncate(
+              `  ! ${c.name}: daemon fault ×${c.daemonFault.count} since ${relative(c.daemonFault.since, now)} ago, ${c.daemonFault.held ? 'state held' : 'counted as failing'}: ${c.last?.reason ?? ''}`,
+              WIDTH,
+            ),
+          );
     });
   }
   lines.push('');

@@ -521,7 +521,33 @@ export class Daemon {
     );
     this.onResultHook?.(service.config.name, check, result, timing);
     const transition = service.health.onResult(check.name, result, this.clock.now());
+    if (result.fault === 'daemon') this.logDaemonFault(service, check);
     if (transition !== undefined) this.afterTransition(service, transition);
+  }
+
+  /**
+   * A check that failed for want of the daemon's own descriptors or memory: loud, since
+   * the daemon is in trouble, but the service is held as it was for a grace period.
+   */
+  private logDaemonFault(service: ManagedService, check: HealthCheck): void {
+    const health = service.health.check(check.name);
+    const streak = health?.daemonFault;
+    if (health === undefined || streak === undefined) return;
+    this.log[streak.held ? 'warn' : 'error'](
+      {
+        event: 'check.daemon_fault',
+        service: service.config.name,
+        check: check.name,
+        reason: health.last?.reason,
+        count: streak.count,
+        since: streak.since,
+        held: streak.held,
+        up: health.up,
+      },
+      streak.held
+        ? "check failed for want of the daemon's own resources: holding the check's state"
+        : "check still failing for want of the daemon's own resources: counted as a failure",
+    );
   }
 
   private afterTransition(service: ManagedService, transition: Transition): void {

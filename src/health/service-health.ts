@@ -10,6 +10,11 @@
  *   before it counts as up again ("held-down" meanwhile). The first time up, at
  *   start, there is no hold-down: a fresh node should join quickly.
  * - A drained service is down whatever its checks say.
+ * - A failure that is the daemon's fault (`fault: 'daemon'`: it ran out of descriptors
+ *   or memory, so the probe never reached the service) holds the check as it was for
+ *   up to `daemonFaultGraceMs` from the first such failure in a row; after that each
+ *   one counts as an ordinary failure, because a daemon that cannot check cannot tell
+ *   the service is healthy (DESIGN.md: where it cannot tell, it withdraws).
  */
 import type { CheckResult } from '../checks/index.js';
 import type { Policy } from './settings.js';
@@ -29,6 +34,24 @@ export interface ServiceSettings {
   /** Seconds. */
   readonly holdDown: number;
   readonly announce: 'healthy' | 'always';
+  /** How long daemon faults in a row hold a check's state; default DAEMON_FAULT_GRACE_MS. */
+  readonly daemonFaultGraceMs?: number;
+}
+
+/**
+ * A minute: long enough to ride out a burst (connections at the API's cap are closed
+ * within seconds, a memory spike passes), short enough that a daemon that stays
+ * unable to check withdraws within about a minute plus `fall` intervals.
+ */
+export const DAEMON_FAULT_GRACE_MS = 60_000;
+
+/** Daemon faults in a row on one check (docs/operations.md). */
+export interface DaemonFaultStreak {
+  readonly count: number;
+  /** Epoch ms of the first in the row. */
+  readonly since: number;
+  /** Still within the grace: the check's state is held, not counted down. */
+  readonly held: boolean;
 }
 
 export interface CheckHealth {
@@ -37,6 +60,8 @@ export interface CheckHealth {
   readonly consecutivePasses: number;
   readonly consecutiveFailures: number;
   readonly last?: CheckResult & { readonly at: number };
+  /** Present while the latest results are daemon faults. */
+  readonly daemonFault?: DaemonFaultStreak;
 }
 
 export interface Transition {
@@ -64,7 +89,24 @@ export function applyResult(
   result: CheckResult,
   settings: CheckSettings,
   at: number,
+  daemonFaultGraceMs = DAEMON_FAULT_GRACE_MS,
 ): CheckHealth {
+  if (!result.ok && result.fault === 'daemon') {
+    const since = health.daemonFault?.since ?? at;
+    const count = (health.daemonFault?.count ?? 0) + 1;
+    const held = at - since < daemonFaultGraceMs;
+    const streak: DaemonFaultStreak = { count, since, held };
+    if (held)
+      return {
+        name: health.name,
+        up: health.up,
+        consecutivePasses: health.consecutivePasses,
+        consecutiveFailures: health.consecutiveFailures,
+        last: { ...result, at },
+        daemonFault: streak,
+      };
+    return { ...countFailure(health, result, settings, at), daemonFault: streak };
+  }
   if (result.ok) {
     const passes = health.consecutivePasses + 1;
     return {
@@ -75,6 +117,15 @@ export function applyResult(
       last: { ...result, at },
     };
   }
+  return countFailure(health, result, settings, at);
+}
+
+function countFailure(
+  health: CheckHealth,
+  result: CheckResult,
+  settings: CheckSettings,
+  at: number,
+): CheckHealth {
   const failures = health.consecutiveFailures + 1;
   return {
     name: health.name,
@@ -140,8 +191,16 @@ export class ServiceHealth {
     const settings = this.checkSettings.get(checkName);
     const health = this.checks.get(checkName);
     if (settings === undefined || health === undefined) return undefined;
-    this.checks.set(checkName, applyResult(health, result, settings, now));
+    this.checks.set(
+      checkName,
+      applyResult(health, result, settings, now, this.settings.daemonFaultGraceMs),
+    );
     return this.evaluate(now);
+  }
+
+  /** One check's health now. */
+  check(name: string): CheckHealth | undefined {
+    return this.checks.get(name);
   }
 
   /** Time passed (a hold-down may have ended). */
@@ -236,7 +295,8 @@ export class ServiceHealth {
         const rise = this.checkSettings.get(c.name)?.rise ?? 1;
         return `${c.name}: passing, ${c.consecutivePasses}/${rise} to rise`;
       }
-      return `${c.name}: ${c.last.reason} (${c.consecutiveFailures} failure${c.consecutiveFailures === 1 ? '' : 's'} in a row)`;
+      const fault = c.last.fault === 'daemon' ? "the daemon's fault, past its grace: " : '';
+      return `${c.name}: ${fault}${c.last.reason} (${c.consecutiveFailures} failure${c.consecutiveFailures === 1 ? '' : 's'} in a row)`;
     });
     const summary = `${upCount}/${all.length} checks up (policy ${describePolicy(this.settings.policy)})`;
     return details.length > 0 ? `${summary}; ${details.join('; ')}` : summary;
