@@ -2,6 +2,10 @@
  * Drained services on disk, so a drain outlives a restart: one JSON file in the
  * state directory, replaced atomically (write a temporary file, fsync it, rename
  * it over the old one, fsync the directory). Writes run one at a time.
+ *
+ * A change is taken in memory first and kept there when the write fails (a full or
+ * read-only state_dir): the running daemon and its status stay right, the caller
+ * learns why it is not on disk, and the next write that succeeds carries it.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,9 +22,13 @@ export interface DrainRecord {
 
 export class DrainStoreError extends Error {
   readonly kind = 'api.drain_store';
+  /** The system's error code behind it (ENOSPC, EROFS, EACCES, …), when there is one. */
+  readonly systemCode: string | undefined;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DrainStoreError';
+    const code = (options?.cause as NodeJS.ErrnoException | undefined)?.code;
+    this.systemCode = typeof code === 'string' ? code : undefined;
   }
 }
 
@@ -29,6 +37,7 @@ export class DrainStore {
   private readonly dir: string;
   private records = new Map<string, DrainRecord>();
   private writes: Promise<unknown> = Promise.resolve();
+  private dirty = false;
 
   constructor(stateDir: string) {
     this.dir = stateDir;
@@ -66,22 +75,34 @@ export class DrainStore {
     return this.records.get(name);
   }
 
-  /** Records a drain (or replaces its reason) and returns once it is on disk. */
+  /** Whether what is in memory differs from the file (the last write failed). */
+  get unsaved(): boolean {
+    return this.dirty;
+  }
+
+  /**
+   * Records a drain (or replaces its reason) and returns once it is on disk; rejects
+   * with a DrainStoreError when it cannot be written (it stays recorded in memory).
+   */
   drain(name: string, reason: string, at = Date.now()): Promise<void> {
     return this.update((next) => next.set(name, { reason, at }));
   }
 
-  /** Forgets a drain and returns once that is on disk. */
+  /** Forgets a drain and returns once that is on disk (rejects as drain() does). */
   undrain(name: string): Promise<void> {
     return this.update((next) => next.delete(name));
   }
 
   private update(change: (next: Map<string, DrainRecord>) => unknown): Promise<void> {
+    const next = new Map(this.records);
+    change(next);
+    this.records = next;
+    this.dirty = true;
     const run = this.writes.then(async () => {
-      const next = new Map(this.records);
-      change(next);
-      await this.write(next);
-      this.records = next;
+      // The latest records, so a write that follows a failed one carries both changes.
+      const records = this.records;
+      await this.write(records);
+      if (this.records === records) this.dirty = false;
     });
     this.writes = run.catch(() => undefined);
     return run;

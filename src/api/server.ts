@@ -10,13 +10,19 @@
  *   POST /v1/services/{name}/undrain
  *
  * Changes need `Authorization: Bearer <token>` over TCP (the token read from
- * api.token_file; without one TCP is read-only). Over the unix socket they need
- * nothing: access is the socket file's permissions (0660).
- * Errors are JSON { "error": "…" }: 400 bad body, 401 no or wrong token,
+ * api.token_file, which must be readable by its owner only; without one TCP is
+ * read-only). Over the unix socket they need nothing: access is the socket file's
+ * permissions (0660).
+ * Errors are JSON { "error": "…" }: 400 bad body or path, 401 no or wrong token,
  * 403 read-only, 404 unknown path or service, 405 wrong method, 413 body too large.
+ * Bad client input is logged at debug at most; only the daemon's own faults at error.
+ *
+ * Each listener holds at most `maxConnections` connections (less when the open-file
+ * limit is low: src/http/connection-limit.ts), so no number of local clients can
+ * starve the checks and BGP sessions of descriptors.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { chmod, lstat, mkdir, readFile, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, unlink } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -25,9 +31,13 @@ import type { Logger } from 'pino';
 import type { Daemon } from '../daemon/index.js';
 import type { AdvertiserStatus } from '../director/index.js';
 import {
+  DEFAULT_MAX_CONNECTIONS,
   HttpError,
+  RefusalReport,
   closeServer,
+  connectionCap,
   createHttpServer,
+  decodePathSegment,
   errorReply,
   jsonReply as json,
   listen as listenOn,
@@ -39,7 +49,7 @@ import {
 } from '../http/index.js';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.js';
 import { TransitionLog } from './dashboard-transitions.js';
-import type { DrainStore } from './drain-store.js';
+import { DrainStoreError, type DrainStore } from './drain-store.js';
 import type { Metrics } from './metrics.js';
 import { statusView } from './status-view.js';
 import { errorMessage } from '../util/index.js';
@@ -68,6 +78,11 @@ export interface ApiServerOptions {
   readonly directors?: () => AdvertiserStatus | undefined;
   /** Tests shorten these; the default is the shared HTTP_TIMEOUTS (the director's too). */
   readonly timeouts?: Partial<HttpTimeouts>;
+  /**
+   * Open connections per listener (TCP, unix socket); default DEFAULT_MAX_CONNECTIONS.
+   * Either way no more than the listener's share of the open-file limit above the reserve.
+   */
+  readonly maxConnections?: number;
 }
 
 export class ApiError extends Error {
@@ -88,6 +103,13 @@ export class ApiServer {
   private token: Buffer | undefined;
   private tcp: Server | undefined;
   private unix: Server | undefined;
+  private readonly refused = new RefusalReport((count, total) =>
+    this.log.warn(
+      { event: 'api.connections_refused', count, total, maxConnections: this.maxConnections },
+      'API connections refused at the cap',
+    ),
+  );
+  private maxConnections = 0;
 
   constructor(options: ApiServerOptions) {
     this.options = options;
@@ -105,12 +127,20 @@ export class ApiServer {
   async start(): Promise<void> {
     const { listen, socket, tokenFile } = this.options;
     if (tokenFile !== undefined) this.token = await readToken(tokenFile);
+    this.maxConnections = connectionCap(this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, {
+      listeners: (listen === false ? 0 : 1) + (socket === false ? 0 : 1),
+    });
     try {
       if (listen !== false) {
         this.tcp = this.server(false);
         await listenOn(this.tcp, { host: listen.host, port: listen.port });
         this.log.info(
-          { event: 'api.listening', listen: this.tcpAddress, writable: this.token !== undefined },
+          {
+            event: 'api.listening',
+            listen: this.tcpAddress,
+            writable: this.token !== undefined,
+            maxConnections: this.maxConnections,
+          },
           this.token === undefined ? 'API listening (read-only over TCP)' : 'API listening',
         );
       }
@@ -119,7 +149,10 @@ export class ApiServer {
         this.unix = this.server(true);
         await listenOn(this.unix, { path: socket });
         await chmod(socket, 0o660);
-        this.log.info({ event: 'api.listening', socket }, 'API listening on the unix socket');
+        this.log.info(
+          { event: 'api.listening', socket, maxConnections: this.maxConnections },
+          'API listening on the unix socket',
+        );
       }
     } catch (error) {
       await this.stop();
@@ -133,14 +166,28 @@ export class ApiServer {
     const servers = [this.tcp, this.unix].filter((s) => s !== undefined);
     this.tcp = undefined;
     this.unix = undefined;
+    this.refused.stop();
     await Promise.all(servers.map((server) => closeServer(server)));
     // A listening unix server removes its socket file on close.
   }
 
   private server(viaSocket: boolean): Server {
-    return createHttpServer((request, response) => {
-      void this.handle(request, response, viaSocket);
-    }, this.options.timeouts);
+    return createHttpServer(
+      (request, response) => {
+        void this.handle(request, response, viaSocket);
+      },
+      this.options.timeouts,
+      {
+        maxConnections: this.maxConnections,
+        onRefused: () => this.onRefused(viaSocket ? 'socket' : 'tcp'),
+      },
+    );
+  }
+
+  /** A connection closed at the cap: counted; logged at most every 10 s, with the count. */
+  private onRefused(listener: 'tcp' | 'socket'): void {
+    this.options.metrics.onConnectionRefused(listener);
+    this.refused.record();
   }
 
   private async handle(
@@ -158,6 +205,17 @@ export class ApiServer {
           'API request failed',
         ),
       );
+      // The client's mistake: worth a line when debugging, never a warning.
+      if (error instanceof HttpError)
+        this.log.debug(
+          {
+            event: 'api.request_refused',
+            status: error.status,
+            url: request.url,
+            error: error.message,
+          },
+          'API request refused',
+        );
     }
     sendReply(response, reply);
   }
@@ -176,7 +234,7 @@ export class ApiServer {
     else if (path === '/v1/status') handlers = { GET: () => this.statusReply() };
     else if (path === '/metrics') handlers = { GET: () => this.metricsReply() };
     else if (service !== null) {
-      name = decodeURIComponent(service[1] ?? '');
+      name = decodePathSegment(service[1] ?? '', 'service name');
       handlers = {
         POST:
           service[2] === 'drain'
@@ -228,14 +286,36 @@ export class ApiServer {
         `"reason" must be a non-empty string of at most ${MAX_REASON} characters`,
       );
     this.requireService(name);
-    // On disk first: once the caller hears "drained", a restart keeps it drained.
-    await this.options.store.drain(name, reason);
+    // The emergency brake: withdraw first, then try to make it outlive a restart. A full
+    // or read-only state_dir must not keep a route up that an operator took down.
     this.options.daemon.drain(name, true, reason);
+    const saved = await this.persist(() => this.options.store.drain(name, reason));
+    const via = viaSocket ? 'socket' : 'tcp';
     this.log.warn(
-      { event: 'service.drained', service: name, reason, via: viaSocket ? 'socket' : 'tcp' },
+      { event: 'service.drained', service: name, reason, via, persisted: saved === undefined },
       'service drained',
     );
-    return json(200, { service: this.serviceView(name) });
+    return json(200, { service: this.serviceView(name), ...persistFields(saved, 'drained') });
+  }
+
+  /** Runs a store write; undefined when it is on disk, else why not (logged). */
+  private async persist(write: () => Promise<void>): Promise<DrainStoreError | undefined> {
+    try {
+      await write();
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof DrainStoreError)) throw error;
+      this.log.error(
+        {
+          event: 'api.drain_not_persisted',
+          path: this.options.store.path,
+          code: error.systemCode,
+          err: error.message,
+        },
+        'drain state not written: it holds until the daemon restarts',
+      );
+      return error;
+    }
   }
 
   private async undrain(
@@ -248,13 +328,19 @@ export class ApiServer {
     const stored = this.options.store.get(name) !== undefined;
     const known = this.knows(name);
     if (!known && !stored) this.requireService(name);
-    await this.options.store.undrain(name);
+    // Undrained whether or not it reaches the disk: the operator asked to announce again
+    // (a restart with the old file drains it again, the safe side; the answer says so).
+    const saved = await this.persist(() => this.options.store.undrain(name));
     if (known) this.options.daemon.drain(name, false);
+    const via = viaSocket ? 'socket' : 'tcp';
     this.log.warn(
-      { event: 'service.undrained', service: name, via: viaSocket ? 'socket' : 'tcp' },
+      { event: 'service.undrained', service: name, via, persisted: saved === undefined },
       'service undrained',
     );
-    return json(200, { service: known ? this.serviceView(name) : { name } });
+    return json(200, {
+      service: known ? this.serviceView(name) : { name },
+      ...persistFields(saved, 'undrained'),
+    });
   }
 
   private knows(name: string): boolean {
@@ -296,6 +382,21 @@ export class ApiServer {
   }
 }
 
+/** The reply's `persisted` (and, when false, why not) after a drain or undrain. */
+function persistFields(
+  error: DrainStoreError | undefined,
+  what: 'drained' | 'undrained',
+): Record<string, unknown> {
+  if (error === undefined) return { persisted: true };
+  return {
+    persisted: false,
+    persistError: {
+      ...(error.systemCode === undefined ? {} : { code: error.systemCode }),
+      message: `${what} in the running daemon, but not saved, so a restart will not keep it: ${error.message}`,
+    },
+  };
+}
+
 function dashboard(): Reply {
   return {
     status: 200,
@@ -315,11 +416,27 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
   return value as Record<string, unknown>;
 }
 
+/**
+ * The bearer token. A file that group or others may read or write is refused, naming
+ * the file and its mode: whoever can read it can drain every service over TCP.
+ * The mode is checked on the open file, so it cannot change between check and read.
+ */
 async function readToken(path: string): Promise<Buffer> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    const file = await open(path, 'r');
+    try {
+      const mode = (await file.stat()).mode & 0o777;
+      if ((mode & 0o077) !== 0)
+        throw new ApiError(
+          `api.token_file ${path} has mode 0${mode.toString(8).padStart(3, '0')}: group and others may not read or write it (chmod 600 ${path})`,
+        );
+      text = await file.readFile('utf8');
+    } finally {
+      await file.close();
+    }
   } catch (error) {
+    if (error instanceof ApiError) throw error;
     throw new ApiError(`cannot read api.token_file ${path}: ${errorMessage(error)}`, {
       cause: error,
     });

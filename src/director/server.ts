@@ -12,16 +12,23 @@
  *   GET  /healthz
  *
  * POST /v1/ads needs no token: every ad carries its origin's signature and is
- * checked against the trusted keys. Errors are JSON { "error": "…" }: 400 bad body,
- * 404 unknown path, 405 wrong method, 413 body too large, 408 body too slow.
+ * checked against the trusted keys. Errors are JSON { "error": "…" }: 400 bad body
+ * or path, 404 unknown path, 405 wrong method, 413 body too large, 408 body too slow;
+ * they are logged at debug at most (bad client input is no warning).
+ *
+ * At most `maxConnections` connections are open at once (fewer when the open-file
+ * limit is low: src/http/connection-limit.ts); more are closed as they are accepted.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import {
   HttpError,
+  RefusalReport,
   closeServer,
+  connectionCap,
   createHttpServer,
+  decodePathSegment,
   errorReply,
   jsonReply,
   listen,
@@ -36,6 +43,8 @@ import { DISCOVERY_PATH, type Director } from './director.js';
 
 export const MAX_BODY = 8 * 1024 * 1024;
 export const MAX_ADS_PER_REQUEST = 2000;
+/** Clients locate and nodes advertise with one short request each: room for a busy fleet. */
+export const DIRECTOR_MAX_CONNECTIONS = 4096;
 
 export interface DirectorServerOptions {
   readonly director: Director;
@@ -44,11 +53,20 @@ export interface DirectorServerOptions {
   readonly log: Logger;
   /** Tests shorten these; the default is the shared HTTP_TIMEOUTS. */
   readonly timeouts?: Partial<HttpTimeouts>;
+  /** Default DIRECTOR_MAX_CONNECTIONS, and never more than the open-file limit allows. */
+  readonly maxConnections?: number;
 }
 
 export class DirectorServer {
   private server: Server | undefined;
   private readonly options: DirectorServerOptions;
+  private readonly refused = new RefusalReport((count, total) =>
+    this.options.log.warn(
+      { event: 'director.connections_refused', count, total, maxConnections: this.maxConnections },
+      'director connections refused at the cap',
+    ),
+  );
+  private maxConnections = 0;
 
   constructor(options: DirectorServerOptions) {
     this.options = options;
@@ -60,9 +78,11 @@ export class DirectorServer {
   }
 
   async start(): Promise<void> {
+    this.maxConnections = connectionCap(this.options.maxConnections ?? DIRECTOR_MAX_CONNECTIONS);
     const server = createHttpServer(
       (request, response) => void this.handle(request, response),
       this.options.timeouts,
+      { maxConnections: this.maxConnections, onRefused: () => this.refused.record() },
     );
     this.server = server;
     await listen(server, { host: this.options.host, port: this.options.port });
@@ -71,6 +91,7 @@ export class DirectorServer {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    this.refused.stop();
     if (server === undefined) return;
     await closeServer(server);
   }
@@ -86,6 +107,16 @@ export class DirectorServer {
           'director request failed',
         ),
       );
+      if (error instanceof HttpError)
+        this.options.log.debug(
+          {
+            event: 'director.request_refused',
+            status: error.status,
+            url: request.url,
+            error: error.message,
+          },
+          'director request refused',
+        );
     }
     sendReply(response, reply);
   }
@@ -143,7 +174,7 @@ export class DirectorServer {
     const locate = /^\/v1\/locate\/([^/]+)$/.exec(path);
     if (locate !== null) {
       only('GET');
-      const service = decodeURIComponent(locate[1] ?? '');
+      const service = decodePathSegment(locate[1] ?? '', 'service name');
       if (!NAME_PATTERN.test(service))
         throw new HttpError(400, `"${service}" is not a valid service name`);
       const client = url.searchParams.get('client') ?? undefined;

@@ -5,12 +5,20 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { ApiServer, DrainStore, Metrics, type StatusView } from '../../../src/api/index.js';
+import {
+  ApiError,
+  ApiServer,
+  DrainStore,
+  Metrics,
+  type ApiDaemon,
+  type StatusView,
+} from '../../../src/api/index.js';
 import { BgpSpeaker } from '../../../src/bgp/index.js';
 import { parseConfig } from '../../../src/config/index.js';
 import { Daemon } from '../../../src/daemon/index.js';
@@ -94,7 +102,7 @@ describe('operator API over loopback', () => {
     await web.start();
     dir = await mkdtemp(join(tmpdir(), 'anycast-guard-api-'));
     tokenFile = join(dir, 'token');
-    await writeFile(tokenFile, `${TOKEN}\n`);
+    await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
     collector = await startCollector();
   });
 
@@ -374,6 +382,115 @@ hold_down = 0
     } finally {
       await second.stop();
     }
+  });
+
+  it('a drain withdraws at once when the state file cannot be written, and says why', async () => {
+    const stateDir = join(dir, 'unwritable');
+    const stack = await startStack(stateDir);
+    try {
+      await eventually(() => routes().length === 2, 'the routes');
+      // A directory where the state file should be: every write of it fails (root or not).
+      await mkdir(join(stateDir, 'drained.json'));
+      const answer = await call(stack.unix, 'POST', '/v1/services/web/drain', {
+        body: JSON.stringify({ reason: 'emergency' }),
+      });
+      assert.equal(answer.status, 200, answer.text);
+      const body = JSON.parse(answer.text) as {
+        persisted: boolean;
+        persistError?: { code?: string; message: string };
+        service: { state: string };
+      };
+      assert.equal(body.persisted, false);
+      assert.equal(body.persistError?.code, 'EISDIR');
+      assert.match(body.persistError?.message ?? '', /a restart will not keep it/);
+      assert.equal(body.service.state, 'drained');
+      await eventually(() => routes().length === 0, 'the withdrawal at the collector');
+      const status = JSON.parse((await call(stack.tcp, 'GET', '/v1/status')).text) as StatusView;
+      assert.equal(status.services[0]?.drained?.reason, 'emergency');
+      // Undrain works too, with the same warning, and the routes come back.
+      const undrain = await call(stack.unix, 'POST', '/v1/services/web/undrain');
+      assert.equal(undrain.status, 200, undrain.text);
+      assert.equal((JSON.parse(undrain.text) as { persisted: boolean }).persisted, false);
+      await eventually(() => routes().length === 2, 'the routes after the undrain');
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('the drain store names EROFS and ENOSPC on a read-only or full state_dir', async () => {
+    // A private mount namespace: a read-only tmpfs, and a full one, seen only by the child.
+    const store = pathToFileURL(join(import.meta.dirname, '../../../src/api/index.js')).href;
+    const ro = join(dir, 'ro-state');
+    const full = join(dir, 'full-state');
+    await mkdir(ro);
+    await mkdir(full);
+    const script = `
+import { DrainStore } from ${JSON.stringify(store)};
+const codes = [];
+for (const d of process.argv.slice(1)) {
+  const s = new DrainStore(d);
+  await s.load();
+  try { await s.drain('web', 'x'); codes.push('written'); } catch (e) { codes.push(e.systemCode); }
+}
+process.stdout.write(JSON.stringify(codes));
+`;
+    const shell = [
+      `mount -t tmpfs -o ro,size=64k tmpfs ${ro}`,
+      `mount -t tmpfs -o size=4k tmpfs ${full}`,
+      `(head -c 1048576 /dev/zero > ${full}/filler 2>/dev/null || true)`,
+      `exec ${process.execPath} --input-type=module -e "$0" ${ro} ${full}`,
+    ].join(' && ');
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(
+        'unshare',
+        ['-m', '--propagation', 'private', 'sh', '-c', shell, script],
+        { timeout: 20_000 },
+        (error, stdout, stderr) =>
+          error === null ? resolve(stdout) : reject(new Error(`${error.message}\n${stderr}`)),
+      );
+    });
+    assert.deepEqual(JSON.parse(out), ['EROFS', 'ENOSPC']);
+  });
+
+  it('refuses a token file group or others may read, naming the file and its mode', async () => {
+    const daemon: ApiDaemon = {
+      status: () => assert.fail('not asked'),
+      drain: () => assert.fail('not asked'),
+    };
+    const file = join(dir, 'loose-token');
+    await writeFile(file, `${TOKEN}\n`);
+    const start = (): Promise<void> =>
+      new ApiServer({
+        daemon,
+        store: new DrainStore(join(dir, 'token-state')),
+        metrics: new Metrics(() => daemon.status()),
+        logger: pino({ level: 'silent' }),
+        listen: { host: '127.0.0.1', port: 0 },
+        socket: false,
+        tokenFile: file,
+      }).start();
+    for (const mode of [0o644, 0o666, 0o640, 0o604]) {
+      await chmod(file, mode);
+      const shown = `0${mode.toString(8)}`;
+      await assert.rejects(start(), (error: unknown) => {
+        assert.ok(error instanceof ApiError);
+        assert.ok(error.message.includes(file), error.message);
+        assert.ok(error.message.includes(`mode ${shown}`), error.message);
+        return true;
+      });
+    }
+    await chmod(file, 0o600);
+    const api = new ApiServer({
+      daemon,
+      store: new DrainStore(join(dir, 'token-state')),
+      metrics: new Metrics(() => daemon.status()),
+      logger: pino({ level: 'silent' }),
+      listen: { host: '127.0.0.1', port: 0 },
+      socket: false,
+      tokenFile: file,
+    });
+    await api.start();
+    await api.stop();
   });
 
   it('the CLI shows status, drains and undrains, and says when the daemon is not running', async () => {

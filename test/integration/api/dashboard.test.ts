@@ -62,7 +62,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await web.start();
     dir = await mkdtemp(join(tmpdir(), 'anycast-guard-dashboard-'));
     const tokenFile = join(dir, 'token');
-    await writeFile(tokenFile, `${TOKEN}\n`);
+    await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
     collector = await startCollector();
     const config = parseConfig(
       `${bgpSection(collector)}

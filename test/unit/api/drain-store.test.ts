@@ -46,18 +46,24 @@ describe('DrainStore', () => {
     }
   });
 
-  it('a failed write keeps the previous state in memory and on disk', async () => {
+  it('a failed write keeps the change in memory (marked unsaved), not on disk; the next write carries it', async () => {
     const stateDir = join(dir, 'blocked');
     const store = new DrainStore(stateDir);
     await store.drain('web', 'one');
     // A directory where the temporary file would go makes the write fail.
     const { mkdir } = await import('node:fs/promises');
     await mkdir(`${store.path}.${process.pid}.tmp`);
+    assert.equal(store.unsaved, false);
     await assert.rejects(store.drain('dns', 'two'), DrainStoreError);
-    assert.equal(store.get('dns'), undefined);
+    // The running daemon is drained: memory says so, and that it is not on disk.
+    assert.equal(store.get('dns')?.reason, 'two');
+    assert.equal(store.unsaved, true);
     assert.equal((await new DrainStore(stateDir).load()).has('dns'), false);
     await rm(`${store.path}.${process.pid}.tmp`, { recursive: true });
-    await store.drain('dns', 'three');
-    assert.equal((await new DrainStore(stateDir).load()).get('dns')?.reason, 'three');
+    await store.drain('mail', 'three');
+    const onDisk = await new DrainStore(stateDir).load();
+    assert.equal(onDisk.get('dns')?.reason, 'two');
+    assert.equal(onDisk.get('mail')?.reason, 'three');
+    assert.equal(store.unsaved, false);
   });
 });
