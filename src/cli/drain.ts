@@ -2,6 +2,21 @@
 import type { ServiceView } from '../api/index.js';
 import { callApi, type ApiTarget } from './api-client.js';
 
+/** What the API answers to a drain or undrain (docs/api.md). */
+interface DrainAnswer {
+  readonly service?: ServiceView;
+  /** False when the state_dir could not be written: it holds only until a restart. */
+  readonly persisted?: boolean;
+  readonly persistError?: { readonly code?: string; readonly message: string };
+}
+
+/** The second sentence: whether the state survives a restart, and why not. */
+function persistence(answer: DrainAnswer, kept: string): string {
+  return answer.persisted === false
+    ? `; NOT saved: ${answer.persistError?.message ?? 'the state could not be written'}`
+    : kept;
+}
+
 export async function runDrain(
   target: ApiTarget,
   service: string,
@@ -13,9 +28,9 @@ export async function runDrain(
     'POST',
     `/v1/services/${encodeURIComponent(service)}/drain`,
     { reason },
-  )) as { service?: ServiceView };
+  )) as DrainAnswer;
   print(
-    `${service} drained: its prefixes are withdrawn and stay so across restarts until undrained (state ${answer.service?.state ?? 'unknown'})`,
+    `${service} drained: its prefixes are withdrawn${persistence(answer, ' and stay so across restarts until undrained')} (state ${answer.service?.state ?? 'unknown'})`,
   );
 }
 
@@ -28,8 +43,8 @@ export async function runUndrain(
     target,
     'POST',
     `/v1/services/${encodeURIComponent(service)}/undrain`,
-  )) as { service?: ServiceView };
+  )) as DrainAnswer;
   print(
-    `${service} undrained: announced again once healthy (state ${answer.service?.state ?? 'unknown'})`,
+    `${service} undrained: announced again once healthy${persistence(answer, '')} (state ${answer.service?.state ?? 'unknown'})`,
   );
 }

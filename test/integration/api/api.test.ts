@@ -412,6 +412,11 @@ hold_down = 0
       assert.equal(undrain.status, 200, undrain.text);
       assert.equal((JSON.parse(undrain.text) as { persisted: boolean }).persisted, false);
       await eventually(() => routes().length === 2, 'the routes after the undrain');
+      // The command says so too, instead of promising the drain survives a restart.
+      const drained = await cli(['drain', 'web', '--reason', 'cli', '--socket', stack.socket]);
+      assert.equal(drained.code, 0, drained.stderr);
+      assert.match(drained.stdout, /^web drained: its prefixes are withdrawn; NOT saved: .*EISDIR/);
+      assert.doesNotMatch(drained.stdout, /across restarts/);
     } finally {
       await stack.stop();
     }
