@@ -7,6 +7,8 @@
 export type ConfigErrorCode =
   /** The file could not be read (missing, permissions, a directory). */
   | 'CONFIG_UNREADABLE'
+  /** The file is over the size cap (refused before it is read or parsed). */
+  | 'CONFIG_TOO_LARGE'
   /** The file is not valid TOML. */
   | 'CONFIG_SYNTAX'
   /** Valid TOML, but not a valid anycast-guard configuration. */
