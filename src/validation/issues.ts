@@ -44,7 +44,8 @@ export function formatPath(path: KeyPath): string {
 /**
  * The problems found in one file. At most `limit` are kept; past that they are only
  * counted, so a file of 100,000 unknown keys yields 50 lines and "and 99950 more
- * problems", not 100,000 lines (or millions, as it once did).
+ * problems", not 100,000 lines (or millions, as it once did). Past the limit a repeat
+ * is counted too: telling it apart would cost the work the limit saves.
  */
 export class IssueList {
   private readonly listed: ConfigIssue[] = [];
@@ -55,14 +56,15 @@ export class IssueList {
 
   /** Adds one problem; a second problem at the same path with the same text is dropped. */
   add(path: KeyPath, message: string): void {
-    const formatted = formatPath(path);
-    const text = clip(message, MAX_MESSAGE_CHARACTERS);
-    const key = `${formatted}\u0000${text}`;
-    if (this.seen.has(key)) return;
+    // Past the limit, only counted: not even formatted (100,000 of them cost nothing).
     if (this.listed.length >= this.limit) {
       this.more++;
       return;
     }
+    const formatted = formatPath(path);
+    const text = clip(message, MAX_MESSAGE_CHARACTERS);
+    const key = `${formatted}\u0000${text}`;
+    if (this.seen.has(key)) return;
     this.seen.add(key);
     this.listed.push({ path: formatted, message: text });
   }

@@ -17,7 +17,7 @@ export function formatBytes(bytes: number): string {
     ['MiB', 1024 ** 2],
     ['KiB', 1024],
   ] as const)
-    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+    if (bytes >= size) return `${Number((bytes / size).toFixed(2))} ${unit}`;
   return `${bytes} bytes`;
 }
 
