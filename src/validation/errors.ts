@@ -17,6 +17,7 @@ export type ConfigErrorCode =
 /** The stable kind of each code, for logs and programs (`<area>.<what>`). */
 const CONFIG_ERROR_KINDS = {
   CONFIG_UNREADABLE: 'config.unreadable',
+  CONFIG_TOO_LARGE: 'config.too_large',
   CONFIG_SYNTAX: 'config.syntax',
   CONFIG_INVALID: 'config.invalid',
 } as const satisfies Record<ConfigErrorCode, string>;
