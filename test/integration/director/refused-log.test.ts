@@ -54,7 +54,7 @@ describe('a director flooded with forged ads', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((r) => r.event === 'director.ad_refused');
     const total = BATCHES * PER_BATCH;
-    for (const reason of ['AD_BAD_SIGNATURE', 'AD_UNTRUSTED']) {
+    for (const reason of ['director.ad_bad_signature', 'director.ad_untrusted']) {
       const lines = refused.filter((r) => r.reason === reason);
       // One first line, at most one per 10 s after it, and one at the stop.
       assert.ok(lines.length >= 2, `${reason}: ${lines.length} lines`);
