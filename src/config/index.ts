@@ -12,6 +12,7 @@ export type * from './types.js';
 export {
   ConfigError,
   formatIssues,
+  MAX_CONFIG_BYTES,
   type ConfigErrorCode,
   type ConfigIssue,
 } from '../validation/index.js';
@@ -27,22 +28,31 @@ export type { CheckTypeRegistry, ConfigCheckType } from './checks.js';
 export interface ConfigOptions {
   /** The check types to accept. Default: every type in src/checks. */
   readonly checkTypes?: CheckTypeRegistry;
+  /** The file's size cap in bytes (default 1 MiB): a larger one is refused unread. */
+  readonly maxBytes?: number;
 }
 
 /**
  * Parses and checks a configuration; `source` names it in messages (the file path).
- * Throws ConfigError: code CONFIG_SYNTAX (not TOML) or CONFIG_INVALID, with every issue.
+ * Throws ConfigError: code CONFIG_TOO_LARGE, CONFIG_SYNTAX (not TOML) or CONFIG_INVALID,
+ * with its issues (the first 50, then a count of the rest).
  */
 export function parseConfig(
   text: string,
   source: string,
   options: ConfigOptions = {},
 ): DaemonConfig {
-  return parseConfigWith(text, source, { checkTypes: options.checkTypes ?? checkTypes });
+  return parseConfigWith(text, source, {
+    ...options,
+    checkTypes: options.checkTypes ?? checkTypes,
+  });
 }
 
-/** Reads and parses a file. A missing or unreadable file is a ConfigError (CONFIG_UNREADABLE). */
+/**
+ * Reads and parses a file. A missing or unreadable file is a ConfigError
+ * (CONFIG_UNREADABLE), one over the size cap CONFIG_TOO_LARGE, refused before parsing.
+ */
 export function loadConfig(path: string, options: ConfigOptions = {}): Promise<DaemonConfig> {
-  return loadConfigWith(path, { checkTypes: options.checkTypes ?? checkTypes });
+  return loadConfigWith(path, { ...options, checkTypes: options.checkTypes ?? checkTypes });
 }
 export { addressSettings } from './addresses.js';

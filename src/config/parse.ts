@@ -2,18 +2,20 @@
  * Reading a configuration file: TOML → checked → DaemonConfig, or one
  * ConfigError listing every problem found, each at its key path.
  */
-import { readFile } from 'node:fs/promises';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { parseBgpSettings } from '../bgp/index.js';
 import { registryMap, type CheckTypeRegistry, type ConfigCheckType } from './checks.js';
 import {
+  checkTextSize,
   ConfigError,
   didYouMean,
   formatPath,
   IssueList,
   isTable,
   type KeyPath,
+  MAX_CONFIG_BYTES,
   parseHostPort,
+  readConfigFile,
   validate,
 } from '../validation/index.js';
 import { apiSchema, logSchema } from './schema.js';
@@ -33,6 +35,8 @@ export const DEFAULT_STATE_DIR = '/var/lib/anycast-guard';
 export interface ParseOptions {
   /** The check types to accept. */
   readonly checkTypes: CheckTypeRegistry;
+  /** The size cap of the file, in bytes (default MAX_CONFIG_BYTES, 1 MiB). */
+  readonly maxBytes?: number;
 }
 
 const ROOT_KEYS = ['log', 'bgp', 'services', 'api', 'announcers', 'directors'];
@@ -42,6 +46,7 @@ const ROOT_KEYS = ['log', 'bgp', 'services', 'api', 'announcers', 'directors'];
  * Throws ConfigError (code CONFIG_SYNTAX or CONFIG_INVALID).
  */
 export function parseConfigWith(text: string, source: string, options: ParseOptions): DaemonConfig {
+  checkTextSize(text, source, options.maxBytes ?? MAX_CONFIG_BYTES);
   let document: Record<string, unknown>;
   try {
     document = parseToml(text);
@@ -145,21 +150,11 @@ function buildApi(raw: {
   };
 }
 
-/** Reads and parses a file; an unreadable file is a ConfigError (CONFIG_UNREADABLE) naming the errno. */
+/**
+ * Reads and parses a file; an unreadable file is a ConfigError (CONFIG_UNREADABLE) naming
+ * the errno, a file over the size cap one (CONFIG_TOO_LARGE) naming its size and the cap.
+ */
 export async function loadConfigWith(path: string, options: ParseOptions): Promise<DaemonConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    const detail =
-      error instanceof Error ? (/^[A-Z]+: ([^,]+)/.exec(error.message)?.[1] ?? error.message) : '';
-    throw new ConfigError(
-      'CONFIG_UNREADABLE',
-      path,
-      [{ path: '', message: `cannot read the configuration file: ${errno} (${detail})` }],
-      { cause: error },
-    );
-  }
+  const text = await readConfigFile(path, options.maxBytes ?? MAX_CONFIG_BYTES);
   return parseConfigWith(text, path, options);
 }

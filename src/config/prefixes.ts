@@ -4,15 +4,20 @@
  * Items are a prefix string or { prefix = "…", vrf = "…" }; a bare address is
  * a host route, and host bits set is an error with the prefix that was meant.
  * A VRF is accepted only by an announcer that has them (FRRouting).
+ * Prefixes nobody means to announce (multicast, loopback, link-local, unspecified,
+ * broadcast) are refused, and a default route unless the service sets
+ * allow_default_route = true (validation/special-prefix.ts).
  */
 import { z } from 'zod';
 import { ANNOUNCER_KINDS, routingDaemons, type AnnouncerKind } from '../announcers/index.js';
 import { formatPrefix, parsePrefix } from '../bgp/index.js';
 import {
+  clip,
   didYouMean,
   type IssueList,
   isTable,
   type KeyPath,
+  specialPrefix,
   validate,
 } from '../validation/index.js';
 import type { PrefixConfig } from './types.js';
@@ -41,6 +46,14 @@ const itemSchema = z
   ])
   .describe('a prefix string or a table { prefix = "…", vrf = "…" }');
 
+/** Longer than any IPv6 prefix can be written: not worth parsing, nor quoting whole. */
+const MAX_PREFIX_TEXT = 64;
+
+export interface PrefixOptions {
+  /** The service's allow_default_route: 0.0.0.0/0 and ::/0 may be announced. */
+  readonly allowDefaultRoute?: boolean;
+}
+
 export interface ServicePrefixes {
   readonly prefixes: PrefixConfig[];
   /** Per prefix (same order), where it was written. */
@@ -63,13 +76,18 @@ export function bgpPrefixesPath(raw: unknown, path: KeyPath): KeyPath | undefine
   return undefined;
 }
 
-export function buildPrefixes(raw: unknown, path: KeyPath, issues: IssueList): ServicePrefixes {
+export function buildPrefixes(
+  raw: unknown,
+  path: KeyPath,
+  issues: IssueList,
+  options: PrefixOptions = {},
+): ServicePrefixes {
   const out: ServicePrefixes = { prefixes: [], paths: [] };
   if (raw === undefined) {
     issues.add(path, 'is required: list what to announce, e.g. prefixes = ["203.0.113.53"]');
     return out;
   }
-  if (Array.isArray(raw)) return addItems('bgp', raw, path, out, issues);
+  if (Array.isArray(raw)) return addItems('bgp', raw, path, out, issues, options);
   if (!isTable(raw)) {
     issues.add(path, 'must be an array of prefixes, or a table of announcers (prefixes.bgp = […])');
     return out;
@@ -82,7 +100,7 @@ export function buildPrefixes(raw: unknown, path: KeyPath, issues: IssueList): S
         `unknown announcer${didYouMean(key, ANNOUNCER_KINDS)}; known: ${ANNOUNCER_KINDS.join(', ')}`,
       );
     } else if (!Array.isArray(items)) issues.add(at, 'must be an array of prefixes');
-    else addItems(key, items, at, out, issues);
+    else addItems(key, items, at, out, issues, options);
   }
   if (Object.keys(raw).length === 0)
     issues.add(path, 'is empty: list what to announce, e.g. prefixes.bgp = ["203.0.113.53"]');
@@ -95,6 +113,7 @@ function addItems(
   path: KeyPath,
   out: ServicePrefixes,
   issues: IssueList,
+  options: PrefixOptions,
 ): ServicePrefixes {
   if (items.length === 0) issues.add(path, 'must list at least one prefix');
   const vrfs = announcer !== 'bgp' && routingDaemons[announcer].supportsVrf;
@@ -104,11 +123,27 @@ function addItems(
     if (parsed === undefined) return;
     const text = typeof parsed === 'string' ? parsed : parsed.prefix;
     const textPath = typeof parsed === 'string' ? at : [...at, 'prefix'];
+    if (text.length > MAX_PREFIX_TEXT) {
+      issues.add(textPath, `is not an IP prefix: ${JSON.stringify(clip(text))}`);
+      return;
+    }
     let prefix: string;
     try {
       prefix = formatPrefix(parsePrefix(text));
     } catch (error) {
       issues.add(textPath, errorMessage(error));
+      return;
+    }
+    const special = specialPrefix(prefix);
+    if (special?.kind === 'special') {
+      issues.add(textPath, `${special.reason}: not a prefix to announce`);
+      return;
+    }
+    if (special?.kind === 'default-route' && options.allowDefaultRoute !== true) {
+      issues.add(
+        textPath,
+        `${special.reason}: announcing it draws all traffic to this node; set allow_default_route = true in this service if that is meant`,
+      );
       return;
     }
     const vrf = typeof parsed === 'string' ? undefined : parsed.vrf;

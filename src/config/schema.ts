@@ -53,6 +53,8 @@ export const serviceSchema = z.strictObject({
   on_change: z.array(z.string()).min(1).optional(),
   on_change_timeout: seconds({ max: 3600 }).optional(),
   announce: z.enum(['healthy', 'always']).optional(),
+  /** 0.0.0.0/0 and ::/0 may be among the prefixes (refused otherwise). */
+  allow_default_route: z.boolean().optional(),
   /** Checked in code (src/addresses/config-check.ts): addresses, devices, sharing. */
   addresses: z.array(z.string()).optional(),
   device: z.string().min(1).optional(),

@@ -11,10 +11,12 @@ import {
   type IssueList,
   isTable,
   type KeyPath,
+  specialPrefix,
   validate,
 } from '../validation/index.js';
 import { announcerTitle, buildPrefixes } from './prefixes.js';
 import { routingDaemons } from '../announcers/index.js';
+import { parseInterfaceAddress } from '../addresses/index.js';
 import { serviceSchema } from './schema.js';
 import type { DownAction, Policy, ServiceConfig } from './types.js';
 
@@ -54,7 +56,11 @@ export function buildService(
   }
   const before = issues.count;
   const service = validate(serviceSchema, raw, path, issues);
-  const prefixes = buildPrefixes(raw.prefixes, [...path, 'prefixes'], issues);
+  // Read before the schema check, so a bad value elsewhere does not hide the prefixes' issues.
+  const allowDefaultRoute = raw.allow_default_route === true;
+  const prefixes = buildPrefixes(raw.prefixes, [...path, 'prefixes'], issues, {
+    allowDefaultRoute,
+  });
   const checks = buildChecks(raw.checks, [...path, 'checks'], registry, issues);
   if (service === undefined) return undefined;
 
@@ -66,6 +72,13 @@ export function buildService(
     if (first !== undefined) issues.add(at, `${p.prefix} is listed twice in this service`);
     else seen.set(key, at);
   });
+
+  if (allowDefaultRoute && !prefixes.prefixes.some((p) => p.prefix.endsWith('/0')))
+    issues.add(
+      [...path, 'allow_default_route'],
+      'is set but no prefix of this service is a default route (0.0.0.0/0 or ::/0)',
+    );
+  checkAddresses(service.addresses ?? [], [...path, 'addresses'], issues);
 
   const announce = service.announce ?? 'healthy';
   // Only when the checks had no errors of their own: otherwise those say it.
@@ -166,6 +179,26 @@ export function buildService(
     withdrawAddressWhenDown: withdrawAddress,
   };
   return { config, prefixPaths: prefixes.paths };
+}
+
+/**
+ * Service addresses that parse but make no sense to bind for anycast: loopback
+ * (127.0.0.0/8, ::1), IPv4 link-local, the broadcast address, 0.0.0.0/8. The address
+ * area refuses unspecified, multicast and IPv6 link-local itself; an address that
+ * does not parse is its message too, so only well-formed ones are looked at here.
+ */
+function checkAddresses(addresses: readonly string[], path: KeyPath, issues: IssueList): void {
+  addresses.forEach((text, i) => {
+    let ip: string;
+    try {
+      ip = parseInterfaceAddress(text).ip;
+    } catch {
+      return;
+    }
+    const special = specialPrefix(ip);
+    if (special !== undefined)
+      issues.add([...path, i], `${special.reason}: not an address to serve anycast traffic on`);
+  });
 }
 
 /** How many check items are written, valid or not (for the quorum bound). */

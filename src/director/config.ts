@@ -3,14 +3,15 @@
  * checked with the same key-path messages as the node's file (src/config/issues.ts).
  * Every key is described in docs/directors.md; examples/director.toml uses them all.
  */
-import { readFile } from 'node:fs/promises';
 import ipaddr from 'ipaddr.js';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import {
+  checkTextSize,
   ConfigError,
   IssueList,
   parseHostPort,
+  readConfigFile,
   seconds,
   validate,
   wholeNumber,
@@ -87,6 +88,7 @@ const schema = z.strictObject({
 export const DEFAULT_DIRECTOR_LISTEN = '127.0.0.1:8441';
 
 export function parseDirectorConfig(text: string, source: string): DirectorConfig {
+  checkTextSize(text, source);
   let document: Record<string, unknown>;
   try {
     document = parseToml(text);
@@ -158,22 +160,7 @@ export function parseDirectorConfig(text: string, source: string): DirectorConfi
   };
 }
 
+/** Reads and parses the file; over the size cap (1 MiB) it is refused unread (CONFIG_TOO_LARGE). */
 export async function loadDirectorConfig(path: string): Promise<DirectorConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      'CONFIG_UNREADABLE',
-      path,
-      [
-        {
-          path: '',
-          message: `cannot read the configuration file: ${(error as NodeJS.ErrnoException).code ?? 'EIO'}`,
-        },
-      ],
-      { cause: error },
-    );
-  }
-  return parseDirectorConfig(text, path);
+  return parseDirectorConfig(await readConfigFile(path), path);
 }

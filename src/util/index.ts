@@ -8,3 +8,4 @@ export {
 } from './backoff.js';
 export { joinHostPort, parseHostPort, type HostPort } from './host-port.js';
 export { errorCode, errorMessage, errorReason } from './error-text.js';
+export { KeyedRateLimiter, type RateLimiterOptions, type Suppressed } from './rate-limit.js';

@@ -7,6 +7,8 @@
 export type ConfigErrorCode =
   /** The file could not be read (missing, permissions, a directory). */
   | 'CONFIG_UNREADABLE'
+  /** The file is over the size cap (refused before it is read or parsed). */
+  | 'CONFIG_TOO_LARGE'
   /** The file is not valid TOML. */
   | 'CONFIG_SYNTAX'
   /** Valid TOML, but not a valid anycast-guard configuration. */
@@ -15,6 +17,7 @@ export type ConfigErrorCode =
 /** The stable kind of each code, for logs and programs (`<area>.<what>`). */
 const CONFIG_ERROR_KINDS = {
   CONFIG_UNREADABLE: 'config.unreadable',
+  CONFIG_TOO_LARGE: 'config.too_large',
   CONFIG_SYNTAX: 'config.syntax',
   CONFIG_INVALID: 'config.invalid',
 } as const satisfies Record<ConfigErrorCode, string>;

@@ -7,4 +7,12 @@
 export * from './errors.js';
 export * from './issues.js';
 export * from './schemas.js';
-export { closest, didYouMean, editDistance } from './suggest.js';
+export {
+  closest,
+  didYouMean,
+  editDistance,
+  MAX_SUGGEST_CANDIDATES,
+  MAX_SUGGEST_LENGTH,
+} from './suggest.js';
+export { checkTextSize, formatBytes, MAX_CONFIG_BYTES, readConfigFile } from './read-file.js';
+export * from './special-prefix.js';

@@ -8,6 +8,18 @@ import type { z } from 'zod';
 import type { ConfigIssue } from './errors.js';
 import { didYouMean } from './suggest.js';
 
+/** How much of a long value a message shows. */
+export const MAX_SHOWN_CHARACTERS = 64;
+/** A message longer than this is cut (a safety net: values are cut before they get here). */
+const MAX_MESSAGE_CHARACTERS = 1024;
+/** Problems listed in one report; the rest are counted in one "and M more problems" line. */
+export const MAX_LISTED_ISSUES = 50;
+
+/** A long text cut for a message: its first characters, then "… (5242880 characters)". */
+export function clip(text: string, max = MAX_SHOWN_CHARACTERS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 /** Table keys and array indexes from the document root. */
 export type KeyPath = readonly (string | number)[];
 
@@ -17,28 +29,56 @@ export function formatPath(path: KeyPath): string {
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
     else {
-      const key = /^[A-Za-z0-9_-]+$/.test(segment) ? segment : JSON.stringify(segment);
+      const key =
+        segment.length > MAX_SHOWN_CHARACTERS
+          ? `${JSON.stringify(segment.slice(0, MAX_SHOWN_CHARACTERS))}… (${segment.length} characters)`
+          : /^[A-Za-z0-9_-]+$/.test(segment)
+            ? segment
+            : JSON.stringify(segment);
       out += out === '' ? key : `.${key}`;
     }
   }
   return out;
 }
 
+/**
+ * The problems found in one file. At most `limit` are kept; past that they are only
+ * counted, so a file of 100,000 unknown keys yields 50 lines and "and 99950 more
+ * problems", not 100,000 lines (or millions, as it once did). Past the limit a repeat
+ * is counted too: telling it apart would cost the work the limit saves.
+ */
 export class IssueList {
-  readonly items: ConfigIssue[] = [];
+  private readonly listed: ConfigIssue[] = [];
   private readonly seen = new Set<string>();
+  private more = 0;
+
+  constructor(private readonly limit = MAX_LISTED_ISSUES) {}
 
   /** Adds one problem; a second problem at the same path with the same text is dropped. */
   add(path: KeyPath, message: string): void {
+    // Past the limit, only counted: not even formatted (100,000 of them cost nothing).
+    if (this.listed.length >= this.limit) {
+      this.more++;
+      return;
+    }
     const formatted = formatPath(path);
-    const key = `${formatted}\u0000${message}`;
+    const text = clip(message, MAX_MESSAGE_CHARACTERS);
+    const key = `${formatted}\u0000${text}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.items.push({ path: formatted, message });
+    this.listed.push({ path: formatted, message: text });
   }
 
+  /** Every problem found, those past the limit counted (not deduplicated). */
   get count(): number {
-    return this.items.length;
+    return this.listed.length + this.more;
+  }
+
+  /** The problems to report: the first `limit`, then one line counting the rest. */
+  get items(): readonly ConfigIssue[] {
+    if (this.more === 0) return this.listed;
+    const s = this.more === 1 ? '' : 's';
+    return [...this.listed, { path: '', message: `and ${this.more} more problem${s}` }];
   }
 }
 
@@ -55,7 +95,10 @@ export function isTable(value: unknown): value is Record<string, unknown> {
 
 /** How a TOML value reads in a message: strings quoted, numbers as written, the rest by kind. */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > MAX_SHOWN_CHARACTERS
+      ? `${JSON.stringify(value.slice(0, MAX_SHOWN_CHARACTERS))}… (${value.length} characters)`
+      : JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);
   if (Array.isArray(value)) return 'an array';

@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../../helpers/raw-peer.js';
@@ -72,6 +73,70 @@ announce = "always"
       assert.match(cease?.shutdownMessage ?? '', /SIGTERM/);
     } finally {
       first.child.kill('SIGKILL');
+    }
+  });
+
+  it('a reload with a huge file, a huge value or 100,000 unknown keys is refused at once, briefly, and the running config stays', async () => {
+    const daemon = run(fixture.configPath);
+    const good = await readFile(fixture.configPath, 'utf8');
+    const announced = (): boolean =>
+      fixture.collector.receivedRoutes().some((r) => r.prefix === '203.0.113.99/32');
+    const records = (): Record<string, unknown>[] =>
+      daemon
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    /** Writes `text`, sends SIGHUP and returns the failed-reload record it causes. */
+    const refusedReload = async (text: string): Promise<Record<string, unknown>> => {
+      const before = records().filter((r) => r.event === 'config.reload_failed').length;
+      await writeFile(fixture.configPath, text);
+      daemon.child.kill('SIGHUP');
+      await eventually(
+        () => records().filter((r) => r.event === 'config.reload_failed').length > before,
+        'the refused reload',
+        20_000,
+      );
+      const failed = records().filter((r) => r.event === 'config.reload_failed')[before]!;
+      assert.ok(announced(), 'the route stayed through the refused reload');
+      return failed;
+    };
+    try {
+      await eventually(announced, 'the route', 10_000);
+      // 2 MiB: over the cap, refused unread, by name with its size and the cap.
+      const huge = await refusedReload(
+        `${good}\n[log]\nlevel = "${'x'.repeat(2 * 1024 * 1024)}"\n`,
+      );
+      assert.match(
+        String(huge.err),
+        /config\.toml: the file is 2 MiB \(\d+ bytes\), larger than the cap of 1 MiB \(1048576 bytes\)/,
+      );
+      assert.ok(JSON.stringify(huge).length < 2000, 'the log line is short');
+      // 900 KB in one value, under the cap: refused, the value cut in the message.
+      const long = await refusedReload(`${good}\n[log]\nlevel = "${'x'.repeat(900_000)}"\n`);
+      assert.match(String(long.err), /log\.level: must be .*, got "x{64}"… \(900000 characters\)/);
+      assert.ok(JSON.stringify(long).length < 2000, 'the log line is short');
+      // 100,000 unknown keys (under the cap): 50 listed, then one line counting the rest.
+      const keys = Array.from({ length: 100_000 }, (_, i) => `k${i}=1`).join('\n');
+      const many = await refusedReload(`${good}\n[log]\n${keys}\n`);
+      const lines = String(many.err).split('\n');
+      assert.equal(lines.length, 51, lines.slice(0, 3).join('\n'));
+      assert.match(lines[0]!, /: log\.k0: unknown key$/);
+      assert.match(lines[50]!, /config\.toml: and 99950 more problems$/);
+      // The running configuration is still the one in force, and a good file reloads.
+      await writeFile(fixture.configPath, good);
+      daemon.child.kill('SIGHUP');
+      await eventually(
+        () => records().some((r) => r.event === 'config.reloaded'),
+        'the good reload',
+        20_000,
+      );
+      assert.ok(announced());
+      daemon.child.kill('SIGTERM');
+      assert.equal(await daemon.exit, 0, daemon.output().slice(-2000));
+    } finally {
+      daemon.child.kill('SIGKILL');
+      await writeFile(fixture.configPath, good);
     }
   });
 });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { pino } from 'pino';
 import { ManualClock } from '../../../src/clock/index.js';
 import type { Director } from '../../../src/director/director.js';
 import { signAd } from '../../../src/director/keys.js';
@@ -232,6 +233,64 @@ describe('what directors refuse', () => {
       d1.ingest([{ ...tampered, seenBy: [{ name: `x${i}`, instance: randomUUID(), at: 1 }] }]);
     assert.equal(d1.receivedCounts().get('other')?.refused, 10 + 1, 'and the malformed one');
     assert.ok(![...d1.receivedCounts().keys()].some((k) => k.startsWith('x')));
+  });
+});
+
+describe('logging refused ads', () => {
+  it('logs one line per sender and reason per 10 s, with the count of those not logged', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const { clock, ring, net } = await network(['d1'], () => []);
+    net.directors.get('d1')!.stop();
+    const d = net.add('d9', { log });
+    await d.start();
+    await settle(clock);
+    const ad = nodeAd({ origin: 'n1', issuedAt: clock.now() });
+    const good = envelope(ad, ring.key('node', 'n1'));
+    const tampered = { ...good, ad: { ...ad, generation: 7 } };
+    const untrusted = envelope({ ...ad, origin: 'stranger' }, ring.key('node', 'n1'));
+    const refused = (): Record<string, unknown>[] =>
+      lines.filter((l) => l.event === 'director.ad_refused');
+    for (let i = 0; i < 5000; i++) d.ingest([tampered, untrusted]);
+    assert.equal(d.receivedCounts().get('origin')?.refused, 10_000);
+    assert.deepEqual(
+      refused().map((l) => [l.reason, l.from, l.suppressed]),
+      [
+        ['director.ad_bad_signature', 'origin', 0],
+        ['director.ad_untrusted', 'origin', 0],
+      ],
+    );
+    // The sweep after 10 s logs the counts; a quiet sender then logs nothing more.
+    clock.advance(10_000);
+    await settle(clock);
+    assert.deepEqual(
+      refused()
+        .slice(2)
+        .map((l) => [l.reason, l.from, l.suppressed, l.ad]),
+      [
+        ['director.ad_bad_signature', 'origin', 4999, undefined],
+        ['director.ad_untrusted', 'origin', 4999, undefined],
+      ],
+    );
+    clock.advance(30_000);
+    await settle(clock);
+    assert.equal(refused().length, 4);
+    // Made-up senders on the unsigned path share one key, and a stop logs what is pending.
+    for (let i = 0; i < 1000; i++)
+      d.ingest([{ ...tampered, seenBy: [{ name: `x${i}`, instance: randomUUID(), at: 1 }] }]);
+    d.stop();
+    assert.deepEqual(
+      refused()
+        .slice(4)
+        .map((l) => [l.reason, l.from, l.suppressed]),
+      [
+        ['director.ad_bad_signature', 'x0', 0],
+        ['director.ad_bad_signature', 'other', 999],
+      ],
+    );
   });
 });
 

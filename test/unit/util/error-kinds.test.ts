@@ -28,6 +28,7 @@ describe('error kinds', () => {
   const cases: [Error & { kind: string }, string][] = [
     [new ConfigError('CONFIG_SYNTAX', 'f.toml', []), 'config.syntax'],
     [new ConfigError('CONFIG_INVALID', 'f.toml', []), 'config.invalid'],
+    [new ConfigError('CONFIG_TOO_LARGE', 'f.toml', []), 'config.too_large'],
     [new CheckError('CHECK_SCHEDULER_MISUSE', 'x'), 'check.scheduler_misuse'],
     [new CheckTimeoutError(1), 'check.timeout'],
     [new AnnouncerFailure('ANNOUNCER_COMMAND_FAILED', 'x'), 'announcer.command_failed'],
