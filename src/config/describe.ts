@@ -1,6 +1,7 @@
 /** The human summary `anycast-guard check-config` prints for a valid configuration. */
 import { routingDaemons } from '../announcers/index.js';
 import { PEER_DEFAULTS, type PeerOptions } from '../bgp/index.js';
+import { joinHostPort } from '../util/index.js';
 import type { CheckConfig, DaemonConfig, DownAction, Policy, ServiceConfig } from './types.js';
 
 export function describeConfig(config: DaemonConfig): string {
@@ -12,7 +13,7 @@ export function describeConfig(config: DaemonConfig): string {
     const listen =
       bgp.listen === undefined
         ? 'outgoing connections only'
-        : `listening on [${bgp.listen.host ?? '::'}]:${bgp.listen.port ?? PEER_DEFAULTS.port}`;
+        : `listening on ${joinHostPort(bgp.listen.host ?? '::', bgp.listen.port ?? PEER_DEFAULTS.port)}`;
     lines.push(`bgp: AS ${bgp.asn}, router id ${bgp.routerId}, hold time ${hold} s, ${listen}`);
     lines.push(`  peers (${bgp.peers.length}):`);
     for (const peer of bgp.peers) lines.push(`    ${describePeer(peer, bgp.asn, hold)}`);

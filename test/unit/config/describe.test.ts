@@ -46,3 +46,23 @@ announce = "always"
     );
   });
 });
+
+describe('describeConfig: the BGP listener', () => {
+  for (const [listen, shown] of [
+    ['host = "198.18.0.1"', '198.18.0.1:179'],
+    ['host = "fd7e:1ab::1", port = 1179', '[fd7e:1ab::1]:1179'],
+    ['port = 1179', '[::]:1179'],
+  ] as const)
+    it(`shows ${shown}`, () => {
+      const config = parseConfig(
+        BGP.replace('[[bgp.peers]]', `listen = { ${listen} }\n[[bgp.peers]]`) +
+          '[services.web]\nprefixes = ["203.0.113.80"]\nannounce = "always"\n',
+        'test.toml',
+        { checkTypes: testCheckTypes },
+      );
+      assert.match(
+        describeConfig(config),
+        new RegExp(`listening on ${shown.replace(/[[\]]/g, '\\$&')}$`, 'm'),
+      );
+    });
+});
