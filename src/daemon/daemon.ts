@@ -95,6 +95,8 @@ interface ManagedService {
   readonly health: ServiceHealth;
   readonly checks: readonly HealthCheck[];
   wake: TimerHandle | undefined;
+  /** The service's on_change hooks, one at a time, so a hook sees its transitions in order. */
+  hooks: Promise<void>;
 }
 
 export interface RouteStatus {
@@ -486,7 +488,13 @@ export class Daemon {
       this.clock.now(),
     );
     if (drainedFor !== undefined) health.setDrained(true, this.clock.now(), drainedFor);
-    const managed: ManagedService = { config, health, checks, wake: undefined };
+    const managed: ManagedService = {
+      config,
+      health,
+      checks,
+      wake: undefined,
+      hooks: Promise.resolve(),
+    };
     this.services.set(config.name, managed);
     for (const check of checks) {
       this.owners.set(check, managed);
@@ -577,8 +585,14 @@ export class Daemon {
     }
     this.reconcile();
     this.onTransition?.(transition);
-    if (service.config.onChange !== undefined) {
-      void runHook(service.config.onChange, transition, service.config.onChangeTimeout, this.log);
+    const onChange = service.config.onChange;
+    if (onChange !== undefined) {
+      // Queued per service: two transitions in one moment would otherwise race as two
+      // processes, and a notify script could see "down" after the "up" that followed it.
+      // Each run is bounded by on_change_timeout, so the queue always drains.
+      service.hooks = service.hooks
+        .then(() => runHook(onChange, transition, service.config.onChangeTimeout, this.log))
+        .catch(() => undefined);
     }
   }
 

@@ -2,6 +2,7 @@
  * The daemon in-process against a real HTTP service and our collector on loopback.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,39 @@ hold_down = 0.5
 ${extra}`;
 
   const routes = (): string[] => collectedPrefixes(collector);
+
+  it("runs a service's on_change hooks one at a time, in the order of its transitions", async () => {
+    // The hook for "up" is slow; "down" follows at once. Run side by side, "down" would
+    // be written first, and a notify script would end on the wrong state.
+    const hookFile = join(dir, 'ordered-hook.log');
+    const script =
+      "const [file, state] = process.argv.slice(1); const write = () => require('fs').appendFileSync(file, state + '\\\\n'); if (state === 'up') setTimeout(write, 400); else write();";
+    const daemon: Daemon = new Daemon(
+      config(
+        webService(
+          `on_change = ["${process.execPath}", "-e", "${script}", "${hookFile}", "{state}"]`,
+        ),
+      ),
+      { logger: pino({ level: 'silent' }) },
+    );
+    web.healthy = true;
+    await daemon.start();
+    try {
+      await eventually(() => daemon.status().services[0]?.state === 'up', 'up');
+      web.healthy = false;
+      await eventually(() => daemon.status().services[0]?.state === 'down', 'down');
+      let lines: string[] = [];
+      await eventually(() => {
+        lines = existsSync(hookFile)
+          ? readFileSync(hookFile, 'utf8').trim().split('\n').filter(Boolean)
+          : [];
+        return lines.length >= 2;
+      }, 'both hooks');
+      assert.deepEqual(lines.slice(0, 2), ['up', 'down']);
+    } finally {
+      await daemon.stop('test over');
+    }
+  });
 
   it('announces only after rise passes, withdraws on failure, returns after the hold-down', async () => {
     const transitions: Transition[] = [];
