@@ -100,6 +100,21 @@ export class AdjRibOut {
     this.scheduleFlush();
   }
 
+  /**
+   * A next hop turned up for more families: export them now. The context only
+   * gains next hops, so what the peer already has keeps its signature and is not re-sent.
+   */
+  widenExport(context: ExportContext, exportFamilies: Set<Family>): void {
+    if (this.connection === undefined) return;
+    const added = new Set([...exportFamilies].filter((f) => !this.exportFamilies.has(f)));
+    this.exportContext = context;
+    this.exportFamilies = exportFamilies;
+    this.exportCache = new WeakMap();
+    for (const [key, route] of this.locRib.entries())
+      if (added.has(route.prefix.family)) this.dirty.add(key);
+    this.scheduleFlush();
+  }
+
   /** The session went down: the peer has nothing from us any more. */
   stop(): void {
     this.connection = undefined;

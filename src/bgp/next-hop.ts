@@ -8,23 +8,27 @@
  *
  * Known gap: an IPv4 next hop over an IPv6 session (or the reverse) is taken from
  * the same interface's addresses; with none there, the family is not exported and
- * status says why.
+ * status says why (next-hop-watch.ts looks again until one turns up).
  */
 import { isIPv4 } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import type { ExportContext } from './export-policy.js';
 import type { PeerConfig } from './peer-config.js';
 import type { Family } from './prefix.js';
+
+/** The host's interfaces and their addresses; injected so tests can move addresses. */
+export type AddressSource = () => NodeJS.Dict<NetworkInterfaceInfo[]>;
 
 /** The peer's export settings, with next hops inferred from the session's local address `local`. */
 export function exportContextFor(
   config: PeerConfig,
   localAsn: number,
   local: string | undefined,
+  addresses: AddressSource = networkInterfaces,
 ): ExportContext {
   const v4Transport = local !== undefined && isIPv4(local);
-  const interfaceV4 = local === undefined ? undefined : interfaceAddress(local, 'IPv4');
-  const interfaceV6 = local === undefined ? undefined : interfaceAddress(local, 'IPv6');
+  const interfaceV4 = local === undefined ? undefined : interfaceAddress(addresses, local, 'IPv4');
+  const interfaceV6 = local === undefined ? undefined : interfaceAddress(addresses, local, 'IPv6');
   const localV6 = !v4Transport && local !== undefined && !isLinkLocal(local) ? local : undefined;
   const nextHopIpv4 = config.nextHopIpv4 ?? (v4Transport ? local : interfaceV4);
   const nextHopIpv6 = config.nextHopIpv6 ?? localV6 ?? interfaceV6;
@@ -44,6 +48,9 @@ export function exportContextFor(
   };
 }
 
+/** How often a missing next hop is looked for again while the session is up. */
+export const NEXT_HOP_RETRY_MS = 2000;
+
 /** The negotiated families that have a next hop, and a line for status about each that has none. */
 export function exportableFamilies(
   negotiated: readonly Family[],
@@ -58,7 +65,7 @@ export function exportableFamilies(
     if (hasNextHop) families.add(family);
     else
       problems.push(
-        `no ${family} next hop: set nextHop.${family} for this peer (the session's local address is ${local ?? 'unknown'})`,
+        `no ${family} next hop: set nextHop.${family} for this peer (the session's local address is ${local ?? 'unknown'}); looking again every ${NEXT_HOP_RETRY_MS / 1000} s`,
       );
   }
   return { families, problems };
@@ -69,8 +76,12 @@ function isLinkLocal(address: string): boolean {
 }
 
 /** The first global address of `family` on the interface that holds `local`. */
-function interfaceAddress(local: string, family: 'IPv4' | 'IPv6'): string | undefined {
-  for (const addresses of Object.values(networkInterfaces())) {
+function interfaceAddress(
+  source: AddressSource,
+  local: string,
+  family: 'IPv4' | 'IPv6',
+): string | undefined {
+  for (const addresses of Object.values(source())) {
     if (addresses === undefined || !addresses.some((a) => a.address === local)) continue;
     const match = addresses.find(
       (a) => a.family === family && !a.internal && !(family === 'IPv6' && isLinkLocal(a.address)),

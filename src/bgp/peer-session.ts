@@ -37,7 +37,8 @@ import {
   type SessionDownReason,
   type TimerName,
 } from './fsm.js';
-import { exportableFamilies, exportContextFor } from './next-hop.js';
+import type { AddressSource } from './next-hop.js';
+import { NextHopWatch, type NextHopFound } from './next-hop-watch.js';
 import { localOpen } from './open-negotiation.js';
 import { errorRecord, rejectSocket, type ErrorRecord } from './notifications.js';
 import type { PeerConfig } from './peer-config.js';
@@ -53,6 +54,8 @@ export interface SessionEnvironment {
   readonly random: () => number;
   readonly collector: boolean;
   readonly onStateChange: (session: PeerSession) => void;
+  /** Where next hops are looked up; the host's interfaces by default. */
+  readonly addresses?: AddressSource;
 }
 
 export interface PeerStatus {
@@ -99,6 +102,8 @@ export class PeerSession {
   private readonly ribOut: AdjRibOut;
   private readonly ribIn: AdjRibIn;
   private exportProblems: string[] = [];
+  /** While Established: the export settings, looking again for a missing next hop. */
+  private nextHops: NextHopWatch | undefined;
 
   private lastErrorSent: ErrorRecord | undefined;
   private lastErrorReceived: ErrorRecord | undefined;
@@ -549,9 +554,17 @@ export class PeerSession {
     connection.sendHoldTime =
       negotiated.holdTime === 0 ? 0 : Math.max(480, 2 * negotiated.holdTime);
     this.establishedCount++;
-    const local = connection.localAddress;
-    const context = exportContextFor(this.config, this.env.localAsn, local);
-    const { families, problems } = exportableFamilies(negotiated.families, context, local);
+    this.nextHops?.stop();
+    this.nextHops = new NextHopWatch({
+      config: this.config,
+      localAsn: this.env.localAsn,
+      local: connection.localAddress,
+      negotiated: negotiated.families,
+      clock: this.env.clock,
+      ...(this.env.addresses === undefined ? {} : { addresses: this.env.addresses }),
+      onFound: (found) => this.onNextHopFound(found),
+    });
+    const { context, families, problems } = this.nextHops.current;
     this.exportProblems = problems;
     for (const problem of problems)
       this.log.error({ event: 'bgp.export_problem', problem }, problem);
@@ -570,8 +583,21 @@ export class PeerSession {
   private onSessionDown(reason: SessionDownReason, detail: string): void {
     this.lastDownReason = reason;
     this.log.warn({ event: 'bgp.session_down', reason, detail }, 'session down');
+    this.nextHops?.stop();
+    this.nextHops = undefined;
     this.ribOut.stop();
     this.ribIn.clear();
+  }
+
+  /** A next hop missing at Established turned up: send the routes held back for its family. */
+  private onNextHopFound(found: NextHopFound): void {
+    this.exportProblems = found.problems;
+    for (const { family, nextHop } of found.found)
+      this.log.info(
+        { event: 'bgp.next_hop_found', family, nextHop },
+        'next hop found: announcing the routes held back',
+      );
+    this.ribOut.widenExport(found.context, found.families);
   }
 
   private onRouteRefresh(afi: number, safi: number): void {

@@ -6,9 +6,10 @@
  *   (see command-line.ts) but run without a shell.
  * - The child starts detached, as the leader of its own process group. When the
  *   run is aborted (timeout, stop) the whole group gets SIGTERM, then SIGKILL
- *   after a short grace, so grandchildren die too. When the leader exits, any
- *   members of its group still running are killed: a check must not leave
- *   processes behind, and they would hold its output pipes open.
+ *   after a short grace, so grandchildren die too; the ending is tracked in
+ *   process-group.ts so a stop awaits it. When the leader exits, any members of
+ *   its group still running are killed: a check must not leave processes behind,
+ *   and they would hold its output pipes open.
  * - stdout and stderr are merged; the last 1 KiB is the failure reason.
  * - `env` adds to (or overrides) the daemon's environment; `cwd` must be absolute.
  *
@@ -16,12 +17,14 @@
  *   slot (EMFILE, ENFILE, ENOMEM, EAGAIN) is marked `fault: 'daemon'`: it says nothing
  *   of the service.
  *
- * Known gaps: a grandchild that calls setsid() leaves the group and escapes.
+ * Known gaps: a grandchild that calls setsid() and whose parent chain to the
+ * check is broken (the leader exited, or a double fork) escapes (process-group.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { joinCommand, splitCommand } from './command-line.js';
+import { checkProcessGroups, type ProcessGroups } from './process-group.js';
 import { absolutePath, stringMap } from './schema.js';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
 import {
@@ -47,6 +50,8 @@ export interface ExecOptions {
   readonly killGraceMs?: number;
   /** Bytes of output kept for the reason. Default 1024. */
   readonly outputLimit?: number;
+  /** Where the endings of process groups are tracked; the scheduler awaits the same one. */
+  readonly groups?: ProcessGroups;
 }
 
 const commandSchema = z
@@ -89,6 +94,7 @@ export function createExecCheck(
 ): HealthCheck {
   const killGraceMs = options.killGraceMs ?? 1000;
   const outputLimit = options.outputLimit ?? 1024;
+  const groups = options.groups ?? checkProcessGroups;
   const [file = '', ...args] = spec.command;
   const env = spec.env === undefined ? undefined : { ...process.env, ...spec.env };
 
@@ -125,22 +131,13 @@ export function createExecCheck(
           return;
         }
         const pid = child.pid;
-        const killGroup = (sig: NodeJS.Signals): void => {
-          if (pid === undefined) return;
-          try {
-            process.kill(-pid, sig);
-          } catch {
-            // ESRCH: the group is already gone.
-          }
-        };
 
         const output = new TailBuffer(outputLimit);
         child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
         child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
 
         detach = onAbort(signal, () => {
-          killGroup('SIGTERM');
-          setTimeout(() => killGroup('SIGKILL'), killGraceMs).unref();
+          if (pid !== undefined) void groups.end(pid, { graceMs: killGraceMs });
           finish(false, `aborted after ${formatMs(elapsedMs(start))}: process group ${pid} killed`);
         });
 
@@ -153,7 +150,9 @@ export function createExecCheck(
             finish(false, reason, error),
           );
         });
-        child.on('exit', () => killGroup('SIGKILL'));
+        child.on('exit', () => {
+          if (pid !== undefined) void groups.end(pid, { graceMs: 0, descendants: false });
+        });
         child.on('close', (code: number | null, sig: NodeJS.Signals | null) => {
           if (pid === undefined) return;
           const text = output.text();

@@ -12,10 +12,13 @@
  * - Results go to `onResult` with when the run was due, when it started, and
  *   the lag between the two (the daemon reports check-start lag).
  * - stop() clears every timer and aborts runs in flight (their results are
- *   dropped); add()/remove() apply config reloads to a running scheduler.
+ *   dropped), then awaits the end of every exec check's process group (bounded
+ *   by the kill grace plus a confirmation wait), so no check process outlives
+ *   the daemon; add()/remove() apply config reloads to a running scheduler.
  */
 import { type Clock, type TimerHandle, systemClock } from '../clock/index.js';
 import { CheckError } from './errors.js';
+import { checkProcessGroups, type ProcessGroups } from './process-group.js';
 import { runCheck } from './runner.js';
 import type { CheckResult, HealthCheck } from './types.js';
 import { errorReason } from '../util/index.js';
@@ -43,6 +46,8 @@ export interface CheckSchedulerOptions {
   readonly splay?: (check: HealthCheck) => number;
   /** A due run skipped because the previous run of the check is still going. */
   readonly onSkip?: (check: HealthCheck, scheduledAt: number) => void;
+  /** The exec checks' process groups, awaited on stop. Default: the daemon's one registry. */
+  readonly groups?: ProcessGroups;
 }
 
 export interface CheckStats {
@@ -90,6 +95,7 @@ export class CheckScheduler {
   private readonly onResult: CheckResultListener;
   private readonly onSkip: CheckSchedulerOptions['onSkip'];
   private readonly splay: (check: HealthCheck) => number;
+  private readonly groups: ProcessGroups;
   private readonly entries = new Map<HealthCheck, Entry>();
   private started = false;
 
@@ -98,6 +104,7 @@ export class CheckScheduler {
     this.onResult = options.onResult;
     this.onSkip = options.onSkip;
     this.splay = options.splay ?? hashSplay;
+    this.groups = options.groups ?? checkProcessGroups;
     for (const check of options.checks ?? []) this.add(check);
   }
 
@@ -130,7 +137,10 @@ export class CheckScheduler {
     for (const entry of this.entries.values()) this.armFirst(entry);
   }
 
-  /** Clears every timer and aborts runs in flight; resolves once they have settled. */
+  /**
+   * Clears every timer and aborts runs in flight; resolves once they have settled
+   * and every check's process group is gone (or survived SIGKILL: a warning).
+   */
   async stop(): Promise<void> {
     this.started = false;
     const pending: Promise<void>[] = [];
@@ -139,6 +149,9 @@ export class CheckScheduler {
       if (done !== undefined) pending.push(done);
     }
     await Promise.all(pending);
+    const survivors = await this.groups.settled();
+    if (survivors > 0)
+      process.emitWarning(`${survivors} check process group(s) still alive after SIGKILL`);
   }
 
   add(check: HealthCheck): void {

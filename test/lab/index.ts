@@ -30,3 +30,4 @@ export { LabUnavailable, LabCommandError, WaitTimeout } from './errors.js';
 export * from './routes.js';
 export { teardownScope } from './teardown.js';
 export type { Teardown, TeardownScope } from './teardown.js';
+export { bridgedLink, type BridgedLink, type SilenceMode } from './bridge.js';
