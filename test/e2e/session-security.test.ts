@@ -348,3 +348,113 @@ test(
       assert.ok(!text.includes('S3cr3t'), `${what} holds a password`);
   },
 );
+
+/**
+ * GTSM (RFC 5082): BIRD next to us with `ttl security on` accepts our session; BIRD one
+ * hop further (through namespace "mid", which forwards; it sends with `multihop 255`,
+ * so 254 arrives) is up while we do not ask for GTSM, and never comes up once a SIGHUP
+ * turns it on.
+ */
+test(
+  'GTSM: a direct BIRD accepts us, one a hop away is refused',
+  { timeout: 180_000 },
+  async (t) => {
+    if (!(await requireLab(t, ['bird']))) return;
+    const lab = await Lab.create();
+    t.after(() => lab.teardown());
+    const node = await lab.namespace('node');
+    const near = await lab.namespace('near');
+    const mid = await lab.namespace('mid');
+    const far = await lab.namespace('far');
+    const direct = await lab.link(node, near);
+    const toMid = await lab.link(node, mid);
+    const onward = await lab.link(mid, far);
+    await lab.exec(mid, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    await run(['ip', '-n', node.netns, 'route', 'add', `${onward.b.ipv4}/32`, 'via', toMid.b.ipv4]);
+    await run(['ip', '-n', far.netns, 'route', 'add', `${toMid.a.ipv4}/32`, 'via', onward.a.ipv4]);
+    const bird = (local: string, neighbor: string, hops: string): string => `router id ${local};
+protocol device {}
+protocol bgp node {
+  local ${local} as ${ROUTER_AS};
+  neighbor ${neighbor} as ${NODE_AS};
+  passive on;
+  ${hops}
+  ${BIRD_TEST_TIMERS}
+  ipv4 { import all; export none; };
+}
+`;
+    const nearBird = await lab.startBird(
+      near,
+      bird(direct.b.ipv4, direct.a.ipv4, 'ttl security on;'),
+    );
+    // Far sends with TTL 255 (so 254 arrives) and checks nothing itself: only our GTSM refuses it.
+    await lab.startBird(far, bird(onward.b.ipv4, toMid.a.ipv4, 'multihop 255;'));
+    const apiDir = join(lab.dir, 'node-api');
+    const socketPath = join(apiDir, 'control.sock');
+    const configPath = join(lab.dir, 'node.toml');
+    const conf = (farGtsm: boolean): string => `[api]
+listen = false
+socket = "${socketPath}"
+state_dir = "${apiDir}"
+
+[bgp]
+asn = ${NODE_AS}
+router_id = "${direct.a.ipv4}"
+
+[[bgp.peers]]
+name = "near"
+address = "${direct.b.ipv4}"
+asn = ${ROUTER_AS}
+local_address = "${direct.a.ipv4}"
+families = ["ipv4"]
+connect_retry = 1
+max_connect_retry = 2
+ttl_security = true
+
+[[bgp.peers]]
+name = "far"
+address = "${onward.b.ipv4}"
+asn = ${ROUTER_AS}
+local_address = "${toMid.a.ipv4}"
+families = ["ipv4"]
+connect_retry = 1
+max_connect_retry = 2
+ttl_security = ${farGtsm}
+
+[services.web]
+prefixes = ["203.0.113.78/32"]
+announce = "always"
+`;
+    writeFileSync(configPath, conf(false));
+    const daemon = await lab.spawn(node, {
+      name: 'daemon',
+      argv: [process.execPath, CLI, 'run', '--config', configPath, '--log-level', 'debug'],
+    });
+    const state = async (): Promise<Record<string, string>> =>
+      Object.fromEntries((await peers(socketPath)).map((p) => [p.name, p.state]));
+    await waitFor(state, {
+      what: 'near (GTSM) and far (no GTSM) Established',
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      until: (s) => s.near === 'established' && s.far === 'established',
+    }).catch(async (error: unknown) => {
+      process.stderr.write(await nearBird.birdc('show protocols all node'));
+      throw error;
+    });
+    writeFileSync(configPath, conf(true));
+    process.kill(daemon.pid ?? 0, 'SIGHUP');
+    await waitFor(state, {
+      what: 'far down once GTSM is on',
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      until: (s) => s.far !== 'established',
+    });
+    // Several connect-retry rounds: far's SYN-ACK arrives with 254 and is dropped every time.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const after = await peers(socketPath);
+    const farView = after.find((p) => p.name === 'far');
+    assert.notEqual(farView?.state, 'established', 'a peer one hop away got through GTSM');
+    assert.equal(after.find((p) => p.name === 'near')?.state, 'established');
+    t.diagnostic(`far with GTSM: ${JSON.stringify(farView)}`);
+  },
+);
