@@ -7,7 +7,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 /** Lowest first. A new folder under src/ must be placed here before it can import or be imported. */
 export const LAYERS = [
   ['clock', 'util', 'lifecycle'],
-  ['log', 'files', 'process', 'validation', 'http', 'systemd'],
+  ['log', 'files', 'process', 'validation', 'http', 'systemd', 'sockopt'],
   ['bgp', 'checks', 'addresses', 'director'],
   ['health'],
   ['announcers'],

@@ -2,10 +2,19 @@
  * The embedded BGP speaker as an announcer: routes go straight into its table and from
  * there to every peer's Adj-RIB-Out (src/bgp). Nothing outlives the process (no
  * graceful restart), so reconciling at start has nothing to remove.
+ *
+ * Each peer's password_file is read at start and on every reload (even one where the
+ * file's [bgp] did not change), so a new password re-establishes that peer only.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { type BgpConfig, BgpSpeaker, type PeerStatus } from '../bgp/index.js';
+import {
+  type BgpConfig,
+  BgpSpeaker,
+  type PeerOptions,
+  type PeerStatus,
+  withPasswordFromFile,
+} from '../bgp/index.js';
 import type { Clock } from '../clock/index.js';
 import type { AnnouncedRoute, Announcer, AnnouncerStatus, RouteRef } from './types.js';
 
@@ -13,6 +22,8 @@ export class BgpAnnouncer implements Announcer {
   readonly kind = 'bgp' as const;
   private speaker: BgpSpeaker | undefined;
   private config: BgpConfig;
+  /** The peers as the speaker has them: password files read. */
+  private peers: readonly PeerOptions[] = [];
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly wanted = new Map<string, AnnouncedRoute>();
@@ -25,7 +36,8 @@ export class BgpAnnouncer implements Announcer {
 
   async start(): Promise<void> {
     if (this.speaker !== undefined) return;
-    this.speaker = await this.startSpeaker(this.config);
+    this.peers = this.readPasswords(this.config);
+    this.speaker = await this.startSpeaker(this.config, this.peers);
     // Routes asked for before start (a reload that adds [bgp]) go out now.
     this.reconcile();
   }
@@ -76,12 +88,21 @@ export class BgpAnnouncer implements Announcer {
     return this.speaker?.peerStatus() ?? [];
   }
 
-  /** The `[bgp]` section changed: touch only the peers that changed where possible. */
+  /**
+   * A reload: touch only the peers that changed where possible (a password file's new
+   * content counts). A password file that cannot be read throws before anything changes.
+   */
   async reload(next: BgpConfig): Promise<void> {
     const previous = this.config;
-    this.config = next;
     const speaker = this.speaker;
-    if (speaker === undefined) return;
+    if (speaker === undefined) {
+      this.config = next;
+      return;
+    }
+    const peers = this.readPasswords(next);
+    const previousPeers = this.peers;
+    this.config = next;
+    this.peers = peers;
     const sameIdentity =
       previous.asn === next.asn &&
       previous.routerId === next.routerId &&
@@ -89,8 +110,8 @@ export class BgpAnnouncer implements Announcer {
       isDeepStrictEqual(previous.listen, next.listen);
     if (sameIdentity) {
       // Only peers changed: touch those, keep every other session up.
-      const before = new Map(previous.peers.map((p) => [p.address, p]));
-      const after = new Map(next.peers.map((p) => [p.address, p]));
+      const before = new Map(previousPeers.map((p) => [p.address, p]));
+      const after = new Map(peers.map((p) => [p.address, p]));
       for (const [address, peer] of before) {
         if (!isDeepStrictEqual(after.get(address), peer))
           await speaker.removePeer(address, 'peer configuration changed');
@@ -105,17 +126,21 @@ export class BgpAnnouncer implements Announcer {
       'BGP identity or listener changed: restarting the speaker',
     );
     await speaker.stop('anycast-guard configuration changed');
-    this.speaker = await this.startSpeaker(next);
+    this.speaker = await this.startSpeaker(next, peers);
     this.reconcile();
   }
 
-  private async startSpeaker(bgp: BgpConfig): Promise<BgpSpeaker> {
+  private readPasswords(bgp: BgpConfig): PeerOptions[] {
+    return bgp.peers.map((peer, i) => withPasswordFromFile(peer, ['bgp', 'peers', i], this.log));
+  }
+
+  private async startSpeaker(bgp: BgpConfig, peers: readonly PeerOptions[]): Promise<BgpSpeaker> {
     const speaker = new BgpSpeaker({
       asn: bgp.asn,
       routerId: bgp.routerId,
       ...(bgp.holdTime === undefined ? {} : { holdTime: bgp.holdTime }),
       ...(bgp.listen === undefined ? {} : { listen: bgp.listen }),
-      peers: bgp.peers,
+      peers,
       logger: this.log,
       clock: this.clock,
     });

@@ -19,6 +19,7 @@ export {
   type PeerOptions,
   type SpeakerOptions,
 } from './options.js';
+export { withPasswordFromFile } from './password-file.js';
 export type { PeerStatus } from './peer-session.js';
 export type { ReceivedRoute } from './adj-rib-in.js';
 export type { ErrorRecord } from './notifications.js';

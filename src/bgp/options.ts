@@ -8,12 +8,15 @@
  *
  * RFC 4271 section 4.2 (hold time), section 5.1.5 (LOCAL_PREF is iBGP only);
  * RFC 2545 section 3 (the IPv6 next hop is global, the link-local one comes second);
- * RFC 1997 and RFC 8092 (communities).
+ * RFC 1997 and RFC 8092 (communities); RFC 2385 (TCP-MD5: a key of at most 80
+ * bytes) and RFC 5082 (GTSM). A password is never put in a message: the rules
+ * below say what is wrong with it, never what it is.
  *
  * Just over 500 lines on purpose: every [bgp] rule in one file is the point, so a
  * new option is one edit here, not six across the tree.
  */
 import { isIP } from 'node:net';
+import { isAbsolute } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -76,6 +79,12 @@ export interface PeerOptions extends AnnounceAttributes {
   readonly maxConnectRetry?: number;
   /** Address families to negotiate. Default both. */
   readonly families?: readonly Family[];
+  /** TCP-MD5 key (RFC 2385), 1 to 80 bytes. Never logged, shown or put in an error. */
+  readonly password?: string;
+  /** Absolute path of a file holding the password (surrounding whitespace ignored); read at start and on reload. */
+  readonly passwordFile?: string;
+  /** GTSM (RFC 5082), directly connected peers: send TTL 255, drop anything that arrives with less. */
+  readonly ttlSecurity?: boolean;
   /** Next hops to announce. Default: ourselves (the session's local address, or an address of the same interface). */
   readonly nextHop?: {
     readonly ipv4?: string;
@@ -156,6 +165,32 @@ export const degradeKeys = {
 
 export const FAMILIES = ['ipv4', 'ipv6'] as const;
 
+/** RFC 2385 / linux/tcp.h TCP_MD5SIG_MAXKEYLEN. */
+export const MAX_PASSWORD_BYTES = 80;
+
+/**
+ * What is wrong with a password (from the file or from password_file). Each message
+ * says "got" itself, so the loader does not append the value (validation/issues.ts).
+ */
+export function passwordProblem(password: string): string | undefined {
+  const bytes = Buffer.byteLength(password);
+  if (bytes === 0 || bytes > MAX_PASSWORD_BYTES)
+    return `must be 1 to ${MAX_PASSWORD_BYTES} bytes (RFC 2385), got ${bytes} bytes`;
+  return undefined;
+}
+
+/** A password, checked without ever echoing it (not even an unquoted number). */
+const password = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    const problem =
+      typeof value === 'string'
+        ? passwordProblem(value)
+        : `must be a string in quotes, got a ${typeof value}`;
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((value) => value as string);
+
 export const bgpSchema = z.strictObject({
   asn,
   router_id: z.string().superRefine((value, ctx) => {
@@ -181,6 +216,12 @@ export const peerSchema = z.strictObject({
   connect_retry: seconds({ max: 3600 }).optional(),
   max_connect_retry: seconds({ max: 3600 }).optional(),
   families: z.array(z.enum(FAMILIES)).min(1).optional(),
+  password: password.optional(),
+  password_file: z
+    .string()
+    .refine((path) => isAbsolute(path), 'must be an absolute path')
+    .optional(),
+  ttl_security: z.boolean().optional(),
   next_hop: z
     .union([
       ipAddress(),
@@ -327,6 +368,8 @@ function parsePeer(
       key('passive'),
       'a passive peer only accepts connections, so the speaker must listen: set bgp.listen',
     );
+  if (peer.password !== undefined && peer.password_file !== undefined)
+    issues.add(key('password_file'), 'set password or password_file, not both');
   const connectRetry = peer.connect_retry ?? PEER_DEFAULTS.connectRetry;
   if (peer.max_connect_retry !== undefined && peer.max_connect_retry < connectRetry)
     issues.add(key('max_connect_retry'), `must be at least connect_retry (${connectRetry} s)`);
@@ -355,6 +398,9 @@ function peerOptions(peer: RawPeer, nextHop: PeerOptions['nextHop']): PeerOption
     ...(peer.connect_retry === undefined ? {} : { connectRetry: peer.connect_retry }),
     ...(peer.max_connect_retry === undefined ? {} : { maxConnectRetry: peer.max_connect_retry }),
     ...(peer.families === undefined ? {} : { families: peer.families }),
+    ...(peer.password === undefined ? {} : { password: peer.password }),
+    ...(peer.password_file === undefined ? {} : { passwordFile: peer.password_file }),
+    ...(peer.ttl_security === undefined ? {} : { ttlSecurity: peer.ttl_security }),
     ...(nextHop === undefined ? {} : { nextHop }),
     ...attributesOf(peer),
   };
@@ -391,6 +437,9 @@ function peerTable(peer: PeerOptions): Record<string, unknown> {
     connect_retry: peer.connectRetry,
     max_connect_retry: peer.maxConnectRetry,
     families: peer.families,
+    password: peer.password,
+    password_file: peer.passwordFile,
+    ttl_security: peer.ttlSecurity,
     next_hop:
       hop === undefined
         ? undefined

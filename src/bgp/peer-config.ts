@@ -20,4 +20,8 @@ export interface PeerConfig extends PeerAttributes {
   readonly nextHopIpv4?: string;
   readonly nextHopIpv6?: string;
   readonly linkLocalNextHopIpv6?: string;
+  /** TCP-MD5 key (RFC 2385). Never logged or shown. */
+  readonly password?: string;
+  /** GTSM (RFC 5082): TTL 255 out, nothing below 255 in. */
+  readonly ttlSecurity: boolean;
 }

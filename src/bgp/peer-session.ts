@@ -13,12 +13,17 @@
  * timers all act on the same session state (current connection, FSM state), and
  * splitting them further would only pass that state around.
  *
- * Known gaps: no TCP-MD5 (Node cannot set TCP_MD5SIG), no graceful restart (on
- * purpose: when we die our routes must go with us), no add-path.
+ * RFC 2385 (TCP-MD5) and RFC 5082 (GTSM): a peer with a password or ttl_security
+ * connects through src/sockopt, which sets them before the SYN; others through
+ * net.connect as before.
+ *
+ * Known gaps: no graceful restart (on purpose: when we die our routes must go
+ * with us), no add-path.
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
+import { connectTcp } from '../sockopt/index.js';
 import { encodeKeepalive, encodeMessage, unicastFamily } from './codec/index.js';
 import { AdjRibIn, type ReceivedRoute } from './adj-rib-in.js';
 import { AdjRibOut, type LocRib } from './adj-rib-out.js';
@@ -76,6 +81,12 @@ export interface PeerStatus {
   readonly lastErrorSent?: ErrorRecord;
   readonly lastErrorReceived?: ErrorRecord;
   readonly lastDownReason?: SessionDownReason;
+  /** Why our connects do not get through (a refusal, or no answer at all), until one does. */
+  readonly connectProblem?: string;
+  /** Present (true) when the session is signed with TCP-MD5; the password itself is never shown. */
+  readonly tcpMd5?: true;
+  /** Present (true) with GTSM (RFC 5082). */
+  readonly ttlSecurity?: true;
   readonly prefixesAnnounced: number;
   readonly prefixesReceived: number;
   readonly updatesSent: number;
@@ -93,7 +104,9 @@ export class PeerSession {
   private readonly timers = new Map<TimerName, TimerHandle>();
   /** The connection the FSM follows. */
   private connection: Connection | undefined;
-  private outgoing: Socket | undefined;
+  /** Our connect in flight: cancel gives it up. */
+  private outgoing: { cancel(): void } | undefined;
+  private connectProblem: string | undefined;
   /** RFC 4271 6.8: a second connection held until its OPEN arrives; at most one. */
   private second: Connection | undefined;
   private readonly eventQueue: FsmEvent[] = [];
@@ -239,6 +252,9 @@ export class PeerSession {
         ? {}
         : { lastErrorReceived: this.lastErrorReceived }),
       ...(this.lastDownReason === undefined ? {} : { lastDownReason: this.lastDownReason }),
+      ...(this.connectProblem === undefined ? {} : { connectProblem: this.connectProblem }),
+      ...(this.config.password === undefined ? {} : { tcpMd5: true as const }),
+      ...(this.config.ttlSecurity ? { ttlSecurity: true as const } : {}),
       prefixesAnnounced: this.ribOut.size,
       prefixesReceived: this.ribIn.size,
       updatesSent: this.ribOut.updatesSent,
@@ -331,6 +347,7 @@ export class PeerSession {
       timer,
       this.env.clock.setTimeout(() => {
         this.timers.delete(timer);
+        if (timer === 'connect-retry' && this.outgoing !== undefined) this.noAnswer();
         this.dispatch({ type: 'timer', timer });
       }, seconds * 1000),
     );
@@ -348,37 +365,96 @@ export class PeerSession {
 
   private connectOut(): void {
     this.abortOutgoing();
+    if (this.config.password !== undefined || this.config.ttlSecurity) {
+      this.connectSecured();
+      return;
+    }
     const socket = tcpConnect({
       host: this.config.address,
       port: this.config.port,
       ...(this.config.localAddress === undefined ? {} : { localAddress: this.config.localAddress }),
     });
-    this.outgoing = socket;
-    const onError = (error: Error): void => {
-      if (this.outgoing !== socket) return;
-      this.outgoing = undefined;
-      socket.destroy();
-      this.log.debug({ event: 'bgp.connect_failed', err: error.message }, 'connect failed');
-      // Only the attempt in Connect matters; once an incoming connection took over it is moot.
-      if (this.fsm.name === 'connect') {
-        this.dispatch({ type: 'tcp-failed', reason: `connect failed: ${error.message}` });
-      }
-    };
-    socket.once('error', onError);
+    const attempt = { cancel: () => socket.destroy() };
+    this.outgoing = attempt;
+    socket.once('error', (error) => this.onConnectFailed(attempt, error));
     socket.once('connect', () => {
-      socket.off('error', onError);
-      if (this.outgoing !== socket) {
-        socket.destroy();
-        return;
-      }
-      this.outgoing = undefined;
-      this.attach(socket, true);
+      socket.removeAllListeners('error');
+      this.onConnected(attempt, socket);
     });
+  }
+
+  /** TCP-MD5 / GTSM: the socket is made with its options by src/sockopt, then handed to Node. */
+  private connectSecured(): void {
+    let pending: ReturnType<typeof connectTcp>;
+    try {
+      pending = connectTcp({
+        host: this.config.address,
+        port: this.config.port,
+        ...(this.config.localAddress === undefined
+          ? {}
+          : { localAddress: this.config.localAddress }),
+        ...(this.config.password === undefined
+          ? {}
+          : { md5Key: Buffer.from(this.config.password) }),
+        gtsm: this.config.ttlSecurity,
+      });
+    } catch (error) {
+      // Not even started (a bind that fails, say): the same as a failed connect.
+      const attempt = { cancel: () => undefined };
+      this.outgoing = attempt;
+      this.onConnectFailed(attempt, error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    const attempt = { cancel: () => pending.cancel() };
+    this.outgoing = attempt;
+    pending.done.then(
+      (socket) => this.onConnected(attempt, socket),
+      (error: unknown) =>
+        this.onConnectFailed(attempt, error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+
+  private onConnected(attempt: { cancel(): void }, socket: Socket): void {
+    if (this.outgoing !== attempt) {
+      socket.destroy();
+      return;
+    }
+    this.outgoing = undefined;
+    this.connectProblem = undefined;
+    this.attach(socket, true);
+  }
+
+  private onConnectFailed(attempt: { cancel(): void }, error: Error): void {
+    if (this.outgoing !== attempt) return;
+    this.outgoing = undefined;
+    attempt.cancel();
+    this.connectProblem = `connect failed: ${error.message}`;
+    this.log.debug({ event: 'bgp.connect_failed', err: error.message }, 'connect failed');
+    // Only the attempt in Connect matters; once an incoming connection took over it is moot.
+    if (this.fsm.name === 'connect') {
+      this.dispatch({ type: 'tcp-failed', reason: `connect failed: ${error.message}` });
+    }
+  }
+
+  /**
+   * The connect-retry timer ran out with our SYN still unanswered. With TCP-MD5 that
+   * is what a wrong or missing password looks like: the peer's kernel drops the
+   * segment in silence (and logs "MD5 Hash failed"), so say so.
+   */
+  private noAnswer(): void {
+    this.connectProblem =
+      this.config.password === undefined
+        ? 'no answer to our connect'
+        : 'no answer: check the TCP-MD5 password (the peer drops segments signed with another key; its kernel logs "MD5 Hash failed")';
+    this.log.warn(
+      { event: 'bgp.connect_unanswered', tcpMd5: this.config.password !== undefined },
+      this.connectProblem,
+    );
   }
 
   private abortOutgoing(): void {
     if (this.outgoing !== undefined) {
-      this.outgoing.destroy();
+      this.outgoing.cancel();
       this.outgoing = undefined;
     }
   }
@@ -554,6 +630,7 @@ export class PeerSession {
     connection.sendHoldTime =
       negotiated.holdTime === 0 ? 0 : Math.max(480, 2 * negotiated.holdTime);
     this.establishedCount++;
+    this.connectProblem = undefined;
     this.nextHops?.stop();
     this.nextHops = new NextHopWatch({
       config: this.config,

@@ -11,6 +11,14 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock/index.js';
+import {
+  setMd5Key,
+  setMinTtl,
+  setTtl,
+  sockoptSupport,
+  GTSM_TTL,
+  type AddressFamily,
+} from '../sockopt/index.js';
 import { formatPath, type KeyPath } from '../validation/index.js';
 import { encodeShutdownCommunication } from './codec/index.js';
 import { BGP_PORT, CeaseSubcode } from './constants.js';
@@ -30,6 +38,7 @@ import { normalizeAddress } from './connection.js';
 import type { ReceivedRoute } from './adj-rib-in.js';
 import type { LocRoute } from './adj-rib-out.js';
 import { ceaseNotification, rejectSocket } from './notifications.js';
+import { withPasswordFromFile } from './password-file.js';
 import type { PeerConfig } from './peer-config.js';
 import { PeerSession, type PeerStatus } from './peer-session.js';
 import { formatPrefix, parsePrefix, prefixKey, type Prefix } from './prefix.js';
@@ -51,6 +60,8 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   private readonly interned = new Map<string, RouteAttributes>();
   private readonly sessions = new Map<string, PeerSession>();
   private server: Server | undefined;
+  /** The listener sends with TTL 255 (some peer has ttl_security). */
+  private listenerGtsm = false;
   private started = false;
 
   constructor(options: SpeakerOptions) {
@@ -102,6 +113,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     );
     const server = this.server;
     this.server = undefined;
+    this.listenerGtsm = false;
     this.started = false;
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -116,6 +128,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     const session = this.sessions.get(key);
     if (session === undefined) return;
     this.sessions.delete(key);
+    this.secureListener(session.config, false);
     // RFC 8203 defines shutdown text for subcodes 2 and 4 only, so the reason stays in our log.
     this.logger.info(
       { event: 'bgp.peer_removed', peer: session.config.name, reason: message },
@@ -161,10 +174,22 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     await Promise.all([...this.sessions.values()].map((s) => s.flushed()));
   }
 
-  private addPeerSession(options: PeerOptions, key: KeyPath): PeerSession {
-    const invalid = checkPeerOptions(options, { asn: this.asn, listening: this.listening }, key);
+  private addPeerSession(given: PeerOptions, key: KeyPath): PeerSession {
+    const invalid = checkPeerOptions(given, { asn: this.asn, listening: this.listening }, key);
     if (invalid !== undefined) throw invalid;
+    const options = withPasswordFromFile(given, key, this.logger);
     const config = resolvePeer(options, this.options.holdTime ?? PEER_DEFAULTS.holdTime);
+    if (config.password !== undefined || config.ttlSecurity) {
+      // Never a session without the signature or the TTL check it was configured with.
+      const support = sockoptSupport();
+      if (!support.ok) {
+        const option = config.password !== undefined ? 'password' : 'ttl_security';
+        throw new SpeakerConfigError(
+          `${formatPath(key)}.${option}`,
+          `peer ${config.name} needs ${option === 'password' ? 'TCP-MD5' : 'TTL security'}, but ${support.reason}`,
+        );
+      }
+    }
     const address = normalizeAddress(config.address) ?? config.address;
     if (this.sessions.has(address))
       throw new SpeakerConfigError(
@@ -182,7 +207,37 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       onStateChange: (s) => this.emit('peer-state', s.status()),
     });
     this.sessions.set(address, session);
+    this.secureListener(config, true);
     return session;
+  }
+
+  /**
+   * The listener's part of a peer's security: its TCP-MD5 key set (or removed) for
+   * the peer's address, so an unsigned or wrongly signed SYN from it never reaches
+   * us, and TTL 255 on what the listener sends (SYN-ACKs) once any peer has GTSM.
+   */
+  private secureListener(peer: PeerConfig, add: boolean): void {
+    const listener = this.listenerSocket();
+    if (listener === undefined) return;
+    if (peer.password !== undefined)
+      setMd5Key(
+        listener.fd,
+        listener.family,
+        peer.address,
+        add ? Buffer.from(peer.password) : Buffer.alloc(0),
+      );
+    if (add && peer.ttlSecurity && !this.listenerGtsm) {
+      setTtl(listener.fd, listener.family, GTSM_TTL);
+      this.listenerGtsm = true;
+    }
+  }
+
+  private listenerSocket(): { fd: number; family: AddressFamily } | undefined {
+    const server = this.server;
+    const fd = handleFd(server);
+    const address = server?.address();
+    if (fd === undefined || typeof address !== 'object' || address === null) return undefined;
+    return { fd, family: address.family === 'IPv6' ? 6 : 4 };
   }
 
   private intern(attributes: AnnounceAttributes): RouteAttributes {
@@ -217,6 +272,13 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
             'BGP listener error',
           ),
         );
+        try {
+          for (const session of this.sessions.values()) this.secureListener(session.config, true);
+        } catch (error) {
+          server.close();
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
         this.logger.info(
           { event: 'bgp.listening', host, port: this.listenPort },
           'listening for BGP',
@@ -237,8 +299,30 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       rejectSocket(socket, CeaseSubcode.ConnectionRejected);
       return;
     }
+    if (session.config.ttlSecurity) {
+      // RFC 5082 on the accepted socket: from now on the peer's packets must arrive with
+      // 255. (The SYN itself was not checked: the listener serves every peer.)
+      const fd = handleFd(socket);
+      try {
+        if (fd === undefined) throw new Error('no file descriptor');
+        setMinTtl(fd, socket.remoteFamily === 'IPv6' ? 6 : 4, GTSM_TTL);
+      } catch (error) {
+        this.logger.error(
+          { event: 'bgp.connection_refused', reason: 'ttl_security', remote, err: String(error) },
+          'refusing BGP connection: cannot set its minimum TTL',
+        );
+        socket.destroy();
+        return;
+      }
+    }
     session.acceptIncoming(socket);
   }
+}
+
+/** The file descriptor under a net.Server or net.Socket (Linux: the TCP handle's fd). */
+function handleFd(handle: Server | Socket | undefined): number | undefined {
+  const fd = (handle as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
 /** A checked peer's settings with every default filled in. */
@@ -261,6 +345,8 @@ function resolvePeer(options: PeerOptions, defaultHoldTime: number): PeerConfig 
     ...(nextHop.ipv4 === undefined ? {} : { nextHopIpv4: nextHop.ipv4 }),
     ...(nextHop.ipv6 === undefined ? {} : { nextHopIpv6: nextHop.ipv6 }),
     ...(nextHop.ipv6LinkLocal === undefined ? {} : { linkLocalNextHopIpv6: nextHop.ipv6LinkLocal }),
+    ...(options.password === undefined ? {} : { password: options.password }),
+    ttlSecurity: options.ttlSecurity ?? false,
     ...peerExportDefaults(options),
   };
 }

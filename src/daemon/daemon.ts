@@ -429,6 +429,9 @@ export class Daemon {
         this.announcers.set('bgp', this.bgp);
         fresh.push(this.bgp);
       } else await this.bgp.reload(next.bgp);
+    } else if (this.bgp !== undefined && next.bgp !== undefined) {
+      // The same [bgp]: a password_file's content may still have changed.
+      await this.bgp.reload(next.bgp);
     }
     const before = new Map(previous.announcers.map((a) => [a.kind, a]));
     const after = new Map(next.announcers.map((a) => [a.kind, a]));

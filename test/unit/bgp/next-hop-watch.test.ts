@@ -35,6 +35,7 @@ const peer: PeerConfig = {
   largeCommunities: [],
   prepend: 0,
   localPref: 100,
+  ttlSecurity: false,
 };
 
 function info(address: string, family: 'IPv4' | 'IPv6'): NetworkInterfaceInfo {

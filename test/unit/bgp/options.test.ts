@@ -97,3 +97,62 @@ describe('[bgp] rules: one home for the file and the speaker', () => {
     );
   });
 });
+
+describe('[bgp] peer security options: password, password_file, ttl_security', () => {
+  const SECRET = 'Sup3r-s3cret-pw';
+  const more: Case[] = [
+    {
+      name: 'password and password_file together',
+      toml: `address = "198.18.0.2"\nasn = 65000\npassword = "${SECRET}"\npassword_file = "/etc/p"\n`,
+      options: { address: '198.18.0.2', asn: 65000, password: SECRET, passwordFile: '/etc/p' },
+      key: 'peers[0].password_file',
+    },
+    {
+      name: 'a relative password_file',
+      toml: 'address = "198.18.0.2"\nasn = 65000\npassword_file = "peer.pass"\n',
+      options: { address: '198.18.0.2', asn: 65000, passwordFile: 'peer.pass' },
+      key: 'peers[0].password_file',
+    },
+    {
+      name: 'a password over 80 bytes',
+      toml: `address = "198.18.0.2"\nasn = 65000\npassword = "${SECRET.repeat(6)}"\n`,
+      options: { address: '198.18.0.2', asn: 65000, password: SECRET.repeat(6) },
+      key: 'peers[0].password',
+    },
+    {
+      name: 'an empty password',
+      toml: 'address = "198.18.0.2"\nasn = 65000\npassword = ""\n',
+      options: { address: '198.18.0.2', asn: 65000, password: '' },
+      key: 'peers[0].password',
+    },
+  ];
+  for (const c of more)
+    it(c.name, () => {
+      const file = fileIssue(c.toml);
+      const code = speakerIssue(c.options);
+      assert.equal(file.path, `bgp.${c.key}`);
+      assert.equal(code.key, c.key);
+      assert.equal(code.message, `${c.key}: ${file.message}`);
+      assert.ok(!file.message.includes(SECRET.slice(0, 6)), 'the message names the password');
+    });
+
+  it('a good password, ttl_security and an absolute password_file are accepted', () => {
+    const toml = (body: string): string =>
+      `[bgp]\nasn = 65001\nrouter_id = "198.18.0.1"\n[[bgp.peers]]\naddress = "198.18.0.2"\nasn = 65000\n${body}${SERVICE}`;
+    const config = parseConfig(toml(`password = "${SECRET}"\nttl_security = true\n`), 't.toml', {
+      checkTypes: testCheckTypes,
+    });
+    assert.deepEqual(
+      { password: config.bgp?.peers[0]?.password, ttl: config.bgp?.peers[0]?.ttlSecurity },
+      { password: SECRET, ttl: true },
+    );
+    const fromFile = parseConfig(
+      toml('password_file = "/etc/anycast-guard/peer.pass"\n'),
+      't.toml',
+      {
+        checkTypes: testCheckTypes,
+      },
+    );
+    assert.equal(fromFile.bgp?.peers[0]?.passwordFile, '/etc/anycast-guard/peer.pass');
+  });
+});

@@ -1,0 +1,10 @@
+/**
+ * Socket options Node does not expose (TCP-MD5, IP_MINTTL and the TTL of GTSM),
+ * through one mechanism (koffi). Used by the BGP speaker; meant for BFD's TTL too.
+ */
+export * from './constants.js';
+export { SockoptCallError, SockoptUnavailableError, errnoName } from './libc.js';
+export { encodeMd5Sig, encodeSockaddr, familyOf, type AddressFamily } from './sockaddr.js';
+export { setGtsm, setMd5Key, setMinTtl, setTtl } from './socket-options.js';
+export { connectTcp, type PendingConnect, type TcpConnectOptions } from './tcp-connect.js';
+export { sockoptSupport, type SockoptSupport } from './probe.js';
