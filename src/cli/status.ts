@@ -94,7 +94,18 @@ export function renderStatus(status: StatusView, now: number): string {
       p.state === 'established' ? relative(p.since, now) : '-',
       `${p.prefixesSent} sent`,
     ]);
-    lines.push(...table(['PEER', 'ADDRESS', 'STATE', 'UPTIME', 'PREFIXES'], rows));
+    const [header, ...body] = table(['PEER', 'ADDRESS', 'STATE', 'UPTIME', 'PREFIXES'], rows);
+    lines.push(header ?? '');
+    // Each peer's row, then why it is not up (e.g. no answer to TCP-MD5 signed connects)
+    // or why a family is not exported: the reason an operator looks for first.
+    status.peers.forEach((p, i) => {
+      lines.push(body[i] ?? '');
+      const problems = [
+        ...(p.state === 'established' || p.connectProblem === undefined ? [] : [p.connectProblem]),
+        ...p.exportProblems,
+      ];
+      for (const problem of problems) lines.push(truncate(`  ! ${problem}`, WIDTH));
+    });
   }
   // The embedded speaker is the peers above; routing daemons get their own lines.
   const daemons = status.announcers.filter((a) => a.kind !== 'bgp');

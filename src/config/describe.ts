@@ -50,6 +50,10 @@ function describePeer(peer: PeerOptions, localAsn: number, defaultHold: number):
     `families ${(peer.families ?? ['ipv4', 'ipv6']).join(' ')}`,
   ];
   if (peer.localAddress !== undefined) parts.push(`from ${peer.localAddress}`);
+  // The password itself is never shown, only that there is one and where it comes from.
+  if (peer.passwordFile !== undefined) parts.push(`TCP-MD5 (password from ${peer.passwordFile})`);
+  else if (peer.password !== undefined) parts.push('TCP-MD5 (password set)');
+  if (peer.ttlSecurity === true) parts.push('TTL security (GTSM)');
   const hop = peer.nextHop;
   if (hop !== undefined) {
     const hops = [

@@ -145,3 +145,48 @@ describe('status table', () => {
     assert.equal(relative(now + 5_000, now), '0s', 'a clock step backwards is not negative');
   });
 });
+
+describe('status table: peers', () => {
+  const peer = {
+    name: 'router',
+    address: '198.18.0.2',
+    port: 179,
+    asn: 65000,
+    since: now - 30_000,
+    exportProblems: [],
+    prefixesAnnounced: 0,
+    prefixesReceived: 0,
+    updatesSent: 0,
+    updatesReceived: 0,
+    establishedCount: 0,
+    prefixesSent: 0,
+  };
+
+  it('says under a peer why it does not come up, and why a family is not exported', () => {
+    const problem = 'no answer: check the TCP-MD5 password (the router logs "MD5 Hash failed")';
+    const text = renderStatus(
+      view({
+        peers: [
+          { ...peer, state: 'connect', connectProblem: problem, tcpMd5: true },
+          {
+            ...peer,
+            name: 'router6',
+            address: 'fd7e:1ab::2',
+            state: 'established',
+            establishedCount: 1,
+            connectProblem: 'an old problem, solved by the session',
+            exportProblems: ['ipv6: no IPv6 next hop on the session interface'],
+          },
+        ],
+      }),
+      now,
+    );
+    for (const line of text.split('\n')) assert.ok(line.length <= 80, `${line.length}: ${line}`);
+    assert.match(
+      text,
+      /^router +198\.18\.0\.2 +connect +- +0 sent\n {2}! no answer: check the TCP-MD5/m,
+    );
+    assert.match(text, /^router6 .*established.*\n {2}! ipv6: no IPv6 next hop/m);
+    assert.doesNotMatch(text, /an old problem/);
+  });
+});

@@ -66,3 +66,17 @@ describe('describeConfig: the BGP listener', () => {
       );
     });
 });
+
+describe('describeConfig: session security', () => {
+  it('names TCP-MD5 and GTSM per peer, never the password', () => {
+    const config = parseConfig(
+      BGP.replace('asn = 65000', 'asn = 65000\npassword = "s3cret-for-test"\nttl_security = true') +
+        '[services.web]\nprefixes = ["203.0.113.80"]\nannounce = "always"\n',
+      'test.toml',
+      { checkTypes: testCheckTypes },
+    );
+    const text = describeConfig(config);
+    assert.match(text, /TCP-MD5 \(password set\), TTL security \(GTSM\)/);
+    assert.doesNotMatch(text, /s3cret/);
+  });
+});
