@@ -17,6 +17,9 @@ h1 { font-size: 1.3rem; margin: 1rem 0 0.5rem; }
 h2 { font-size: 1.05rem; margin: 1.4rem 0 0.4rem; }
 #banner { padding: 0.4rem 0.7rem; border-radius: 4px; background: #fff8c5; color: #4d2d00; }
 #banner:empty { display: none; }
+#stale { padding: 0.6rem 0.8rem; margin: 0.5rem 0; border-radius: 4px; background: var(--bad); color: #fff; font-weight: 600; font-size: 1.05rem; }
+#stale:empty { display: none; }
+body.stale main { opacity: 0.4; filter: grayscale(1); }
 #conn { color: var(--mute); }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.3rem 0.6rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }
@@ -205,14 +208,32 @@ const SCRIPT = `
     if (!res.ok) throw new Error(path + ': HTTP ' + res.status);
     return res.json();
   }
+  // Since when the daemon has not answered: the data on the page is that old. It is
+  // greyed out under a banner nobody can miss, so a dead daemon never looks healthy.
+  var staleSince = null;
+  function stamp(ms) { return new Date(ms).toISOString().replace('T', ' ').replace(/\\.\\d+Z$/, ' UTC') + ' (' + clock(ms) + ' local)'; }
+  function showStale(error) {
+    if (staleSince === null) staleSince = Date.now();
+    document.body.classList.add('stale');
+    document.getElementById('stale').textContent =
+      'Cannot reach the daemon since ' + stamp(staleSince) + ', ' + ago(Date.now() - staleSince) +
+      ' ago: everything below is from before then and may be wrong (' + error.message + ')';
+  }
+  function showFresh() {
+    staleSince = null;
+    document.body.classList.remove('stale');
+    document.getElementById('stale').textContent = '';
+  }
   async function refresh() {
     if (busy) return;
     busy = true;
     try {
       var both = await Promise.all([getJson('/v1/status'), getJson('/v1/transitions')]);
       render(both[0], both[1].transitions);
+      showFresh();
       document.getElementById('conn').textContent = 'updated ' + clock(Date.now());
     } catch (e) {
+      showStale(e);
       document.getElementById('conn').textContent = 'cannot reach the daemon: ' + e.message;
     } finally {
       busy = false;
@@ -225,7 +246,9 @@ const SCRIPT = `
 
 const BODY = `
 <header><h1>anycast-guard</h1><span>node <b id="node">…</b></span><span id="conn">loading…</span></header>
+<div id="stale" role="alert"></div>
 <div id="banner" role="status"></div>
+<main>
 <h2>Services</h2>
 <table><thead><tr><th>Service</th><th>State</th><th>Since</th><th>Reason</th><th></th></tr></thead><tbody id="services"></tbody></table>
 <h2>Checks</h2>
@@ -238,6 +261,7 @@ const BODY = `
 <table><thead><tr><th>Peer</th><th>Address</th><th>AS</th><th>State</th><th>Uptime</th><th>Prefixes sent</th><th>Last down reason</th></tr></thead><tbody id="peers"></tbody></table>
 <h2>Recent transitions</h2>
 <table><thead><tr><th>Time</th><th>Service</th><th>Change</th><th>Reason</th></tr></thead><tbody id="transitions"></tbody></table>
+</main>
 `;
 
 const sha256 = (text: string): string =>

@@ -186,4 +186,36 @@ hold_down = 0
     assert.deepEqual(errors, []);
     await page.close();
   });
+
+  // Runs last: it stops the API.
+  it('greys out everything under a banner when the daemon stops answering', async () => {
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${api.tcpAddress?.port ?? 0}/`);
+    const state = 'tr[data-service="web"] [data-field="state"]';
+    await pageShows(page, state, /^up$/, 'the service up');
+    assert.equal(await page.locator('#stale').isVisible(), false, 'no banner while answering');
+    await api.stop();
+    await pageShows(
+      page,
+      '#stale',
+      /^Cannot reach the daemon since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC .*ago: everything below is from before then/,
+      'the stale banner',
+    );
+    assert.ok(await page.locator('#stale').isVisible(), 'the banner is shown');
+    // Runs in the page: `window` there, not a Node global (tsconfig has no DOM lib).
+    const opacity = await page
+      .locator('main')
+      .evaluate(
+        (m) =>
+          (
+            globalThis as unknown as { getComputedStyle(e: unknown): { opacity: string } }
+          ).getComputedStyle(m).opacity,
+      );
+    assert.ok(Number(opacity) < 1, `the stale data is greyed out (opacity ${opacity})`);
+    // The last data is still there to read, but marked: the state cell is inside <main>.
+    assert.equal(await page.locator(`main ${state}`).textContent(), 'up');
+    await mkdir(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'dashboard-stale.png'), fullPage: true });
+    await page.close();
+  });
 });
