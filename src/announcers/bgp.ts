@@ -88,6 +88,11 @@ export class BgpAnnouncer implements Announcer {
     return this.speaker?.peerStatus() ?? [];
   }
 
+  /** To how many peers `prefix` is announced right now, of how many (see BgpSpeaker). */
+  announcedTo(prefix: string): { readonly sent: number; readonly of: number } | undefined {
+    return this.speaker?.announcedTo(prefix);
+  }
+
   /**
    * A reload: touch only the peers that changed where possible (a password file's new
    * content counts). A password file that cannot be read throws before anything changes.

@@ -172,9 +172,16 @@ const SCRIPT = `
         ]));
       });
       s.prefixes.forEach(function (p) {
+        // "yes" only means the daemon wants it out: say how many routers really have it.
+        var announced = el('span', p.announced ? 'yes' : 'no', p.announced ? 'yes' : 'no');
+        if (p.peers && p.announced) {
+          announced = el('span', null, p.peers.sent > 0 ? 'yes' : 'no');
+          announced.textContent = p.peers.sent > 0
+            ? 'yes, to ' + p.peers.sent + ' of ' + p.peers.of + ' peers'
+            : 'wanted, but no peer has it (0 of ' + p.peers.of + ')';
+        }
         prefixes.push(row([
-          s.name, p.vrf ? p.prefix + ' (vrf ' + p.vrf + ')' : p.prefix, p.announcer,
-          el('span', p.announced ? 'yes' : 'no', p.announced ? 'yes' : 'no'),
+          s.name, p.vrf ? p.prefix + ' (vrf ' + p.vrf + ')' : p.prefix, p.announcer, announced,
         ]));
       });
     });
@@ -183,11 +190,15 @@ const SCRIPT = `
     fill('prefixes', prefixes, 'no prefixes');
     fill('peers', status.peers.map(function (p) {
       var up = p.state === 'established';
+      var error = !up && p.connectProblem ? p.connectProblem
+        : p.lastErrorReceived ? 'received ' + p.lastErrorReceived.description + (p.lastErrorReceived.shutdownMessage ? ': ' + p.lastErrorReceived.shutdownMessage : '') + ', ' + ago(now - p.lastErrorReceived.at) + ' ago'
+        : p.lastErrorSent ? 'sent ' + p.lastErrorSent.description + ', ' + ago(now - p.lastErrorSent.at) + ' ago'
+        : '';
       return row([
         p.name, p.address + (p.port && p.port !== 179 ? ':' + p.port : ''), p.asn,
         el('span', p.state, 'state ' + p.state),
-        (up ? 'up ' : 'for ') + ago(now - p.since), p.prefixesSent,
-        p.lastDownReason || '',
+        (up ? 'up ' : 'for ') + ago(now - p.since) + ', since ' + utc(p.since), p.prefixesSent,
+        p.lastDownReason || '', error,
       ]);
     }), 'no BGP peers');
     fill('announcers', (status.announcers || []).map(function (a) {
@@ -211,7 +222,8 @@ const SCRIPT = `
   // Since when the daemon has not answered: the data on the page is that old. It is
   // greyed out under a banner nobody can miss, so a dead daemon never looks healthy.
   var staleSince = null;
-  function stamp(ms) { return new Date(ms).toISOString().replace('T', ' ').replace(/\\.\\d+Z$/, ' UTC') + ' (' + clock(ms) + ' local)'; }
+  function utc(ms) { return new Date(ms).toISOString().replace('T', ' ').replace(/\\.\\d+Z$/, ' UTC'); }
+  function stamp(ms) { return utc(ms) + ' (' + clock(ms) + ' local)'; }
   function showStale(error) {
     if (staleSince === null) staleSince = Date.now();
     document.body.classList.add('stale');
@@ -258,7 +270,7 @@ const BODY = `
 <h2>Announcers</h2>
 <table><thead><tr><th>Announcer</th><th>State</th><th>Routes (applied/wanted)</th><th>Failures</th><th>Last error</th><th>Retry</th></tr></thead><tbody id="announcers"></tbody></table>
 <h2>BGP peers</h2>
-<table><thead><tr><th>Peer</th><th>Address</th><th>AS</th><th>State</th><th>Uptime</th><th>Prefixes sent</th><th>Last down reason</th></tr></thead><tbody id="peers"></tbody></table>
+<table><thead><tr><th>Peer</th><th>Address</th><th>AS</th><th>State</th><th>Uptime</th><th>Prefixes sent</th><th>Last down reason</th><th>Last error</th></tr></thead><tbody id="peers"></tbody></table>
 <h2>Recent transitions</h2>
 <table><thead><tr><th>Time</th><th>Service</th><th>Change</th><th>Reason</th></tr></thead><tbody id="transitions"></tbody></table>
 </main>

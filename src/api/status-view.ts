@@ -41,6 +41,8 @@ export interface ServiceView {
     readonly announced: boolean;
     /** Its announcer is in sync: the route is where it should be (announced or withdrawn). */
     readonly synced: boolean;
+    /** The embedded speaker only: to how many peers it is announced now, of how many. */
+    readonly peers?: { readonly sent: number; readonly of: number };
   }[];
 }
 
@@ -101,6 +103,7 @@ export function statusView(
           ...(p.vrf === undefined ? {} : { vrf: p.vrf }),
           announced: announced.has(desiredRouteKey(p)),
           synced: inSync.has(p.announcer),
+          ...(p.peers === undefined ? {} : { peers: p.peers }),
         })),
       };
     }),

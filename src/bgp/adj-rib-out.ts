@@ -69,6 +69,11 @@ export class AdjRibOut {
 
   constructor(private readonly locRib: LocRib) {}
 
+  /** Whether the peer has this prefix (by prefix key) from us. */
+  has(key: string): boolean {
+    return this.sent.has(key);
+  }
+
   /** Prefixes the peer has from us. */
   get size(): number {
     return this.sent.size;

@@ -160,6 +160,11 @@ export class PeerSession {
     return this.fsm.name;
   }
 
+  /** Whether the peer has this prefix from us now: sent on an Established session. */
+  hasAnnounced(key: string): boolean {
+    return this.fsm.name === 'established' && this.ribOut.has(key);
+  }
+
   get ibgp(): boolean {
     return this.config.asn === this.env.localAsn;
   }

@@ -161,6 +161,17 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     }));
   }
 
+  /**
+   * To how many of its peers a prefix is announced right now, of how many configured:
+   * "announced" in the Loc-RIB means nothing to a router that never got it.
+   */
+  announcedTo(prefix: string): { readonly sent: number; readonly of: number } {
+    const key = prefixKey(parsePrefix(prefix));
+    let sent = 0;
+    for (const session of this.sessions.values()) if (session.hasAnnounced(key)) sent++;
+    return { sent, of: this.sessions.size };
+  }
+
   peerStatus(): PeerStatus[] {
     return [...this.sessions.values()].map((s) => s.status());
   }

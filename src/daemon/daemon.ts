@@ -99,6 +99,11 @@ interface ManagedService {
   hooks: Promise<void>;
 }
 
+/** A service's prefix, and for the embedded speaker to how many peers it is announced now. */
+export type PrefixStatus = PrefixConfig & {
+  readonly peers?: { readonly sent: number; readonly of: number };
+};
+
 export interface RouteStatus {
   readonly announcer: AnnouncerKind;
   readonly prefix: string;
@@ -109,7 +114,7 @@ export interface RouteStatus {
 }
 
 export interface DaemonStatus {
-  readonly services: readonly (ServiceSnapshot & { readonly prefixes: readonly PrefixConfig[] })[];
+  readonly services: readonly (ServiceSnapshot & { readonly prefixes: readonly PrefixStatus[] })[];
   readonly routes: readonly RouteStatus[];
   readonly peers: readonly PeerStatus[];
   readonly addresses: readonly AddressStatus[];
@@ -338,7 +343,10 @@ export class Daemon {
     return {
       services: [...this.services.values()].map((s) => ({
         ...s.health.snapshot(),
-        prefixes: s.config.prefixes,
+        prefixes: s.config.prefixes.map((p) => {
+          const peers = p.announcer === 'bgp' ? this.bgp?.announcedTo(p.prefix) : undefined;
+          return peers === undefined ? p : { ...p, peers };
+        }),
       })),
       routes: [...routes.values()].map((r) => ({
         announcer: r.announcer,

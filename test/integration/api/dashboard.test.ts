@@ -152,7 +152,18 @@ hold_down = 0
     await pageShows(page, state, /^up$/, 'the service up');
     await pageShows(page, '#node', /^dashboard-node$/, 'the node name');
     await pageShows(page, '#peers', /established/, 'the peer established');
-    await pageShows(page, '#prefixes', /203\.0\.113\.80\/32bgpyes/, 'the prefix announced');
+    await pageShows(
+      page,
+      '#prefixes',
+      /203\.0\.113\.80\/32bgpyes, to 1 of 1 peers/,
+      'the prefix announced, and to how many routers',
+    );
+    await pageShows(
+      page,
+      '#peers',
+      /up \d+s, since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+      'since when, absolute',
+    );
     await pageShows(page, '#announcers', /^bgpin-sync2\/2 ?0/, 'the embedded speaker in sync');
 
     web.healthy = false;
