@@ -211,8 +211,24 @@ const SCRIPT = `
       ]);
     }), 'no announcers');
     fill('transitions', transitions.slice().reverse().map(function (t) {
-      return row([clock(t.at), t.service, t.from + ' → ' + t.to, t.reason]);
+      return row([ago(now - t.at) + ' ago, ' + stamp(t.at), t.service, t.from + ' → ' + t.to, t.reason]);
     }), 'no transitions yet');
+    fill('addresses', (status.addresses || []).map(function (a) {
+      var bound = a.present === undefined ? 'unknown' : a.present ? 'bound' : 'not bound';
+      return row([
+        a.address, a.device || a.configuredDevice, a.services.join(', '),
+        el('span', bound, a.present ? 'yes' : a.present === false && a.wanted ? 'no' : 'mute'),
+        a.addedBy === 'anycast-guard' ? 'this daemon' : a.addedBy === 'other' ? 'someone else' : '',
+        a.problem || '',
+      ]);
+    }), 'no addresses managed');
+    var ads = status.directors;
+    fill('directors', ads ? ads.directors.map(function (d) {
+      return row([
+        d.peer || d.url, d.url, el('span', d.healthy ? 'reachable' : 'failing', d.healthy ? 'yes' : 'no'),
+        d.sent, d.failures, d.queued,
+      ]);
+    }) : [], ads ? 'no directors known' + (ads.discoveryError ? ': ' + ads.discoveryError : '') : 'no [directors] configured');
   }
   async function getJson(path) {
     var res = await fetch(path, { cache: 'no-store' });
@@ -271,6 +287,10 @@ const BODY = `
 <table><thead><tr><th>Announcer</th><th>State</th><th>Routes (applied/wanted)</th><th>Failures</th><th>Last error</th><th>Retry</th></tr></thead><tbody id="announcers"></tbody></table>
 <h2>BGP peers</h2>
 <table><thead><tr><th>Peer</th><th>Address</th><th>AS</th><th>State</th><th>Uptime</th><th>Prefixes sent</th><th>Last down reason</th><th>Last error</th></tr></thead><tbody id="peers"></tbody></table>
+<h2>Anycast addresses</h2>
+<table><thead><tr><th>Address</th><th>Device</th><th>Services</th><th>On the device</th><th>Added by</th><th>Problem</th></tr></thead><tbody id="addresses"></tbody></table>
+<h2>Directors</h2>
+<table><thead><tr><th>Director</th><th>URL</th><th>State</th><th>Ads sent</th><th>Failures</th><th>Queued</th></tr></thead><tbody id="directors"></tbody></table>
 <h2>Recent transitions</h2>
 <table><thead><tr><th>Time</th><th>Service</th><th>Change</th><th>Reason</th></tr></thead><tbody id="transitions"></tbody></table>
 </main>

@@ -4,4 +4,8 @@ export { DrainStore, DrainStoreError, DRAIN_FILE, type DrainRecord } from './dra
 export { Metrics } from './metrics.js';
 export { statusView } from './status-view.js';
 export type { CheckView, PeerView, ServiceView, StatusView } from './status-view.js';
-export { TransitionLog } from './dashboard-transitions.js';
+export {
+  TransitionLog,
+  TRANSITIONS_FILE,
+  type TransitionLogOptions,
+} from './dashboard-transitions.js';

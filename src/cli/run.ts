@@ -9,8 +9,9 @@
  * SIGHUP: reload the config file; a bad file is logged and the running config kept.
  * SIGUSR1 / SIGUSR2: log one level more / less verbose (src/log; a reload resets it).
  */
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ApiServer, DrainStore, Metrics, TransitionLog } from '../api/index.js';
+import { ApiServer, DrainStore, Metrics, TransitionLog, TRANSITIONS_FILE } from '../api/index.js';
 import { routingDaemons } from '../announcers/index.js';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/index.js';
@@ -48,7 +49,12 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     );
   // Read at each scrape, which comes only once the API is up, after the daemon exists.
   const metrics = new Metrics(() => daemon.status());
-  const transitions = new TransitionLog();
+  // The history outlives a restart: what happened just before it is still on the dashboard.
+  const transitions = new TransitionLog({
+    file: join(config.api.stateDir, TRANSITIONS_FILE),
+    logger: logger.child({ component: 'api' }),
+  });
+  await transitions.load();
   // [directors]: this node's ads; read-only towards the daemon, never gates announcing.
   const advertiser = await nodeAdvertiser(config, () => daemon.status(), logger);
   const daemon = new Daemon(config, {
@@ -77,7 +83,9 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   // The node's parts in start order; a stop runs them in reverse, each bounded.
   const node = new Lifecycle(
     [
-      // First: a second daemon on this host must fail before it touches BGP.
+      // Stop-only, so it stops last: the last transitions reach the history file.
+      part('transitions', { stop: () => transitions.flushed() }),
+      // Then: a second daemon on this host must fail before it touches BGP.
       part('api', { start: () => api.start(), stop: () => api.stop() }),
       // Addresses bound, then the announcers up and reconciled, then the services.
       ...daemon.parts,

@@ -49,6 +49,18 @@ async function pageShows(page: Page, selector: string, pattern: RegExp, what: st
   assert.fail(`${what}: ${selector} shows "${last}", wanted ${String(pattern)}`);
 }
 
+const link = {
+  state: 'idle',
+  queued: 0,
+  sent: 0,
+  batches: 0,
+  failures: 0,
+  refused: 0,
+  healthy: true,
+  resent: 0,
+  dropped: 0,
+} as const;
+
 describe('dashboard in headless Chromium', { skip }, () => {
   const web = new ToggleService();
   let collector: BgpSpeaker;
@@ -98,6 +110,16 @@ hold_down = 0
       socket: false,
       tokenFile,
       node: 'dashboard-node',
+      // A node with [directors]: one director that answers, one that does not.
+      directors: () => ({
+        name: 'dashboard-node',
+        instance: 'i-1',
+        generation: 3,
+        directors: [
+          { ...link, url: 'http://198.51.100.7:9190/', peer: 'dir-a', sent: 12, healthy: true },
+          { ...link, url: 'http://198.51.100.8:9190/', failures: 4, healthy: false },
+        ],
+      }),
     });
     await api.start();
     context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
@@ -164,12 +186,26 @@ hold_down = 0
       /up \d+s, since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
       'since when, absolute',
     );
+    await pageShows(
+      page,
+      '#directors',
+      /^dir-ahttp:\/\/198\.51\.100\.7:9190\/reachable120/,
+      'a director reachable',
+    );
+    await pageShows(page, '#directors tr:nth-child(2)', /failing04/, 'a director failing');
+    await pageShows(page, '#addresses', /^no addresses managed$/, 'no addresses here');
     await pageShows(page, '#announcers', /^bgpin-sync2\/2 ?0/, 'the embedded speaker in sync');
 
     web.healthy = false;
     await pageShows(page, state, /^down$/, 'the service down');
     await eventually(() => routes().length === 0, 'the withdrawal when down');
     await pageShows(page, '#transitions', /up → down/, 'the transition to down');
+    await pageShows(
+      page,
+      '#transitions',
+      /^\d+s ago, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(.* local\)web/,
+      'when, relative and absolute',
+    );
     web.healthy = true;
     await pageShows(page, state, /^up$/, 'the service up again');
     await eventually(() => routes().length === 2, 'the routes again');
