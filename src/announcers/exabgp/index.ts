@@ -9,7 +9,7 @@ import { AnnouncerFailure } from '../errors.js';
 import type { AnnouncerDefinition } from '../definition.js';
 import { SyncedAnnouncer } from '../synced.js';
 import { ExabgpBackend } from './backend.js';
-import { parseExabgpSettings, type ExabgpSettings } from './settings.js';
+import { describeExabgpSettings, parseExabgpSettings, type ExabgpSettings } from './settings.js';
 
 export { ExabgpBackend } from './backend.js';
 export type { ExabgpBackendOptions } from './backend.js';
@@ -22,6 +22,7 @@ export const exabgpDefinition: AnnouncerDefinition<ExabgpSettings> = {
   supportsVrf: false,
   supportsAttributes: true,
   parse: parseExabgpSettings,
+  describe: describeExabgpSettings,
   usesStdout: () => true,
   create(settings, context) {
     if (process.stdout.isTTY === true)

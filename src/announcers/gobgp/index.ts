@@ -6,7 +6,7 @@
  */
 import type { AnnouncerDefinition } from '../definition.js';
 import { GobgpAnnouncer } from './announcer.js';
-import { parseGobgpSettings, type GobgpSettings } from './settings.js';
+import { describeGobgpSettings, parseGobgpSettings, type GobgpSettings } from './settings.js';
 
 export { GobgpAnnouncer } from './announcer.js';
 export type { GobgpAnnouncerOptions } from './announcer.js';
@@ -20,6 +20,7 @@ export const gobgpDefinition: AnnouncerDefinition<GobgpSettings> = {
   supportsVrf: false,
   supportsAttributes: true,
   parse: parseGobgpSettings,
+  describe: describeGobgpSettings,
   create(settings, context) {
     return new GobgpAnnouncer(settings, context);
   },
