@@ -657,6 +657,18 @@ function convertDaemon(
   const set = (key: string, value: TomlValue): void => {
     lines.push(`${key} = ${tomlValue(value)}`);
   };
+  // The same variable in both files suits BIRD 1.x (bird and bird6 each include one);
+  // one BIRD including both sees it defined twice, which check-config refuses too.
+  let separateIpv6 = false;
+  const done = (): string[] => {
+    const names = [daemon.str('bird_variable'), daemon.str('bird6_variable')];
+    if (families.ipv4 && families.ipv6 && !separateIpv6 && names[0] === names[1])
+      daemon.error(
+        'bird6_variable',
+        `is the same name as bird_variable (${names[0]}), and bird_reconfigure_cmd and bird6_reconfigure_cmd reconfigure the same BIRD, which would read both files and see it defined twice: rename one (and its use in bird.conf), or point bird6_reconfigure_cmd at BIRD 1.x's bird6`,
+      );
+    return lines;
+  };
   const prefixOf = (key: string, family: 'ipv4' | 'ipv6'): string => {
     const text = daemon.str(key) ?? '';
     try {
@@ -707,7 +719,7 @@ function convertDaemon(
         customs[0]?.custom?.where ?? 'custom_bird_reconfigure_cmd',
         'every service sets the same command: it becomes reconfigure_command, run once per batch of changes for both families and without the up/down argument anycast-healthchecker passed; its output is read like birdc’s, else its exit code decides',
       );
-      return lines;
+      return done();
     }
     daemon.noteAt(
       'no-equivalent',
@@ -755,8 +767,10 @@ function convertDaemon(
       v6Birdc.socket !== undefined
     ) {
       set('ipv6_socket', v6Birdc.socket);
+      separateIpv6 = true;
     } else {
       set('ipv6_reconfigure_command', v6);
+      separateIpv6 = true;
       daemon.note(
         'changed',
         'bird6_reconfigure_cmd',
@@ -764,5 +778,5 @@ function convertDaemon(
       );
     }
   }
-  return lines;
+  return done();
 }

@@ -199,7 +199,15 @@ describe('import anycast-healthchecker: BIRD 1.x with sudo (examples/anycast-hea
   ]);
 
   it('keeps the sudo commands, bird6 as a second BIRD', () => {
-    assert.equal(result.errors, 0);
+    assert.deepEqual(
+      result.notes.filter((n) => n.kind === 'error'),
+      [],
+    );
+    // bird and bird6 each include one file, so the same name in both is right.
+    assert.deepEqual(
+      [bird.ipv4?.variable, bird.ipv6?.variable],
+      ['ANYCAST_ADVERTISE', 'ANYCAST_ADVERTISE'],
+    );
     assert.deepEqual(
       bird.instances.map((i) => [i.name, i.families, i.configure]),
       [
@@ -367,6 +375,24 @@ describe('import anycast-healthchecker: edge cases', () => {
       'tab\tx',
       'café',
     ]);
+  });
+
+  it('the same variable for both files when one BIRD reads both is an error', () => {
+    const result = convertAnycastHealthchecker([
+      {
+        path: 'd.conf',
+        text: `${daemon}bird_variable = ANYCAST_ADVERTISE\nbird6_variable = ANYCAST_ADVERTISE\n`,
+      },
+      {
+        path: 's.conf',
+        text: '[a]\ncheck_cmd = /bin/true\nip_prefix = 203.0.113.1\ncheck_disabled = false\n',
+      },
+    ]);
+    assert.deepEqual(
+      result.notes.filter((n) => n.kind === 'error').map((n) => n.where),
+      ['daemon.bird6_variable (d.conf:6)'],
+    );
+    assert.match(result.toml, /^# ERROR daemon\.bird6_variable .*reconfigure the same BIRD/m);
   });
 
   it('both families off is an error', () => {
