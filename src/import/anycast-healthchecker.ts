@@ -402,6 +402,29 @@ export function convertAnycastHealthchecker(files: readonly SourceFile[]): Impor
     services.push(convertService(reader, ctx, usedNames, { ipv4, ipv6 }));
   }
 
+  // A service section in two files: anycast-healthchecker merges them in its directory's
+  // order (glob, unsorted), so which check or prefix wins may differ after migration.
+  services.forEach((service, i) => {
+    const again = doc.repeats.get(service.section);
+    const origin = doc.origins.get(service.section);
+    if (again === undefined || origin === undefined) return;
+    const places = [origin, ...again].map((o) => `${o.source}:${o.line}`);
+    notes.push({
+      kind: 'error',
+      where: `[${service.section}] (${places.join(', ')})`,
+      message: `is defined in ${places.length} files (${places.join(' and ')}); anycast-healthchecker merges them in directory order, so which values win is not certain: keep one`,
+    });
+    if (service.active)
+      services[i] = {
+        ...service,
+        active: false,
+        lines: commentOut(
+          service.lines,
+          `[${service.section}] is left out: see the ERROR notes at the top`,
+        ),
+      };
+  });
+
   // One prefix, one service (anycast-healthchecker refuses to start otherwise).
   const owners = new Map<string, string>();
   services.forEach((service, i) => {

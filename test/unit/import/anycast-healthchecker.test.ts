@@ -395,6 +395,30 @@ describe('import anycast-healthchecker: edge cases', () => {
     assert.match(result.toml, /^# ERROR daemon\.bird6_variable .*reconfigure the same BIRD/m);
   });
 
+  it('a service section in two files is an error naming both, and left out', () => {
+    const svc = (prefix: string) =>
+      `[dns]\ncheck_cmd = /bin/true\nip_prefix = ${prefix}\ncheck_disabled = false\n`;
+    const { result, config } = convert([
+      { path: 'd.conf', text: daemon },
+      { path: '/etc/anycast-healthchecker.d/a.conf', text: svc('203.0.113.1') },
+      {
+        path: '/etc/anycast-healthchecker.d/b.conf',
+        text: `${svc('203.0.113.2')}[web]\ncheck_cmd = /bin/true\nip_prefix = 203.0.113.80\ncheck_disabled = false\n`,
+      },
+    ]);
+    const errors = result.notes.filter((n) => n.kind === 'error');
+    assert.equal(errors.length, 1);
+    assert.match(
+      errors[0]?.message ?? '',
+      /^is defined in 2 files \(\/etc\/anycast-healthchecker\.d\/a\.conf:1 and \/etc\/anycast-healthchecker\.d\/b\.conf:1\)/,
+    );
+    assert.deepEqual(
+      config.services.map((s) => s.name),
+      ['web'],
+    );
+    assert.equal(result.services, 1);
+  });
+
   it('both families off is an error', () => {
     const result = convertAnycastHealthchecker([
       { path: 'd.conf', text: '[daemon]\nipv4 = false\n' },
