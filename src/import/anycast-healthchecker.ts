@@ -110,6 +110,8 @@ const AHC_DAEMON = builtins({
   log_backups: '8',
   log_server_port: '514',
   json_stdout: 'false',
+  // Upstream since 2025: log lines without the timestamp and process name journald adds.
+  log_format_journalctl: 'false',
   json_log_file: 'false',
   json_log_server: 'false',
   prometheus_exporter: 'false',
@@ -493,6 +495,16 @@ function noteLabel(kind: ImportNoteKind): string {
 }
 
 function convertLog(daemon: SectionReader): string | undefined {
+  const journal = daemon.explicit('log_format_journalctl');
+  if (journal !== undefined) {
+    const on = daemon.bool('log_format_journalctl');
+    if (on === true)
+      daemon.note(
+        'changed',
+        'log_format_journalctl',
+        'nothing to set: run under systemd, anycast-guard writes one JSON record per line to stdout, which journald stores with its own timestamp and unit (`journalctl -u anycast-guard`); `journalctl -o cat` shows the records alone',
+      );
+  }
   if (daemon.explicit('loglevel') === undefined) return undefined;
   const level = daemon.str('loglevel');
   if (level === undefined) return undefined;

@@ -419,6 +419,32 @@ describe('import anycast-healthchecker: edge cases', () => {
     assert.equal(result.services, 1);
   });
 
+  it('log_format_journalctl (upstream since 2025) is known: true says journald needs nothing, false is silent', () => {
+    const service = {
+      path: 's.conf',
+      text: '[a]\ncheck_cmd = /bin/true\nip_prefix = 203.0.113.1\ncheck_disabled = false\n',
+    };
+    const on = convert([
+      { path: 'd.conf', text: `${daemon}log_format_journalctl = true\n` },
+      service,
+    ]);
+    assert.deepEqual(
+      on.result.notes.map((n) => [n.kind, n.where]),
+      [['changed', 'daemon.log_format_journalctl (d.conf:5)']],
+    );
+    assert.match(on.result.notes[0]?.message ?? '', /journald/);
+    const off = convert([
+      { path: 'd.conf', text: `${daemon}log_format_journalctl = false\n` },
+      service,
+    ]);
+    assert.deepEqual(off.result.notes, []);
+    const bad = convertAnycastHealthchecker([
+      { path: 'd.conf', text: `${daemon}log_format_journalctl = maybe\n` },
+      service,
+    ]);
+    assert.equal(bad.errors, 1);
+  });
+
   it('both families off is an error', () => {
     const result = convertAnycastHealthchecker([
       { path: 'd.conf', text: '[daemon]\nipv4 = false\n' },
