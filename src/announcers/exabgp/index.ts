@@ -2,7 +2,7 @@
  * ExaBGP: anycast-guard as ExaBGP's API process. ExaBGP starts `anycast-guard run` and
  * reads `announce route` / `withdraw route` from its stdout, so the daemon logs to stderr
  * (usesStdout). IPv4 and IPv6; degraded attributes (MED, communities, large communities,
- * AS-path prepend, LOCAL_PREF) are carried. Writing to a running ExaBGP's named pipes
+ * AS-path prepend) are carried. Writing to a running ExaBGP's named pipes
  * (exabgpcli's way) is not built: docs/announcer-exabgp.md says why.
  */
 import { AnnouncerFailure } from '../errors.js';

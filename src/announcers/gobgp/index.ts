@@ -1,7 +1,7 @@
 /**
  * GoBGP: local paths in gobgpd's global RIB, through the gobgp CLI (see backend.ts for
  * why the CLI). IPv4 and IPv6; degraded attributes (MED, communities, large communities,
- * AS-path prepend, LOCAL_PREF) are carried, so `down = { med = … }` works.
+ * AS-path prepend) are carried, so `down = { med = … }` works.
  * See docs/announcer-gobgp.md.
  */
 import type { AnnouncerDefinition } from '../definition.js';
