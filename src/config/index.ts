@@ -17,6 +17,7 @@ export {
   type ConfigIssue,
 } from '../validation/index.js';
 export { describeConfig } from './describe.js';
+export { parseIsoDuration } from './duration.js';
 export {
   DEFAULT_API_LISTEN,
   DEFAULT_API_SOCKET,

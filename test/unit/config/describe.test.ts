@@ -137,3 +137,33 @@ describe('describeConfig: routing-daemon announcers', () => {
       assert.doesNotMatch(summary('', kind), /default settings/);
   });
 });
+
+describe("describeConfig: a file in anycastd's form", () => {
+  it('says which of our defaults apply to services with only prefixes and checks', () => {
+    const text = describeConfig(
+      parseConfig(
+        '[services.dns]\nprefixes.frrouting = ["203.0.113.53"]\nchecks.cabourotte = ["dns"]\n' +
+          '[services.ntp]\nprefixes.frrouting = ["203.0.113.123"]\nchecks.cabourotte = [{ name = "ntp", interval = "PT1S" }]\n' +
+          '[services.web]\nprefixes.frrouting = ["203.0.113.80"]\nchecks.cabourotte = ["web"]\nrise = 1\n',
+        'anycastd.toml',
+        { checkTypes: testCheckTypes },
+      ),
+    );
+    assert.match(
+      text,
+      /^anycastd's form \(only prefixes\.<daemon> and checks\): dns, ntp; anycast-guard's defaults apply: rise 2, fall 2, hold-down 10 s, policy all, when down withdraw \(anycastd acts on each round of results: rise = 1, fall = 1, hold_down = 0 does the same\)$/m,
+    );
+    assert.match(text, /cabourotte "cabourotte ntp": every 1 s, timeout 1 s$/m);
+  });
+
+  it('says nothing of anycastd for a file in our own form', () => {
+    const text = describeConfig(
+      parseConfig(
+        '[services.dns]\nprefixes.frrouting = ["203.0.113.53"]\nchecks.cabourotte = ["dns"]\nhold_down = 0\n',
+        't.toml',
+        { checkTypes: testCheckTypes },
+      ),
+    );
+    assert.doesNotMatch(text, /anycastd/);
+  });
+});
