@@ -23,6 +23,7 @@ export {
   DEFAULT_API_SOCKET,
   DEFAULT_CONFIG_PATH,
   DEFAULT_STATE_DIR,
+  loadApiConfig,
 } from './parse.js';
 export type { CheckTypeRegistry, ConfigCheckType } from './checks.js';
 
