@@ -4,14 +4,69 @@
  */
 import { request as httpRequest } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_API_SOCKET } from '../config/index.js';
-import { errorMessage } from '../util/index.js';
+import {
+  DEFAULT_API_SOCKET,
+  DEFAULT_CONFIG_PATH,
+  loadApiConfig,
+  type ApiConfig,
+} from '../config/index.js';
+import { errorMessage, joinHostPort } from '../util/index.js';
 
 export interface ApiTarget {
   /** Unix socket path; used unless `url` is given. */
   readonly socket?: string;
   readonly url?: string;
   readonly tokenFile?: string;
+}
+
+/** What the operator passed: the flags, and the configuration file to read the rest from. */
+export interface ApiTargetOptions {
+  readonly config?: string;
+  readonly socket?: string;
+  readonly url?: string;
+  readonly tokenFile?: string;
+}
+
+/**
+ * Where the daemon's API is. A flag wins; what no flag says comes from the `[api]` of
+ * `--config FILE` (or of the default file, when it exists): its socket, or else its
+ * listener as a URL with its token file, so the CLI finds the daemon the file configures.
+ */
+export async function resolveApiTarget(
+  options: ApiTargetOptions,
+  defaultConfig = DEFAULT_CONFIG_PATH,
+): Promise<ApiTarget> {
+  const tokenFlag = options.tokenFile === undefined ? {} : { tokenFile: options.tokenFile };
+  if (options.socket !== undefined && options.url === undefined) return { socket: options.socket };
+  let api: ApiConfig | undefined;
+  if (options.config !== undefined) api = await loadApiConfig(options.config);
+  else if (options.url === undefined) {
+    // The default file only helps: when it is missing, unreadable to this user or broken,
+    // the default socket, as before.
+    api = await loadApiConfig(defaultConfig).catch(() => undefined);
+  }
+  if (options.url !== undefined)
+    return api?.tokenFile === undefined || options.tokenFile !== undefined
+      ? { url: options.url, ...tokenFlag }
+      : { url: options.url, tokenFile: api.tokenFile };
+  if (api === undefined) return { socket: DEFAULT_API_SOCKET };
+  if (api.socket !== false) return { socket: api.socket };
+  if (api.listen === false)
+    throw new ApiClientError(
+      `${options.config ?? defaultConfig}: [api] has socket = false and listen = false: the daemon serves no API to ask`,
+    );
+  const tokenFile = options.tokenFile ?? api.tokenFile;
+  return {
+    url: `http://${joinHostPort(loopbackFor(api.listen.host), api.listen.port)}`,
+    ...(tokenFile === undefined ? {} : { tokenFile }),
+  };
+}
+
+/** A wildcard listener is reached on the loopback address of its family. */
+function loopbackFor(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
 }
 
 export class ApiClientError extends Error {

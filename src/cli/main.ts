@@ -10,7 +10,7 @@ import { runStatus } from './status.js';
 import { runDrain, runUndrain } from './drain.js';
 import { runImportAnycastHealthchecker } from './import.js';
 import { registerDirectorCommands } from './director.js';
-import type { ApiTarget } from './api-client.js';
+import { resolveApiTarget, type ApiTargetOptions } from './api-client.js';
 import { DEFAULT_API_SOCKET } from '../config/index.js';
 import { errorMessage } from '../util/index.js';
 
@@ -92,35 +92,27 @@ program
     });
   });
 
-interface TargetOptions {
-  socket: string;
-  url?: string;
-  tokenFile?: string;
-}
-
-/** --socket, --url and --token-file, shared by the commands that talk to a running daemon. */
+/**
+ * --config, --socket, --url and --token-file, shared by the commands that talk to a running
+ * daemon: a flag wins, the rest comes from the file's [api] (resolveApiTarget).
+ */
 function apiCommand(name: string, description: string): Command {
   return program
     .command(name)
     .description(description)
-    .option('--socket <path>', "the daemon's unix socket", DEFAULT_API_SOCKET)
+    .option(
+      '-c, --config <path>',
+      `find the daemon from this configuration's [api] (default ${DEFAULT_CONFIG_PATH} when it exists)`,
+    )
+    .option('--socket <path>', `the daemon's unix socket (default ${DEFAULT_API_SOCKET})`)
     .option('--url <url>', 'talk HTTP to this address instead, e.g. http://127.0.0.1:9180')
     .option('--token-file <path>', 'bearer token for --url (needed to drain over TCP)');
 }
 
-function target(options: TargetOptions): ApiTarget {
-  return options.url === undefined
-    ? { socket: options.socket }
-    : {
-        url: options.url,
-        ...(options.tokenFile === undefined ? {} : { tokenFile: options.tokenFile }),
-      };
-}
-
 apiCommand('status', "show the running daemon's services and BGP peers")
   .option('--json', "print the API's JSON")
-  .action(async (options: TargetOptions & { json?: boolean }) => {
-    await runStatus(target(options), {
+  .action(async (options: ApiTargetOptions & { json?: boolean }) => {
+    await runStatus(await resolveApiTarget(options), {
       json: options.json === true,
       print: (text) => console.log(text),
     });
@@ -129,14 +121,16 @@ apiCommand('status', "show the running daemon's services and BGP peers")
 apiCommand('drain', "withdraw a service's prefixes and keep them withdrawn, across restarts")
   .argument('<service>', 'the service name')
   .requiredOption('--reason <text>', 'why (shown in status and logs)')
-  .action(async (service: string, options: TargetOptions & { reason: string }) => {
-    await runDrain(target(options), service, options.reason, (text) => console.log(text));
+  .action(async (service: string, options: ApiTargetOptions & { reason: string }) => {
+    await runDrain(await resolveApiTarget(options), service, options.reason, (text) =>
+      console.log(text),
+    );
   });
 
 apiCommand('undrain', 'announce a drained service again once it is healthy')
   .argument('<service>', 'the service name')
-  .action(async (service: string, options: TargetOptions) => {
-    await runUndrain(target(options), service, (text) => console.log(text));
+  .action(async (service: string, options: ApiTargetOptions) => {
+    await runUndrain(await resolveApiTarget(options), service, (text) => console.log(text));
   });
 
 registerDirectorCommands(program);

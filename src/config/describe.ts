@@ -2,6 +2,7 @@
 import { routingDaemons } from '../announcers/index.js';
 import { PEER_DEFAULTS, type PeerOptions } from '../bgp/index.js';
 import { joinHostPort } from '../util/index.js';
+import { SERVICE_DEFAULTS } from './services.js';
 import type { CheckConfig, DaemonConfig, DownAction, Policy, ServiceConfig } from './types.js';
 
 export function describeConfig(config: DaemonConfig): string {
@@ -36,6 +37,7 @@ export function describeConfig(config: DaemonConfig): string {
   }
   lines.push(`services (${config.services.length}):`);
   for (const service of config.services) lines.push(...describeService(service));
+  lines.push(...describeAnycastdForm(config.services));
   return lines.join('\n');
 }
 
@@ -100,6 +102,19 @@ function describeCheck(check: CheckConfig): string {
       ? ''
       : `, rise ${check.rise ?? 'as service'}, fall ${check.fall ?? 'as service'}`;
   return `${check.type} "${check.name}": every ${check.interval} s, timeout ${check.timeout} s${counts}`;
+}
+
+/**
+ * anycastd has no rise, fall or hold-down: it acts on every round of results. A file read
+ * "as is" gets ours, so say which, and how to match anycastd.
+ */
+function describeAnycastdForm(services: readonly ServiceConfig[]): string[] {
+  const names = services.filter((s) => s.anycastdForm === true).map((s) => s.name);
+  if (names.length === 0) return [];
+  const d = SERVICE_DEFAULTS;
+  return [
+    `anycastd's form (only prefixes.<daemon> and checks): ${names.join(', ')}; anycast-guard's defaults apply: rise ${d.rise}, fall ${d.fall}, hold-down ${d.holdDown} s, policy all, when down withdraw (anycastd acts on each round of results: rise = 1, fall = 1, hold_down = 0 does the same)`,
+  ];
 }
 
 function describePolicy(policy: Policy): string {

@@ -17,11 +17,13 @@ export {
   type ConfigIssue,
 } from '../validation/index.js';
 export { describeConfig } from './describe.js';
+export { parseIsoDuration } from './duration.js';
 export {
   DEFAULT_API_LISTEN,
   DEFAULT_API_SOCKET,
   DEFAULT_CONFIG_PATH,
   DEFAULT_STATE_DIR,
+  loadApiConfig,
 } from './parse.js';
 export type { CheckTypeRegistry, ConfigCheckType } from './checks.js';
 

@@ -46,30 +46,7 @@ const ROOT_KEYS = ['log', 'bgp', 'services', 'api', 'announcers', 'directors'];
  * Throws ConfigError (code CONFIG_SYNTAX or CONFIG_INVALID).
  */
 export function parseConfigWith(text: string, source: string, options: ParseOptions): DaemonConfig {
-  checkTextSize(text, source, options.maxBytes ?? MAX_CONFIG_BYTES);
-  let document: Record<string, unknown>;
-  try {
-    document = parseToml(text);
-  } catch (error) {
-    if (error instanceof TomlError) {
-      const reason = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
-      throw new ConfigError(
-        'CONFIG_SYNTAX',
-        source,
-        [
-          {
-            path: '',
-            message: `invalid TOML at line ${error.line}, column ${error.column}: ${reason}`,
-            line: error.line,
-            column: error.column,
-          },
-        ],
-        { cause: error, excerpt: error.codeblock },
-      );
-    }
-    throw error;
-  }
-
+  const document = parseDocument(text, source, options.maxBytes);
   const issues = new IssueList();
   const registry: ReadonlyMap<string, ConfigCheckType> = registryMap(options.checkTypes);
   for (const key of Object.keys(document))
@@ -132,6 +109,50 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
     announcers,
     ...(directors === undefined ? {} : { directors }),
   };
+}
+
+/** The file as TOML, under the size cap; a syntax error is a ConfigError with the line. */
+function parseDocument(
+  text: string,
+  source: string,
+  maxBytes = MAX_CONFIG_BYTES,
+): Record<string, unknown> {
+  checkTextSize(text, source, maxBytes);
+  try {
+    return parseToml(text);
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const reason = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
+      throw new ConfigError(
+        'CONFIG_SYNTAX',
+        source,
+        [
+          {
+            path: '',
+            message: `invalid TOML at line ${error.line}, column ${error.column}: ${reason}`,
+            line: error.line,
+            column: error.column,
+          },
+        ],
+        { cause: error, excerpt: error.codeblock },
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * Only the `[api]` table of a file, for the CLI commands that talk to a running daemon
+ * (`status --config FILE`): where its socket, listener and token file are. The rest of
+ * the file is not checked, so a file being edited still finds the daemon.
+ */
+export async function loadApiConfig(path: string): Promise<ApiConfig> {
+  const document = parseDocument(await readConfigFile(path, MAX_CONFIG_BYTES), path);
+  const issues = new IssueList();
+  const api = validate(apiSchema, document.api ?? {}, ['api'], issues);
+  if (api === undefined || issues.count > 0)
+    throw new ConfigError('CONFIG_INVALID', path, issues.items);
+  return buildApi(api);
 }
 
 function buildApi(raw: {

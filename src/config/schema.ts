@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { degradeKeys } from '../bgp/index.js';
 import { LOG_LEVELS } from '../log/index.js';
+import { duration } from './duration.js';
 import { count, nonEmpty, parseHostPort, seconds, wholeNumber } from '../validation/index.js';
 
 export const logSchema = z.strictObject({ level: z.enum(LOG_LEVELS).optional() });
@@ -66,8 +67,9 @@ export const serviceSchema = z.strictObject({
 export const checkCommonSchema = z.strictObject({
   name: nonEmpty.optional(),
   check_name: nonEmpty.optional(),
-  interval: seconds().optional(),
-  timeout: seconds().optional(),
+  // anycastd's files may write an ISO-8601 duration (interval = "PT1S").
+  interval: duration().optional(),
+  timeout: duration().optional(),
   rise: count.optional(),
   fall: count.optional(),
 });

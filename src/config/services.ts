@@ -27,6 +27,14 @@ export const SERVICE_DEFAULTS = {
   onChangeTimeout: 5,
 } as const;
 
+/** The keys of an anycastd service. */
+const ANYCASTD_SERVICE_KEYS: ReadonlySet<string> = new Set(['prefixes', 'checks']);
+
+/** Written as anycastd writes a service: prefixes per routing daemon, checks, nothing else. */
+function isAnycastdForm(raw: Readonly<Record<string, unknown>>): boolean {
+  return isTable(raw.prefixes) && Object.keys(raw).every((key) => ANYCASTD_SERVICE_KEYS.has(key));
+}
+
 /** Placeholders on_change arguments may use. */
 export const HOOK_PLACEHOLDERS = ['service', 'state', 'previous', 'reason'] as const;
 
@@ -177,6 +185,7 @@ export function buildService(
     device: service.device ?? 'lo',
     addressManagement: service.address_management ?? 'auto',
     withdrawAddressWhenDown: withdrawAddress,
+    ...(isAnycastdForm(raw) ? { anycastdForm: true as const } : {}),
   };
   return { config, prefixPaths: prefixes.paths };
 }

@@ -34,6 +34,11 @@ export interface ServiceConfig {
   readonly addressManagement: 'auto' | 'on' | 'off';
   /** Remove the addresses while the service is not up. */
   readonly withdrawAddressWhenDown: boolean;
+  /**
+   * Written as anycastd writes a service (only `prefixes.<daemon>` and `checks`), so rise, fall and
+   * hold-down are anycast-guard's defaults: check-config says so.
+   */
+  readonly anycastdForm?: true;
 }
 
 /** The operator API (src/api). */

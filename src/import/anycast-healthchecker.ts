@@ -110,6 +110,8 @@ const AHC_DAEMON = builtins({
   log_backups: '8',
   log_server_port: '514',
   json_stdout: 'false',
+  // Upstream since 2025: log lines without the timestamp and process name journald adds.
+  log_format_journalctl: 'false',
   json_log_file: 'false',
   json_log_server: 'false',
   prometheus_exporter: 'false',
@@ -402,6 +404,29 @@ export function convertAnycastHealthchecker(files: readonly SourceFile[]): Impor
     services.push(convertService(reader, ctx, usedNames, { ipv4, ipv6 }));
   }
 
+  // A service section in two files: anycast-healthchecker merges them in its directory's
+  // order (glob, unsorted), so which check or prefix wins may differ after migration.
+  services.forEach((service, i) => {
+    const again = doc.repeats.get(service.section);
+    const origin = doc.origins.get(service.section);
+    if (again === undefined || origin === undefined) return;
+    const places = [origin, ...again].map((o) => `${o.source}:${o.line}`);
+    notes.push({
+      kind: 'error',
+      where: `[${service.section}] (${places.join(', ')})`,
+      message: `is defined in ${places.length} files (${places.join(' and ')}); anycast-healthchecker merges them in directory order, so which values win is not certain: keep one`,
+    });
+    if (service.active)
+      services[i] = {
+        ...service,
+        active: false,
+        lines: commentOut(
+          service.lines,
+          `[${service.section}] is left out: see the ERROR notes at the top`,
+        ),
+      };
+  });
+
   // One prefix, one service (anycast-healthchecker refuses to start otherwise).
   const owners = new Map<string, string>();
   services.forEach((service, i) => {
@@ -470,6 +495,16 @@ function noteLabel(kind: ImportNoteKind): string {
 }
 
 function convertLog(daemon: SectionReader): string | undefined {
+  const journal = daemon.explicit('log_format_journalctl');
+  if (journal !== undefined) {
+    const on = daemon.bool('log_format_journalctl');
+    if (on === true)
+      daemon.note(
+        'changed',
+        'log_format_journalctl',
+        'nothing to set: run under systemd, anycast-guard writes one JSON record per line to stdout, which journald stores with its own timestamp and unit (`journalctl -u anycast-guard`); `journalctl -o cat` shows the records alone',
+      );
+  }
   if (daemon.explicit('loglevel') === undefined) return undefined;
   const level = daemon.str('loglevel');
   if (level === undefined) return undefined;
@@ -657,6 +692,18 @@ function convertDaemon(
   const set = (key: string, value: TomlValue): void => {
     lines.push(`${key} = ${tomlValue(value)}`);
   };
+  // The same variable in both files suits BIRD 1.x (bird and bird6 each include one);
+  // one BIRD including both sees it defined twice, which check-config refuses too.
+  let separateIpv6 = false;
+  const done = (): string[] => {
+    const names = [daemon.str('bird_variable'), daemon.str('bird6_variable')];
+    if (families.ipv4 && families.ipv6 && !separateIpv6 && names[0] === names[1])
+      daemon.error(
+        'bird6_variable',
+        `is the same name as bird_variable (${names[0]}), and bird_reconfigure_cmd and bird6_reconfigure_cmd reconfigure the same BIRD, which would read both files and see it defined twice: rename one (and its use in bird.conf), or point bird6_reconfigure_cmd at BIRD 1.x's bird6`,
+      );
+    return lines;
+  };
   const prefixOf = (key: string, family: 'ipv4' | 'ipv6'): string => {
     const text = daemon.str(key) ?? '';
     try {
@@ -707,7 +754,7 @@ function convertDaemon(
         customs[0]?.custom?.where ?? 'custom_bird_reconfigure_cmd',
         'every service sets the same command: it becomes reconfigure_command, run once per batch of changes for both families and without the up/down argument anycast-healthchecker passed; its output is read like birdc’s, else its exit code decides',
       );
-      return lines;
+      return done();
     }
     daemon.noteAt(
       'no-equivalent',
@@ -755,8 +802,10 @@ function convertDaemon(
       v6Birdc.socket !== undefined
     ) {
       set('ipv6_socket', v6Birdc.socket);
+      separateIpv6 = true;
     } else {
       set('ipv6_reconfigure_command', v6);
+      separateIpv6 = true;
       daemon.note(
         'changed',
         'bird6_reconfigure_cmd',
@@ -764,5 +813,5 @@ function convertDaemon(
       );
     }
   }
-  return lines;
+  return done();
 }

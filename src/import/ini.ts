@@ -46,6 +46,11 @@ export class IniDocument {
   readonly defaults = new Map<string, IniValue>();
   /** Where each section was first written. */
   readonly origins = new Map<string, { source: string; line: number }>();
+  /**
+   * Sections (DEFAULT aside) a later file writes again, where it does: configparser merges
+   * them, later values winning, so the result hangs on the order of the files.
+   */
+  readonly repeats = new Map<string, { source: string; line: number }[]>();
 
   /** Reads one more file into the document (configparser.read of several files, in order). */
   read(text: string, source: string): void {
@@ -93,7 +98,8 @@ export class IniDocument {
             current = new Map();
             this.sections.set(name, current);
             this.origins.set(name, { source, line: lineNo });
-          }
+          } else
+            this.repeats.set(name, [...(this.repeats.get(name) ?? []), { source, line: lineNo }]);
         }
         return;
       }

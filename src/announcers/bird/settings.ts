@@ -159,17 +159,20 @@ export function parseBirdSettings(
       [...path, 'ipv6_file'],
       `is the same file as ipv4_file (${table.ipv4_file}); each family needs its own`,
     );
+
+  const separate = table.ipv6_socket !== undefined || table.ipv6_reconfigure_command !== undefined;
+  // BIRD 1.x sites often define the same name in both files: right when bird and bird6
+  // each read one, wrong only when one BIRD includes both.
   if (
+    !separate &&
     table.ipv4_file !== false &&
     table.ipv6_file !== false &&
     table.ipv4_variable === table.ipv6_variable
   )
     issues.add(
       [...path, 'ipv6_variable'],
-      `is the same name as ipv4_variable (${table.ipv4_variable}); one BIRD would see it defined twice`,
+      `is the same name as ipv4_variable (${table.ipv4_variable}) and one BIRD reads both files, so it would see it defined twice; rename one, or name the second BIRD (BIRD 1.x's bird6) with ipv6_socket or ipv6_reconfigure_command`,
     );
-
-  const separate = table.ipv6_socket !== undefined || table.ipv6_reconfigure_command !== undefined;
   if (separate && table.ipv6_file === false)
     issues.add(
       [...path, table.ipv6_socket !== undefined ? 'ipv6_socket' : 'ipv6_reconfigure_command'],

@@ -2,14 +2,14 @@
  * ExaBGP: anycast-guard as ExaBGP's API process. ExaBGP starts `anycast-guard run` and
  * reads `announce route` / `withdraw route` from its stdout, so the daemon logs to stderr
  * (usesStdout). IPv4 and IPv6; degraded attributes (MED, communities, large communities,
- * AS-path prepend, LOCAL_PREF) are carried. Writing to a running ExaBGP's named pipes
+ * AS-path prepend) are carried. Writing to a running ExaBGP's named pipes
  * (exabgpcli's way) is not built: docs/announcer-exabgp.md says why.
  */
 import { AnnouncerFailure } from '../errors.js';
 import type { AnnouncerDefinition } from '../definition.js';
 import { SyncedAnnouncer } from '../synced.js';
 import { ExabgpBackend } from './backend.js';
-import { parseExabgpSettings, type ExabgpSettings } from './settings.js';
+import { describeExabgpSettings, parseExabgpSettings, type ExabgpSettings } from './settings.js';
 
 export { ExabgpBackend } from './backend.js';
 export type { ExabgpBackendOptions } from './backend.js';
@@ -22,6 +22,7 @@ export const exabgpDefinition: AnnouncerDefinition<ExabgpSettings> = {
   supportsVrf: false,
   supportsAttributes: true,
   parse: parseExabgpSettings,
+  describe: describeExabgpSettings,
   usesStdout: () => true,
   create(settings, context) {
     if (process.stdout.isTTY === true)

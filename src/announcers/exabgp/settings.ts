@@ -69,3 +69,17 @@ export function parseExabgpSettings(
     ...(table.asn === undefined ? {} : { asn: table.asn }),
   };
 }
+
+/** One line for `check-config`: the mode, next hops, acks, timeout and the AS for prepend. */
+export function describeExabgpSettings(settings: ExabgpSettings): string {
+  const { ipv4, ipv6 } = settings.nextHop;
+  return [
+    "as ExaBGP's API process",
+    ipv4 === ipv6 ? `next hop ${ipv4}` : `next hop ${ipv4} (IPv4), ${ipv6} (IPv6)`,
+    settings.ack ? 'acks on' : 'acks off',
+    `timeout ${settings.timeoutMs / 1000} s`,
+    settings.asn === undefined
+      ? 'AS for prepend read from ExaBGP'
+      : `AS ${settings.asn} for prepend`,
+  ].join(', ');
+}

@@ -7,7 +7,11 @@
  */
 import type { AnnouncerDefinition } from '../definition.js';
 import { FrrAnnouncer } from './announcer.js';
-import { parseFrroutingSettings, type FrroutingSettings } from './settings.js';
+import {
+  describeFrroutingSettings,
+  parseFrroutingSettings,
+  type FrroutingSettings,
+} from './settings.js';
 
 export { FrrAnnouncer } from './announcer.js';
 export type { FrrAnnouncerOptions } from './announcer.js';
@@ -21,6 +25,7 @@ export const frroutingDefinition: AnnouncerDefinition<FrroutingSettings> = {
   supportsVrf: true,
   supportsAttributes: false,
   parse: parseFrroutingSettings,
+  describe: describeFrroutingSettings,
   create(settings, context) {
     return new FrrAnnouncer(settings, context);
   },

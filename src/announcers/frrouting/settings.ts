@@ -48,3 +48,16 @@ export function parseFrroutingSettings(
     resyncMs: Math.round(table.resync_interval * 1000),
   };
 }
+
+/** One line for `check-config`: what runs, where, and how often it repairs FRR. */
+export function describeFrroutingSettings(settings: FrroutingSettings): string {
+  const vtysh =
+    settings.pathspace === undefined
+      ? settings.vtysh
+      : `${settings.vtysh} -N ${settings.pathspace}`;
+  return `${vtysh}, timeout ${settings.timeoutMs / 1000} s, ${describeResync(settings.resyncMs)}`;
+}
+
+function describeResync(ms: number): string {
+  return ms === 0 ? 'no periodic resync' : `resync every ${ms / 1000} s`;
+}

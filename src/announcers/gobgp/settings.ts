@@ -87,3 +87,14 @@ export function parseGobgpSettings(
     },
   };
 }
+
+/** One line for `check-config`: the CLI, the API it talks to, next hops, timers. */
+export function describeGobgpSettings(settings: GobgpSettings): string {
+  const hops = [settings.nextHop.ipv4, settings.nextHop.ipv6].filter((h) => h !== undefined);
+  return [
+    `${settings.gobgp} to API ${describeApi(settings.api)}`,
+    hops.length === 0 ? "next hop gobgpd's own" : `next hop ${hops.join(', ')}`,
+    `timeout ${settings.timeoutMs / 1000} s`,
+    settings.resyncMs === 0 ? 'no periodic resync' : `resync every ${settings.resyncMs / 1000} s`,
+  ].join(', ');
+}

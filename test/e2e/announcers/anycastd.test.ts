@@ -24,7 +24,7 @@ import {
 const DNS = ['2001:db8::b19:bad:53/128', '203.0.113.53/32'];
 const NTP = ['2001:db8::123:7e11:713e/128', '203.0.113.123/32'];
 const VRF_ROUTER = 'router bgp 65001 vrf 123';
-const ALL_PASS = { dns_v6: true, dns_v4: true, ntp_v6: true, ntp_v4: true };
+const ALL_PASS = { dns: true, ntp_v6: true, ntp_v4: true };
 
 test(
   "anycastd's example config: Cabourotte checks drive FRRouting prefixes, VRF 123 included",
@@ -61,15 +61,15 @@ pathspace = "${frr.pathspace}"
       assert.deepEqual(await control.paths(prefix), [], `${prefix} not in the default VRF`);
     }
 
-    // One failing Cabourotte check takes its whole service down (anycastd: all must pass).
-    cabourotte.set({ ...ALL_PASS, dns_v4: false });
+    // A failing Cabourotte check takes its service down; ntp's two must both pass (anycastd: all must).
+    cabourotte.set({ ...ALL_PASS, dns: false });
     await waitForLog(daemon, (r) => isTransition('dns', 'down')(r), 'dns down', {
       timeoutMs: 30_000,
     });
     for (const prefix of DNS) await waitAtRouter(control, prefix, false);
     assert.deepEqual(await networksUnder(frr, VRF_ROUTER), NTP, 'ntp is not affected');
 
-    cabourotte.set({ ...ALL_PASS, dns_v4: false, ntp_v6: false });
+    cabourotte.set({ ...ALL_PASS, dns: false, ntp_v6: false });
     await waitFor(() => networksUnder(frr, VRF_ROUTER), {
       what: `ntp's prefixes gone from ${VRF_ROUTER}`,
       until: (n) => n.length === 0,

@@ -80,3 +80,90 @@ describe('describeConfig: session security', () => {
     assert.doesNotMatch(text, /s3cret/);
   });
 });
+
+describe('describeConfig: routing-daemon announcers', () => {
+  const summary = (tables: string, prefixes: string): string =>
+    describeConfig(
+      parseConfig(
+        `${tables}\n[services.web]\nprefixes.${prefixes} = ["203.0.113.80"]\nannounce = "always"\n`,
+        'test.toml',
+        { checkTypes: testCheckTypes },
+      ),
+    );
+
+  it('prints the FRRouting keys that are set, not "default settings"', () => {
+    const text = summary(
+      '[announcers.frrouting]\nvtysh = "/opt/frr/bin/vtysh"\npathspace = "edge"\ntimeout = 3\nresync_interval = 0',
+      'frrouting',
+    );
+    assert.match(
+      text,
+      /^announcer frrouting: FRRouting, \/opt\/frr\/bin\/vtysh -N edge, timeout 3 s, no periodic resync$/m,
+    );
+    assert.equal(
+      summary('', 'frrouting').match(/^announcer frrouting: .*$/m)?.[0],
+      'announcer frrouting: FRRouting, /usr/bin/vtysh, timeout 10 s, resync every 30 s',
+    );
+  });
+
+  it('prints the GoBGP keys that are set', () => {
+    const text = summary(
+      '[announcers.gobgp]\ngobgp = "/opt/gobgp"\napi = "unix:///run/gobgpd.sock"\nresync_interval = 5\nnext_hop = { ipv4 = "198.18.0.1" }',
+      'gobgp',
+    );
+    assert.match(
+      text,
+      /^announcer gobgp: GoBGP, \/opt\/gobgp to API unix:\/\/\/run\/gobgpd.sock, next hop 198.18.0.1, timeout 10 s, resync every 5 s$/m,
+    );
+    assert.match(
+      summary('', 'gobgp'),
+      /^announcer gobgp: GoBGP, \/usr\/bin\/gobgp to API 127.0.0.1:50051, next hop gobgpd's own,/m,
+    );
+  });
+
+  it('prints the ExaBGP keys that are set', () => {
+    const text = summary(
+      '[announcers.exabgp]\nnext_hop = "2001:db8::1"\nack = false\ntimeout = 2\nasn = 65010',
+      'exabgp',
+    );
+    assert.match(
+      text,
+      /^announcer exabgp: ExaBGP, as ExaBGP's API process, next hop self \(IPv4\), 2001:db8::1 \(IPv6\), acks off, timeout 2 s, AS 65010 for prepend$/m,
+    );
+  });
+
+  it('never falls back to "default settings"', () => {
+    for (const kind of ['frrouting', 'gobgp', 'exabgp'])
+      assert.doesNotMatch(summary('', kind), /default settings/);
+  });
+});
+
+describe("describeConfig: a file in anycastd's form", () => {
+  it('says which of our defaults apply to services with only prefixes and checks', () => {
+    const text = describeConfig(
+      parseConfig(
+        '[services.dns]\nprefixes.frrouting = ["203.0.113.53"]\nchecks.cabourotte = ["dns"]\n' +
+          '[services.ntp]\nprefixes.frrouting = ["203.0.113.123"]\nchecks.cabourotte = [{ name = "ntp", interval = "PT1S" }]\n' +
+          '[services.web]\nprefixes.frrouting = ["203.0.113.80"]\nchecks.cabourotte = ["web"]\nrise = 1\n',
+        'anycastd.toml',
+        { checkTypes: testCheckTypes },
+      ),
+    );
+    assert.match(
+      text,
+      /^anycastd's form \(only prefixes\.<daemon> and checks\): dns, ntp; anycast-guard's defaults apply: rise 2, fall 2, hold-down 10 s, policy all, when down withdraw \(anycastd acts on each round of results: rise = 1, fall = 1, hold_down = 0 does the same\)$/m,
+    );
+    assert.match(text, /cabourotte "cabourotte ntp": every 1 s, timeout 1 s$/m);
+  });
+
+  it('says nothing of anycastd for a file in our own form', () => {
+    const text = describeConfig(
+      parseConfig(
+        '[services.dns]\nprefixes.frrouting = ["203.0.113.53"]\nchecks.cabourotte = ["dns"]\nhold_down = 0\n',
+        't.toml',
+        { checkTypes: testCheckTypes },
+      ),
+    );
+    assert.doesNotMatch(text, /anycastd/);
+  });
+});

@@ -25,7 +25,10 @@ const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const main = join(repo, 'dist/src/cli/main.js');
 const example = join(repo, 'examples/config.toml');
 
-/** gecio/anycastd README, "Example", verbatim. */
+/**
+ * gecio/anycastd README, "Configuration" → "Example", verbatim, as it read until the README
+ * was reorganised; the "Usage Example" that replaced it checks dns with one check.
+ */
 const ANYCASTD_README = `
 [services.dns]
 prefixes.frrouting = ["2001:db8::b19:bad:53", "203.0.113.53"]
@@ -149,6 +152,21 @@ describe('examples/config.toml', () => {
       [],
       'features the example does not show',
     );
+  });
+});
+
+/** gecio/anycastd README today, "Usage Example" → "`anycastd` configuration", verbatim. */
+const ANYCASTD_USAGE_EXAMPLE = ANYCASTD_README.replace(
+  'checks.cabourotte = ["dns_v6", "dns_v4"]',
+  'checks.cabourotte = ["dns"]',
+);
+
+describe('examples/anycastd.toml', () => {
+  it("is anycastd's README example verbatim, below its comments", async () => {
+    const text = await readFile(join(repo, 'examples/anycastd.toml'), 'utf8');
+    const body = text.replace(/^(?:#.*\n)+/, '');
+    assert.equal(body.trim(), ANYCASTD_USAGE_EXAMPLE.trim());
+    assert.match(text, /"Usage Example"/);
   });
 });
 

@@ -199,7 +199,15 @@ describe('import anycast-healthchecker: BIRD 1.x with sudo (examples/anycast-hea
   ]);
 
   it('keeps the sudo commands, bird6 as a second BIRD', () => {
-    assert.equal(result.errors, 0);
+    assert.deepEqual(
+      result.notes.filter((n) => n.kind === 'error'),
+      [],
+    );
+    // bird and bird6 each include one file, so the same name in both is right.
+    assert.deepEqual(
+      [bird.ipv4?.variable, bird.ipv6?.variable],
+      ['ANYCAST_ADVERTISE', 'ANYCAST_ADVERTISE'],
+    );
     assert.deepEqual(
       bird.instances.map((i) => [i.name, i.families, i.configure]),
       [
@@ -367,6 +375,74 @@ describe('import anycast-healthchecker: edge cases', () => {
       'tab\tx',
       'café',
     ]);
+  });
+
+  it('the same variable for both files when one BIRD reads both is an error', () => {
+    const result = convertAnycastHealthchecker([
+      {
+        path: 'd.conf',
+        text: `${daemon}bird_variable = ANYCAST_ADVERTISE\nbird6_variable = ANYCAST_ADVERTISE\n`,
+      },
+      {
+        path: 's.conf',
+        text: '[a]\ncheck_cmd = /bin/true\nip_prefix = 203.0.113.1\ncheck_disabled = false\n',
+      },
+    ]);
+    assert.deepEqual(
+      result.notes.filter((n) => n.kind === 'error').map((n) => n.where),
+      ['daemon.bird6_variable (d.conf:6)'],
+    );
+    assert.match(result.toml, /^# ERROR daemon\.bird6_variable .*reconfigure the same BIRD/m);
+  });
+
+  it('a service section in two files is an error naming both, and left out', () => {
+    const svc = (prefix: string) =>
+      `[dns]\ncheck_cmd = /bin/true\nip_prefix = ${prefix}\ncheck_disabled = false\n`;
+    const { result, config } = convert([
+      { path: 'd.conf', text: daemon },
+      { path: '/etc/anycast-healthchecker.d/a.conf', text: svc('203.0.113.1') },
+      {
+        path: '/etc/anycast-healthchecker.d/b.conf',
+        text: `${svc('203.0.113.2')}[web]\ncheck_cmd = /bin/true\nip_prefix = 203.0.113.80\ncheck_disabled = false\n`,
+      },
+    ]);
+    const errors = result.notes.filter((n) => n.kind === 'error');
+    assert.equal(errors.length, 1);
+    assert.match(
+      errors[0]?.message ?? '',
+      /^is defined in 2 files \(\/etc\/anycast-healthchecker\.d\/a\.conf:1 and \/etc\/anycast-healthchecker\.d\/b\.conf:1\)/,
+    );
+    assert.deepEqual(
+      config.services.map((s) => s.name),
+      ['web'],
+    );
+    assert.equal(result.services, 1);
+  });
+
+  it('log_format_journalctl (upstream since 2025) is known: true says journald needs nothing, false is silent', () => {
+    const service = {
+      path: 's.conf',
+      text: '[a]\ncheck_cmd = /bin/true\nip_prefix = 203.0.113.1\ncheck_disabled = false\n',
+    };
+    const on = convert([
+      { path: 'd.conf', text: `${daemon}log_format_journalctl = true\n` },
+      service,
+    ]);
+    assert.deepEqual(
+      on.result.notes.map((n) => [n.kind, n.where]),
+      [['changed', 'daemon.log_format_journalctl (d.conf:5)']],
+    );
+    assert.match(on.result.notes[0]?.message ?? '', /journald/);
+    const off = convert([
+      { path: 'd.conf', text: `${daemon}log_format_journalctl = false\n` },
+      service,
+    ]);
+    assert.deepEqual(off.result.notes, []);
+    const bad = convertAnycastHealthchecker([
+      { path: 'd.conf', text: `${daemon}log_format_journalctl = maybe\n` },
+      service,
+    ]);
+    assert.equal(bad.errors, 1);
   });
 
   it('both families off is an error', () => {

@@ -74,6 +74,9 @@ empty =
     assert.equal(value(doc, 's', 'a'), '2');
     assert.equal(value(doc, 's', 'b'), '1');
     assert.equal(doc.sections.get('s')?.get('a')?.source, 'two.conf');
+    // …and the repeat is kept, so the importer can refuse it.
+    assert.deepEqual(doc.origins.get('s'), { source: 'one.conf', line: 1 });
+    assert.deepEqual(doc.repeats.get('s'), [{ source: 'two.conf', line: 1 }]);
   });
 
   it('errors name the file and line', () => {

@@ -105,7 +105,7 @@ describe('parseBirdSettings', () => {
       ],
     );
     assert.deepEqual(parse({ ipv6_variable: 'ACAST_PS_ADVERTISE' }).issues, [
-      'announcers.bird.ipv6_variable: is the same name as ipv4_variable (ACAST_PS_ADVERTISE); one BIRD would see it defined twice',
+      "announcers.bird.ipv6_variable: is the same name as ipv4_variable (ACAST_PS_ADVERTISE) and one BIRD reads both files, so it would see it defined twice; rename one, or name the second BIRD (BIRD 1.x's bird6) with ipv6_socket or ipv6_reconfigure_command",
     ]);
     assert.deepEqual(parse({ ipv6_socket: '/run/bird/bird6.ctl', ipv6_file: false }).issues, [
       'announcers.bird.ipv6_socket: names a separate IPv6 BIRD, but ipv6_file = false',
@@ -115,6 +115,14 @@ describe('parseBirdSettings', () => {
       parse({ sokcet: '/x' }).issues[0] ?? '',
       /sokcet: unknown key \(did you mean 'socket'\?\)/,
     );
+  });
+
+  it('the same variable in both files is right when bird and bird6 each read one', () => {
+    const same = { ipv4_variable: 'ANYCAST_ADVERTISE', ipv6_variable: 'ANYCAST_ADVERTISE' };
+    assert.deepEqual(parse({ ...same, ipv6_socket: '/run/bird6.ctl' }).issues, []);
+    assert.deepEqual(parse({ ...same, ipv6_reconfigure_command: 'birdc6 configure' }).issues, []);
+    assert.equal(parse({ ...same, ipv6_file: false }).issues.length, 0);
+    assert.equal(parse(same).issues.length, 1);
   });
 
   it('check-config describes the files and the commands', () => {
