@@ -114,7 +114,7 @@ const STATES: ReadonlySet<unknown> = new Set<ServiceState>(['up', 'down', 'held-
 function parseTransitions(value: unknown): Transition[] {
   const list =
     typeof value === 'object' && value !== null && 'transitions' in value
-      ? (value).transitions
+      ? value.transitions
       : undefined;
   if (!Array.isArray(list)) throw new Error('no "transitions" array');
   return list.filter((t): t is Transition => {
