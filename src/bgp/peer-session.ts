@@ -630,7 +630,7 @@ export class PeerSession {
   private onEstablished(negotiated: Negotiated): void {
     const connection = this.connection;
     if (connection === undefined) return;
-    connection.context = { fourOctetAs: negotiated.fourOctetAs };
+    connection.context = { fourOctetAs: negotiated.fourOctetAs, external: !this.ibgp };
     // RFC 9687 section 3: send hold time of max(8 minutes, 2 x hold time); none when hold is 0.
     connection.sendHoldTime =
       negotiated.holdTime === 0 ? 0 : Math.max(480, 2 * negotiated.holdTime);
@@ -702,7 +702,7 @@ export class PeerSession {
     for (const discarded of update.discarded ?? []) {
       this.log.warn(
         { event: 'bgp.attribute_discarded', err: discarded.message },
-        'malformed attribute discarded (RFC 7606)',
+        'attribute discarded (RFC 7606): malformed, or iBGP-only from an external peer',
       );
     }
     if (this.env.collector) this.ribIn.apply(update, this.fsm.negotiated?.families ?? []);

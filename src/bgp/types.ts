@@ -127,4 +127,9 @@ export interface RouteRefreshMessage {
 export interface CodecContext {
   /** Both sides sent the 4-octet AS capability (RFC 6793). */
   readonly fourOctetAs: boolean;
+  /**
+   * The peer is in another AS (eBGP): LOCAL_PREF, ORIGINATOR_ID and CLUSTER_LIST from
+   * it are discarded (RFC 7606 7.5, 7.9, 7.10). Absent means internal.
+   */
+  readonly external?: boolean;
 }

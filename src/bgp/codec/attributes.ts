@@ -10,10 +10,11 @@
  * Gaps: extended communities (RFC 4360) and every other type are kept raw in
  * `unknown` when optional transitive; only AFI 1/2 with SAFI 1 are understood
  * (others are dropped: we never negotiate them); no RFC 8950 IPv4-over-IPv6 next
- * hop. Checks that need to know the peer (eBGP vs iBGP: LOCAL_PREF, ORIGINATOR_ID,
- * CLUSTER_LIST from external peers, RFC 7606 7.5/7.9/7.10; confederation segments
- * from an external peer) and next-hop semantics (martians, RFC 4271 6.3 subcode 8)
- * belong to the session, not the codec.
+ * hop. LOCAL_PREF, ORIGINATOR_ID and CLUSTER_LIST from an external peer are discarded
+ * whatever their length (RFC 7606 7.5/7.9/7.10; the session says which peers are
+ * external through `CodecContext.external`). Confederation segments from an external
+ * peer and next-hop semantics (martians, RFC 4271 6.3 subcode 8) belong to the
+ * session, not the codec.
  *
  * Over 500 lines on purpose: each attribute's decoding sits beside the RFC 7606
  * rule for its errors and its encoding, so a reader checks one attribute in one place.
@@ -213,6 +214,14 @@ class AttributeDecoder {
     this.#treatAsWithdraw ??= updateError(subcode, message, 'treat-as-withdraw', data);
   }
 
+  /** RFC 7606 7.5/7.9/7.10: an iBGP-only attribute from an external peer, well-formed or not. */
+  #discardExternal(type: number): void {
+    this.#discard(
+      UpdateSubcode.MalformedAttributeList,
+      `${attrName(type)} from an external peer discarded`,
+    );
+  }
+
   #discard(subcode: number, message: string): void {
     this.#discarded.push(updateError(subcode, message, 'attribute-discard', this.#data()));
   }
@@ -307,7 +316,8 @@ class AttributeDecoder {
         attrs.med = u32(b, vs);
         return;
       case AttrType.LocalPref:
-        // RFC 7606 7.5
+        // RFC 7606 7.5: "received from an external neighbor, it SHALL be discarded".
+        if (this.#ctx.external === true) return this.#discardExternal(type);
         if (length !== 4)
           return this.#withdraw(
             UpdateSubcode.AttributeLengthError,
@@ -353,7 +363,8 @@ class AttributeDecoder {
         return;
       }
       case AttrType.OriginatorId:
-        // RFC 7606 7.9
+        // RFC 7606 7.9: discarded from an external neighbor, else malformed unless 4 octets.
+        if (this.#ctx.external === true) return this.#discardExternal(type);
         if (length !== 4)
           return this.#withdraw(
             UpdateSubcode.AttributeLengthError,
@@ -362,7 +373,9 @@ class AttributeDecoder {
         attrs.originatorId = ipv4Text(b, vs);
         return;
       case AttrType.ClusterList: {
-        // RFC 7606 7.10: "malformed if its length is not a non-zero multiple of 4".
+        // RFC 7606 7.10: discarded from an external neighbor, else "malformed if its
+        // length is not a non-zero multiple of 4".
+        if (this.#ctx.external === true) return this.#discardExternal(type);
         if (length === 0 || length % 4 !== 0) {
           return this.#withdraw(
             UpdateSubcode.AttributeLengthError,

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../../src/clock/index.js';
 import { BgpSpeaker } from '../../../src/bgp/index.js';
+import { pino } from 'pino';
+import { loggedEvent } from '../../helpers/log-events.js';
 import {
   RawPeer,
   basicAttributes,
@@ -251,6 +253,49 @@ describe('malformed input over TCP', () => {
     assert.equal(healthy()?.state, 'established');
     assert.equal(healthy()?.establishedCount, 1, 'never dropped since the start');
     assert.equal(neighbour.peerStatus()[0]?.state, 'established');
+  });
+});
+
+describe('iBGP-only attributes from an eBGP peer (RFC 7606 7.5, 7.9)', () => {
+  it('the collector drops LOCAL_PREF and ORIGINATOR_ID, logs the discard and keeps the route', async () => {
+    let output = '';
+    const logger = pino({ level: 'info' }, { write: (line: string) => void (output += line) });
+    const speaker = new BgpSpeaker({
+      asn: 65001,
+      routerId: '198.18.0.1',
+      listen: { host: '127.0.0.1', port: 0 },
+      collector: true,
+      logger,
+      peers: [{ address: '127.0.0.71', asn: RAW_ASN, passive: true }],
+    });
+    await speaker.start();
+    const raw = await RawPeer.connect(speaker.listenPort ?? 0, '127.0.0.71');
+    try {
+      await raw.establish(rawOpen);
+      const localPref = [0x40, 5, 4, 0, 0, 0, 200];
+      const originatorId = [0x80, 9, 4, 203, 0, 113, 9];
+      raw.send(
+        updateMessage(
+          [],
+          [...basicAttributes(RAW_ASN, nextHop), ...localPref, ...originatorId],
+          [32, 203, 0, 113, 21],
+        ),
+      );
+      const route = await eventually(
+        () => speaker.receivedRoutes().find((r) => r.prefix === '203.0.113.21/32'),
+        'the route',
+      );
+      assert.equal(route.localPref, undefined, 'LOCAL_PREF from an eBGP peer is not kept');
+      assert.ok(loggedEvent(output, 'bgp.attribute_discarded'));
+      const discards = output
+        .split('\n')
+        .filter((line) => line.includes('"bgp.attribute_discarded"')).length;
+      assert.equal(discards, 2, 'one discard each for LOCAL_PREF and ORIGINATOR_ID');
+      assert.equal(speaker.peerStatus()[0]?.state, 'established');
+    } finally {
+      raw.close();
+      await speaker.stop();
+    }
   });
 });
 

@@ -293,6 +293,46 @@ describe('per-attribute faults (RFC 7606 section 7)', () => {
   });
 });
 
+describe('iBGP-only attributes from an external peer (RFC 7606 7.5, 7.9, 7.10)', () => {
+  const EXTERNAL: CodecContext = { ...AS4, external: true };
+  const localPref = attr(0x40, 5, '000000c8');
+  const originatorId = attr(0x80, 9, 'cb007109');
+  const clusterList = attr(0x80, 10, 'cb007109 cb00710a');
+
+  for (const [name, bad] of [
+    ['LOCAL_PREF (7.5)', localPref],
+    ['ORIGINATOR_ID (7.9)', originatorId],
+    ['CLUSTER_LIST (7.10)', clusterList],
+  ] as const) {
+    it(`${name} from an external peer is discarded and the route kept`, () => {
+      const u = expectDiscard(
+        update({ attrs: basicAttrs(AS4) + bad, nlri: NLRI }),
+        1,
+        hex(bad),
+        EXTERNAL,
+      );
+      assert.equal(u.attributes.localPref, undefined);
+      assert.equal(u.attributes.originatorId, undefined);
+      assert.equal(u.attributes.clusterList, undefined);
+    });
+  }
+
+  it('a LOCAL_PREF of the wrong length from an external peer is discarded, not a withdraw (7.5)', () => {
+    const bad = attr(0x40, 5, '00c8');
+    expectDiscard(update({ attrs: basicAttrs(AS4) + bad, nlri: NLRI }), 1, hex(bad), EXTERNAL);
+  });
+
+  it('the same attributes from an internal peer are kept', () => {
+    const u = decode(
+      update({ attrs: basicAttrs(AS4) + localPref + originatorId + clusterList, nlri: NLRI }),
+    );
+    assert.equal(u.discarded, undefined);
+    assert.equal(u.attributes.localPref, 200);
+    assert.equal(u.attributes.originatorId, '203.0.113.9');
+    assert.deepEqual(u.attributes.clusterList, ['203.0.113.9', '203.0.113.10']);
+  });
+});
+
 describe('MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 7606 7.11, RFC 4760 section 7)', () => {
   const mandatory = ORIGIN + AS_PATH4;
   for (const [why, value] of [
