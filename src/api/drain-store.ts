@@ -93,6 +93,20 @@ export class DrainStore {
     return this.update((next) => next.delete(name));
   }
 
+  /**
+   * Forgets the drains of services not in `names` (a reload removed them), returns
+   * their names once that is on disk; nothing is written when there are none. A
+   * service added back later starts undrained, as any new service does.
+   */
+  async forgetAllBut(names: ReadonlySet<string>): Promise<string[]> {
+    const gone = [...this.records.keys()].filter((name) => !names.has(name));
+    if (gone.length > 0)
+      await this.update((next) => {
+        for (const name of gone) next.delete(name);
+      });
+    return gone;
+  }
+
   private update(change: (next: Map<string, DrainRecord>) => unknown): Promise<void> {
     const next = new Map(this.records);
     change(next);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ApiServer, DrainStore, Metrics, TransitionLog, TRANSITIONS_FILE } from '../api/index.js';
 import { routingDaemons } from '../announcers/index.js';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type DaemonConfig } from '../config/index.js';
 import { Daemon } from '../daemon/index.js';
 import { nodeAdvertiser } from '../node-ads/index.js';
 import { Lifecycle, part } from '../lifecycle/index.js';
@@ -151,6 +151,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
           // First: a [directors] key that cannot be read keeps the whole running config.
           await advertiser.reload(next);
           await daemon.reload(next);
+          await forgetRemovedDrains(store, next, logger);
           if (next.log.level !== logger.level && options.logLevel === undefined)
             logger.level = next.log.level;
         } catch (error) {
@@ -166,4 +167,29 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   const start = node.start();
   starting = start;
   if ((await start) && !stopping) await notifier.ready();
+}
+
+/**
+ * A reload that removes a drained service removes its drain from the file too: left
+ * there, it would drain a later, unrelated service given the same name.
+ */
+async function forgetRemovedDrains(
+  store: DrainStore,
+  next: DaemonConfig,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const forgotten = await store.forgetAllBut(new Set(next.services.map((s) => s.name)));
+    if (forgotten.length > 0)
+      logger.info(
+        { event: 'service.drain_forgotten', services: forgotten },
+        'drained services removed from the configuration: their drains are forgotten',
+      );
+  } catch (error) {
+    // Kept in memory only; the next write that succeeds carries it.
+    logger.warn(
+      { event: 'api.drain_not_persisted', err: errorMessage(error) },
+      'drain state not written: the removed services stay in the drain file for now',
+    );
+  }
 }

@@ -4,10 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../../helpers/raw-peer.js';
 import { runFixture, type RunFixture } from '../../helpers/loopback.js';
+import { loggedEvent } from '../../helpers/log-events.js';
 
 const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
@@ -137,6 +139,50 @@ announce = "always"
     } finally {
       daemon.child.kill('SIGKILL');
       await writeFile(fixture.configPath, good);
+    }
+  });
+
+  it('a reload that removes a drained service removes its drain from the drain file', async () => {
+    const services = `
+[services.unicast]
+prefixes = ["203.0.113.98"]
+announce = "always"
+[services.old]
+prefixes = ["203.0.113.97"]
+announce = "always"
+`;
+    const own = await runFixture('drain-reload', () => services);
+    const drainFile = join(own.dir, 'drained.json');
+    const drained = (): Promise<Record<string, unknown>> =>
+      readFile(drainFile, 'utf8').then(
+        (text) => (JSON.parse(text) as { drained: Record<string, unknown> }).drained,
+      );
+    await writeFile(
+      drainFile,
+      JSON.stringify({ version: 1, drained: { old: { reason: 'maintenance', at: 1 } } }),
+    );
+    const daemon = run(own.configPath);
+    try {
+      await eventually(
+        () => own.collector.receivedRoutes().some((r) => r.prefix === '203.0.113.98/32'),
+        'the undrained service',
+        10_000,
+      );
+      assert.ok(!own.collector.receivedRoutes().some((r) => r.prefix === '203.0.113.97/32'));
+      const text = await readFile(own.configPath, 'utf8');
+      await writeFile(own.configPath, text.slice(0, text.indexOf('[services.old]')));
+      daemon.child.kill('SIGHUP');
+      await eventually(
+        () => loggedEvent(daemon.output(), 'service.drain_forgotten'),
+        'the drain of the removed service to be forgotten',
+        20_000,
+      );
+      assert.deepEqual(Object.keys(await drained()), [], 'the file no longer drains "old"');
+      daemon.child.kill('SIGTERM');
+      assert.equal(await daemon.exit, 0, daemon.output().slice(-2000));
+    } finally {
+      daemon.child.kill('SIGKILL');
+      await own.close();
     }
   });
 });
