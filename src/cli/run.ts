@@ -7,6 +7,7 @@
  * SIGTERM / SIGINT: withdraw everything, Cease every session, exit 0 — within
  * STOP_TIMEOUT_MS, or exit 1 if something hangs or fails (a second signal exits at once).
  * SIGHUP: reload the config file; a bad file is logged and the running config kept.
+ * Under systemd, RELOADING=1 then READY=1 frame each reload.
  * SIGUSR1 / SIGUSR2: log one level more / less verbose (src/log; a reload resets it).
  */
 import { join } from 'node:path';
@@ -142,10 +143,13 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     reloading = reloading
       .then(() => starting.catch(() => undefined))
       .then(async () => {
+        if (stopping) return;
         logger.info(
           { event: 'config.reloading', config: options.config },
           'SIGHUP: reloading configuration',
         );
+        // systemd shows the unit "reloading" until READY=1, sent however the reload ends.
+        await notifier.reloading();
         try {
           const next = await loadConfig(options.config);
           // First: a [directors] key that cannot be read keeps the whole running config.
@@ -160,13 +164,17 @@ export async function runDaemon(options: RunOptions): Promise<void> {
             'reload failed: keeping the running configuration',
           );
         }
+        if (!stopping) await notifier.ready();
       });
   });
 
   // A part that fails to start has the ones before it stopped again, then this throws.
   const start = node.start();
-  starting = start;
-  if ((await start) && !stopping) await notifier.ready();
+  // A reload waits for this, READY=1 included, so its RELOADING=1 never comes first.
+  starting = start.then(async (started) => {
+    if (started && !stopping) await notifier.ready();
+  });
+  await starting;
 }
 
 /**

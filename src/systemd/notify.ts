@@ -1,5 +1,7 @@
 /**
- * sd_notify(3) for `Type=notify` units: READY=1, WATCHDOG=1, STOPPING=1.
+ * sd_notify(3) for `Type=notify` units: READY=1, WATCHDOG=1, STOPPING=1, and
+ * RELOADING=1 with MONOTONIC_USEC then READY=1 around a reload (as `Type=notify-reload`
+ * requires and `Type=notify` allows: the manager shows the unit "reloading" meanwhile).
  *
  * The protocol is one datagram on the AF_UNIX SOCK_DGRAM socket named by $NOTIFY_SOCKET.
  * Node's `dgram` cannot send to unix datagram sockets and we ship no native addon, so each
@@ -39,6 +41,11 @@ function execHelper(file: string, args: readonly string[]): Promise<void> {
       } else resolve();
     });
   });
+}
+
+/** CLOCK_MONOTONIC in microseconds: libuv's hrtime reads that clock on Linux. */
+export function monotonicUsec(): bigint {
+  return process.hrtime.bigint() / 1000n;
 }
 
 export class SystemdNotifier {
@@ -106,6 +113,16 @@ export class SystemdNotifier {
     // A timer, not a separate thread: a blocked event loop stops the pings, as it should.
     this.watchdog = setInterval(() => void this.notify('WATCHDOG=1'), intervalMs);
     this.watchdog.unref();
+  }
+
+  /**
+   * RELOADING=1 with MONOTONIC_USEC, the CLOCK_MONOTONIC time the reload began (systemd
+   * uses it to tell this reload from an older one). Send `ready()` when it is done,
+   * whether it succeeded or not: the unit stays "reloading" until then.
+   */
+  async reloading(now: () => bigint = monotonicUsec): Promise<void> {
+    if (!this.enabled) return;
+    await this.notify('RELOADING=1', `MONOTONIC_USEC=${now()}`);
   }
 
   /** Stops the watchdog pings and sends STOPPING=1. */

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +16,7 @@ import { runFixture, type RunFixture } from '../../helpers/loopback.js';
 
 const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
-// Prints "bound", then one line per datagram: "<epoch ms> <lines joined by |>".
+// Prints "bound", then one line per datagram: "<epoch ms> <CLOCK_MONOTONIC µs> <lines joined by |>".
 const RECEIVER = `
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -23,11 +24,13 @@ s.bind(sys.argv[1])
 print('bound', flush=True)
 while True:
     data = s.recv(65536)
-    print(int(time.time() * 1000), data.decode().replace('\\n', '|'), flush=True)
+    print(int(time.time() * 1000), time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000, data.decode().replace('\\n', '|'), flush=True)
 `;
 
 interface Message {
   at: number;
+  /** The receiver's CLOCK_MONOTONIC when the datagram arrived, in µs. */
+  monotonicUsec: bigint;
   text: string;
 }
 
@@ -44,10 +47,10 @@ function startReceiver(path: string): Promise<{ child: ChildProcess; messages: M
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         if (line === 'bound') resolve({ child, messages });
-        const match = /^(\d+) (.*)$/.exec(line);
+        const match = /^(\d+) (\d+) (.*)$/.exec(line);
         // systemd-notify follows each message with its own BARRIER=1: not ours to check.
-        if (match?.[1] && match[2] !== undefined && match[2] !== 'BARRIER=1')
-          messages.push({ at: Number(match[1]), text: match[2] });
+        if (match?.[1] && match[2] && match[3] !== undefined && match[3] !== 'BARRIER=1')
+          messages.push({ at: Number(match[1]), monotonicUsec: BigInt(match[2]), text: match[3] });
       }
     });
   });
@@ -119,6 +122,59 @@ announce = "always"
       assert.doesNotMatch(output, /sd_notify failed|systemd-notify failed/);
     } finally {
       receiver.child.kill();
+    }
+  });
+
+  it('a reload is framed by RELOADING=1 with MONOTONIC_USEC and READY=1, a failed one too', async () => {
+    const socketPath = join(fixture.dir, 'notify-reload.sock');
+    const receiver = await startReceiver(socketPath);
+    const good = await readFile(fixture.configPath, 'utf8');
+    try {
+      const child = spawn(process.execPath, [CLI, 'run', '--config', fixture.configPath], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NOTIFY_SOCKET: socketPath },
+      });
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exit = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      const texts = (): string[] => receiver.messages.map((m) => m.text);
+      await eventually(() => texts().includes('READY=1'), 'READY=1', 10_000);
+
+      /** SIGHUP, then the messages it causes once the second READY=1 is in. */
+      const reload = async (): Promise<Message[]> => {
+        const from = receiver.messages.length;
+        child.kill('SIGHUP');
+        await eventually(
+          () => texts().slice(from).includes('READY=1'),
+          'READY=1 after the reload',
+          20_000,
+        );
+        return receiver.messages.slice(from);
+      };
+      const assertFramed = (sent: Message[]): void => {
+        assert.deepEqual(
+          sent.map((m) => m.text.replace(/MONOTONIC_USEC=\d+/, 'MONOTONIC_USEC=N')),
+          ['RELOADING=1|MONOTONIC_USEC=N', 'READY=1'],
+          output,
+        );
+        // The sender's CLOCK_MONOTONIC, taken before the datagram left: a little earlier.
+        const usec = BigInt(/MONOTONIC_USEC=(\d+)/.exec(sent[0]?.text ?? '')?.[1] ?? '0');
+        const lag = (sent[0]?.monotonicUsec ?? 0n) - usec;
+        assert.ok(lag >= 0n && lag < 5_000_000n, `MONOTONIC_USEC ${usec} is ${lag} µs off`);
+      };
+
+      assertFramed(await reload());
+      assert.ok(loggedEvent(output, 'config.reloaded'));
+      await writeFile(fixture.configPath, `${good}\n[services.unicast.nope]\n`);
+      assertFramed(await reload());
+      assert.ok(loggedEvent(output, 'config.reload_failed'));
+
+      child.kill('SIGTERM');
+      assert.equal(await exit, 0, output);
+    } finally {
+      receiver.child.kill();
+      await writeFile(fixture.configPath, good);
     }
   });
 
