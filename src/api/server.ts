@@ -26,6 +26,7 @@ import { chmod, lstat, mkdir, open, unlink } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Daemon } from '../daemon/index.js';
@@ -85,6 +86,13 @@ export interface ApiServerOptions {
   readonly maxConnections?: number;
 }
 
+/** What a reload may change in the API: where it listens and the token file. */
+export interface ApiListeners {
+  readonly listen: ApiServerOptions['listen'];
+  readonly socket: ApiServerOptions['socket'];
+  readonly tokenFile?: string | undefined;
+}
+
 export class ApiError extends Error {
   readonly kind = 'api.failed';
   constructor(message: string, options?: { cause?: unknown }) {
@@ -110,9 +118,16 @@ export class ApiServer {
     ),
   );
   private maxConnections = 0;
+  /** The listeners and token file in force: the options', then each reload's. */
+  private current: ApiListeners;
 
   constructor(options: ApiServerOptions) {
     this.options = options;
+    this.current = {
+      listen: options.listen,
+      socket: options.socket,
+      ...(options.tokenFile === undefined ? {} : { tokenFile: options.tokenFile }),
+    };
     this.log = options.logger;
     this.node = options.node ?? hostname();
     this.transitions = options.transitions ?? new TransitionLog();
@@ -125,41 +140,141 @@ export class ApiServer {
   }
 
   async start(): Promise<void> {
-    const { listen, socket, tokenFile } = this.options;
+    const { listen, socket, tokenFile } = this.current;
     if (tokenFile !== undefined) this.token = await readToken(tokenFile);
-    this.maxConnections = connectionCap(this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, {
-      listeners: (listen === false ? 0 : 1) + (socket === false ? 0 : 1),
-    });
+    this.maxConnections = this.capFor(this.current);
     try {
-      if (listen !== false) {
-        this.tcp = this.server(false);
-        await listenOn(this.tcp, { host: listen.host, port: listen.port });
-        this.log.info(
-          {
-            event: 'api.listening',
-            listen: this.tcpAddress,
-            writable: this.token !== undefined,
-            maxConnections: this.maxConnections,
-          },
-          this.token === undefined ? 'API listening (read-only over TCP)' : 'API listening',
-        );
-      }
-      if (socket !== false) {
-        await prepareSocketPath(socket);
-        this.unix = this.server(true);
-        await listenOn(this.unix, { path: socket });
-        await chmod(socket, 0o660);
-        this.log.info(
-          { event: 'api.listening', socket, maxConnections: this.maxConnections },
-          'API listening on the unix socket',
-        );
-      }
+      if (listen !== false) this.tcp = await this.openTcp(listen);
+      if (socket !== false) this.unix = await this.openUnix(socket);
     } catch (error) {
       await this.stop();
       throw error instanceof ApiError
         ? error
         : new ApiError(`cannot start the API: ${errorMessage(error)}`, { cause: error });
     }
+  }
+
+  /**
+   * A reload's `[api]`: re-reads the token file (a rotated token takes effect now) and
+   * moves a listener whose `listen` or `socket` changed: the new one is bound first,
+   * then the old one closed. What cannot be done keeps what runs (the old listener, the
+   * old token) and says why in the log and in the returned problems; never throws.
+   */
+  async reload(next: ApiListeners): Promise<string[]> {
+    const problems: string[] = [];
+    const keep = (event: string, message: string, fields: Record<string, unknown>): void => {
+      problems.push(String(fields.err));
+      this.log.error({ event, ...fields }, message);
+    };
+    if (next.tokenFile === undefined) {
+      if (this.token !== undefined)
+        this.log.warn(
+          { event: 'api.token_reloaded', writable: false },
+          'api.token_file removed: the TCP API is read-only now',
+        );
+      this.token = undefined;
+      this.current = { ...this.current, tokenFile: undefined };
+    } else {
+      try {
+        this.token = await readToken(next.tokenFile);
+        this.current = { ...this.current, tokenFile: next.tokenFile };
+        this.log.info(
+          { event: 'api.token_reloaded', tokenFile: next.tokenFile, writable: true },
+          'API token read again',
+        );
+      } catch (error) {
+        keep('api.token_kept', 'cannot read the new API token: keeping the running one', {
+          tokenFile: next.tokenFile,
+          err: errorMessage(error),
+        });
+      }
+    }
+    this.maxConnections = this.capFor(next);
+    if (!isDeepStrictEqual(next.listen, this.current.listen)) {
+      const from = this.current.listen;
+      try {
+        const opened = next.listen === false ? undefined : await this.openTcp(next.listen);
+        const old = this.tcp;
+        this.tcp = opened;
+        this.current = { ...this.current, listen: next.listen };
+        if (old !== undefined) await closeServer(old);
+        this.log.info({ event: 'api.moved', listener: 'tcp', from, to: next.listen }, 'API moved');
+      } catch (error) {
+        keep('api.move_failed', 'cannot move the TCP API: keeping the running listener', {
+          listener: 'tcp',
+          from,
+          to: next.listen,
+          err: errorMessage(error),
+        });
+      }
+    }
+    if (next.socket !== this.current.socket) {
+      const from = this.current.socket;
+      try {
+        const opened = next.socket === false ? undefined : await this.openUnix(next.socket);
+        const old = this.unix;
+        this.unix = opened;
+        this.current = { ...this.current, socket: next.socket };
+        // A listening unix server removes its socket file on close.
+        if (old !== undefined) await closeServer(old);
+        this.log.info(
+          { event: 'api.moved', listener: 'socket', from, to: next.socket },
+          'API moved',
+        );
+      } catch (error) {
+        keep('api.move_failed', 'cannot move the API socket: keeping the running one', {
+          listener: 'socket',
+          from,
+          to: next.socket,
+          err: errorMessage(error),
+        });
+      }
+    }
+    return problems;
+  }
+
+  private capFor(listeners: ApiListeners): number {
+    return connectionCap(this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, {
+      listeners: (listeners.listen === false ? 0 : 1) + (listeners.socket === false ? 0 : 1),
+    });
+  }
+
+  private async openTcp(listen: { readonly host: string; readonly port: number }): Promise<Server> {
+    const server = this.server(false);
+    try {
+      await listenOn(server, { host: listen.host, port: listen.port });
+    } catch (error) {
+      await closeServer(server);
+      throw error;
+    }
+    const address = server.address();
+    this.log.info(
+      {
+        event: 'api.listening',
+        listen: typeof address === 'object' && address !== null ? address : undefined,
+        writable: this.token !== undefined,
+        maxConnections: this.maxConnections,
+      },
+      this.token === undefined ? 'API listening (read-only over TCP)' : 'API listening',
+    );
+    return server;
+  }
+
+  private async openUnix(socket: string): Promise<Server> {
+    await prepareSocketPath(socket);
+    const server = this.server(true);
+    try {
+      await listenOn(server, { path: socket });
+      await chmod(socket, 0o660);
+    } catch (error) {
+      await closeServer(server);
+      throw error;
+    }
+    this.log.info(
+      { event: 'api.listening', socket, maxConnections: this.maxConnections },
+      'API listening on the unix socket',
+    );
+    return server;
   }
 
   async stop(): Promise<void> {

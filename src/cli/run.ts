@@ -69,7 +69,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     onCheckResult: (service, check, result, timing) =>
       metrics.onCheckResult(service, check, result, timing),
   });
-  // The API's listeners (api.listen, api.socket) are read at start; a reload does not move them.
+  // A reload moves the API's listeners (api.listen, api.socket) and re-reads api.token_file.
   const api = new ApiServer({
     daemon,
     store,
@@ -156,6 +156,13 @@ export async function runDaemon(options: RunOptions): Promise<void> {
           await advertiser.reload(next);
           await daemon.reload(next);
           await forgetRemovedDrains(store, next, logger);
+          // Never throws: a listener that cannot move keeps the old one, and says why.
+          await api.reload(next.api);
+          if (next.api.stateDir !== config.api.stateDir)
+            logger.warn(
+              { event: 'config.restart_needed', key: 'api.state_dir', kept: config.api.stateDir },
+              'api.state_dir changes at the next start, not on reload',
+            );
           if (next.log.level !== logger.level && options.logLevel === undefined)
             logger.level = next.log.level;
         } catch (error) {

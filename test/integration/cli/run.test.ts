@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,7 +143,7 @@ announce = "always"
     }
   });
 
-  it('a reload that removes a drained service removes its drain from the drain file', async () => {
+  it('a reload forgets the drain of a service it removes, and moves the API socket', async () => {
     const services = `
 [services.unicast]
 prefixes = ["203.0.113.98"]
@@ -170,7 +171,11 @@ announce = "always"
       );
       assert.ok(!own.collector.receivedRoutes().some((r) => r.prefix === '203.0.113.97/32'));
       const text = await readFile(own.configPath, 'utf8');
-      await writeFile(own.configPath, text.slice(0, text.indexOf('[services.old]')));
+      // The same reload moves the API socket.
+      const moved = text
+        .slice(0, text.indexOf('[services.old]'))
+        .replace('control.sock', 'moved.sock');
+      await writeFile(own.configPath, moved);
       daemon.child.kill('SIGHUP');
       await eventually(
         () => loggedEvent(daemon.output(), 'service.drain_forgotten'),
@@ -178,6 +183,9 @@ announce = "always"
         20_000,
       );
       assert.deepEqual(Object.keys(await drained()), [], 'the file no longer drains "old"');
+      await eventually(() => loggedEvent(daemon.output(), 'api.moved'), 'the API to move', 5_000);
+      assert.ok(existsSync(join(own.dir, 'moved.sock')), 'the API listens on the new socket');
+      assert.ok(!existsSync(join(own.dir, 'control.sock')), 'the old socket is gone');
       daemon.child.kill('SIGTERM');
       assert.equal(await daemon.exit, 0, daemon.output().slice(-2000));
     } finally {
