@@ -39,3 +39,10 @@ export {
   type ObservedAddress,
 } from './iproute.js';
 export { AddressManager, createAddressManager, type AddressManagerOptions } from './manager.js';
+export {
+  ADDRESS_STATE_FILE,
+  AddressStateFile,
+  addressStatePath,
+  parseAddressState,
+  type AddedAddress,
+} from './state-file.js';

@@ -22,15 +22,17 @@
  * change costs nothing that matters. The runner is injectable (`ip -n NETNS` in tests).
  *
  * Operations are serialized: a quick down → up → down never interleaves its commands.
- * Known gaps: an address left by a crashed run looks like an operator's to the next
- * run in mode "auto" (it is not removed); "on" reclaims it.
+ * With a state file (state-file.ts) each address this process adds is recorded before
+ * the add and forgotten after its removal, so an address a crashed run added is taken
+ * back at the next bind in mode "auto" (kept and removed at release when still
+ * configured, removed at once when not), never mistaken for an operator's.
  *
  * Over 500 lines on purpose: bind, update, prune and release all act on one record
  * of what this process added; the decisions themselves are pure, in plan.ts.
  */
 import type { Logger } from 'pino';
 import type { InterfaceAddress } from './address.js';
-import { sameIp } from './address.js';
+import { canonicalIp, parseInterfaceAddress, sameIp } from './address.js';
 import { addressEntries } from './config-check.js';
 import { AddressError } from './errors.js';
 import { ipCommand } from './ip-command.js';
@@ -38,6 +40,7 @@ import type { IpRunner } from './ip-command.js';
 import { addAddress, readAddresses, removeAddress, routeDevice } from './iproute.js';
 import type { AddressTable } from './iproute.js';
 import { decideAddress } from './plan.js';
+import { AddressStateFile, type AddedAddress } from './state-file.js';
 import type { AddressDecision, AddressPhase } from './plan.js';
 import { AUTO_DEVICE } from './types.js';
 import type {
@@ -59,6 +62,11 @@ export interface AddressManagerOptions {
   readonly platform?: NodeJS.Platform;
   /** Epoch ms (default Date.now). */
   readonly now?: () => number;
+  /**
+   * Where to record the addresses this process adds (`addressStatePath(state_dir)`), so
+   * the next start takes back what a crashed run left. Without it nothing is recorded.
+   */
+  readonly stateFile?: string;
 }
 
 interface ServiceRef {
@@ -95,6 +103,9 @@ export class AddressManager {
   private readonly up = new Map<string, boolean>();
   private bound = false;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly state: AddressStateFile | undefined;
+  /** What the state file says this process (or a crashed run) added: device + IP → entry. */
+  private recorded = new Map<string, AddedAddress>();
 
   constructor(options: AddressManagerOptions) {
     this.ip = options.ip ?? ipCommand();
@@ -102,6 +113,8 @@ export class AddressManager {
     this.platform = options.platform ?? process.platform;
     this.now = options.now ?? Date.now;
     this.peerAddress = options.peerAddress;
+    this.state =
+      options.stateFile === undefined ? undefined : new AddressStateFile(options.stateFile);
     this.configure(options.services);
   }
 
@@ -118,8 +131,10 @@ export class AddressManager {
   bind(): Promise<readonly AddressStatus[]> {
     return this.exclusive(async () => {
       if (!this.bound) {
+        await this.readRecord();
         await this.bindAll([...this.bindings.values()]);
         this.bound = true;
+        await this.removeStale();
       }
       return this.status();
     });
@@ -301,7 +316,14 @@ export class AddressManager {
   // ------------------------------------------------------------------ internals
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
+    const recorded = async (): Promise<T> => {
+      try {
+        return await task();
+      } finally {
+        await this.saveRecord();
+      }
+    };
+    const run = this.queue.then(recorded, recorded);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -532,15 +554,25 @@ export class AddressManager {
   private async carryOut(binding: Binding, phase: AddressPhase, addOnly = false): Promise<void> {
     const device = binding.device;
     if (device === undefined || binding.present === undefined) return;
+    const key = recordKey(device, binding.address.ip);
+    const recorded = phase === 'bind' && binding.present && this.recorded.has(key);
     const decision: AddressDecision = decideAddress({
       management: binding.management,
       phase,
       present: binding.present,
       ...(binding.owner === undefined ? {} : { owner: binding.owner }),
       wanted: this.wanted(binding),
+      ...(recorded ? { recorded } : {}),
     });
     if (addOnly && decision.action === 'remove') return; // prune() does it, after withdrawal
     binding.owner = decision.owner;
+    if (recorded && decision.owner === 'self' && binding.management === 'auto') {
+      binding.addedBySelf = true;
+      this.log?.warn(
+        { event: 'address.reclaimed', address: binding.address.cidr, device },
+        'address left by an earlier run that did not stop cleanly: ours again',
+      );
+    }
     binding.problem = undefined;
     const fields = {
       address: binding.address.cidr,
@@ -549,6 +581,11 @@ export class AddressManager {
       services: binding.services.map((s) => s.name),
     };
     if (decision.action === 'add') {
+      // Recorded before the add: a crash right after it still leaves the record.
+      if (this.state !== undefined && !this.recorded.has(key)) {
+        this.recorded.set(key, { address: binding.address.cidr, device });
+        await this.writeRecord();
+      }
       const result = await addAddress(this.ip, binding.address, device);
       if (result === 'added') binding.addedBySelf = true;
       binding.present = true;
@@ -582,6 +619,98 @@ export class AddressManager {
     }
   }
 
+  /** Reads the state file at bind; an unreadable one is logged and taken as empty. */
+  private async readRecord(): Promise<void> {
+    if (this.state === undefined) return;
+    try {
+      const added = await this.state.read();
+      this.recorded = new Map();
+      for (const entry of added) {
+        const ip = parseInterfaceAddress(entry.address).ip;
+        this.recorded.set(recordKey(entry.device, ip), entry);
+      }
+    } catch (error) {
+      this.recorded = new Map();
+      this.log?.warn(
+        { event: 'address.state_unreadable', path: this.state.path, err: errorMessage(error) },
+        'cannot read the addresses an earlier run added: none are taken back',
+      );
+    }
+  }
+
+  /**
+   * After bind: a recorded address no service lists any more is a crashed run's and
+   * nobody wants it: removed. A failure is logged and the entry kept for the next try.
+   */
+  private async removeStale(): Promise<void> {
+    const configured = new Set(
+      [...this.bindings.values()]
+        .filter((b) => b.device !== undefined)
+        .map((b) => recordKey(b.device ?? '', b.address.ip)),
+    );
+    const stale = [...this.recorded].filter(([key]) => !configured.has(key));
+    if (stale.length === 0 || this.platform !== 'linux') return;
+    let table: AddressTable;
+    try {
+      table = await readAddresses(this.ip);
+    } catch (error) {
+      this.log?.warn(
+        { event: 'address.release_failed', errors: [errorMessage(error)] },
+        'cannot remove the addresses an earlier run left',
+      );
+      return;
+    }
+    for (const [key, entry] of stale) {
+      const ip = parseInterfaceAddress(entry.address).ip;
+      const there = (table.get(entry.device) ?? []).filter((a) => sameIp(a.ip, ip));
+      try {
+        for (const a of there)
+          await removeAddress(this.ip, `${ip}/${a.prefixLength}`, entry.device);
+        this.recorded.delete(key);
+        if (there.length > 0)
+          this.log?.warn(
+            { event: 'address.stale_removed', address: entry.address, device: entry.device },
+            'address left by an earlier run that did not stop cleanly, and no longer configured: removed',
+          );
+      } catch (error) {
+        this.log?.warn(
+          { event: 'address.release_failed', errors: [errorMessage(error)] },
+          'cannot remove an address an earlier run left',
+        );
+      }
+    }
+  }
+
+  /**
+   * Brings the record in line with what is ours and on a device now, and writes it when
+   * it changed. A write that fails is logged: it costs only the next start's cleanup.
+   */
+  private async saveRecord(): Promise<void> {
+    const state = this.state;
+    if (state === undefined) return;
+    for (const b of [...this.bindings.values(), ...this.retired.values()]) {
+      if (b.device === undefined) continue;
+      const key = recordKey(b.device, b.address.ip);
+      if (b.owner === 'self' && b.addedBySelf && b.present === true)
+        this.recorded.set(key, { address: b.address.cidr, device: b.device });
+      else if (b.present !== undefined) this.recorded.delete(key);
+    }
+    await this.writeRecord();
+  }
+
+  private async writeRecord(): Promise<void> {
+    const state = this.state;
+    if (state === undefined) return;
+    try {
+      await state.write([...this.recorded.values()]);
+    } catch (error) {
+      this.log?.error(
+        { event: 'address.state_not_written', path: state.path, err: errorMessage(error) },
+        'cannot record the addresses this process added: a crash would leave them behind',
+      );
+    }
+  }
+
   private absentProblem(binding: Binding): string {
     const where = `${binding.address.cidr} is not on ${binding.device ?? binding.configuredDevice}`;
     if (binding.management === 'off')
@@ -602,6 +731,10 @@ function ownerAfterChange(old: Binding, next: Binding): AddressOwner | undefined
   if (old.owner === 'self') return 'self';
   if (old.management === next.management && old.owner !== undefined) return old.owner;
   return undefined;
+}
+
+function recordKey(device: string, ip: string): string {
+  return `${device} ${canonicalIp(ip)}`;
 }
 
 export function createAddressManager(options: AddressManagerOptions): AddressManager {

@@ -3,7 +3,8 @@
  * of the lifecycle, whether it is on the device now, who it belongs to and whether it
  * is wanted. No I/O; the manager observes, asks, and carries the answer out.
  *
- *   bind     auto: absent → ours (added when wanted); present → someone else's, untouched
+ *   bind     auto: absent → ours (added when wanted); present → someone else's, untouched,
+ *                  unless an earlier run of ours recorded adding it (a crash left it): ours
  *            on:   always ours; added when wanted (the add is idempotent), removed when not
  *            off:  never touched; absent is reported
  *   update   (a service went up or down) ours: add when wanted and absent, remove when
@@ -23,6 +24,8 @@ export interface AddressFacts {
   readonly owner?: AddressOwner;
   /** It should be on the device now (false while withdrawn for a down service). */
   readonly wanted: boolean;
+  /** An earlier run recorded adding it and never removed it (it crashed): bind takes it back. */
+  readonly recorded?: boolean;
 }
 
 export type AddressAction = 'add' | 'remove' | 'none';
@@ -47,7 +50,7 @@ export function decideAddress(facts: AddressFacts): AddressDecision {
   }
 
   if (phase === 'bind') {
-    if (management === 'auto' && present) return none('external');
+    if (management === 'auto' && present && facts.recorded !== true) return none('external');
     // auto and absent, or on: ours from now on.
     if (wanted) return { action: 'add', owner: 'self' };
     return present ? { action: 'remove', owner: 'self' } : none('self');

@@ -59,6 +59,7 @@ import {
 import { Lifecycle, part, type Part } from '../lifecycle/index.js';
 import { runHook } from './hook.js';
 import {
+  addressStatePath,
   createAddressManager,
   type AddressManager,
   type AddressStatus,
@@ -222,6 +223,8 @@ export class Daemon {
         : { peerAddress: this.config.bgp.peers[0].address }),
       logger: this.log.child({ component: 'addresses' }),
       ...(this.ip === undefined ? {} : { ip: this.ip }),
+      // What this run adds is recorded, so a start after a crash takes it back.
+      stateFile: addressStatePath(this.config.api.stateDir),
     });
     await addresses.bind();
     this.addresses = addresses;

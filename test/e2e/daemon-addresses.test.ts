@@ -96,3 +96,54 @@ test('the daemon binds, follows and releases its addresses', { timeout: 120_000 
     assert.ok(left.includes(`${API}/32`), 'the operator’s address survives (auto mode)');
   });
 });
+
+test(
+  'an address a SIGKILLed run added is taken back by the next run and removed at its stop',
+  { timeout: 120_000 },
+  async (t) => {
+    if (!(await requireLab(t, ['bird']))) return;
+    const { lab, node, control } = await routerLab(t);
+    const ADDRESS = '203.0.113.92';
+    const config = daemonConfig(
+      node.link,
+      [
+        {
+          url: node.service.url,
+          interval: 0.2,
+          rise: 1,
+          fall: 1,
+          holdDown: 0,
+          name: 'web',
+          prefixes: [ADDRESS],
+          extra: `addresses = ["${ADDRESS}"]\n`,
+        },
+      ],
+      node.apiDir,
+    );
+    const onLo = (): Promise<string[]> => kernelAddresses(node.ns, 'lo');
+    const announced = () =>
+      waitFor(() => control.paths(`${ADDRESS}/32`), {
+        what: 'the route in BIRD',
+        until: (paths) => paths.length === 1,
+      });
+
+    const killed = await startDaemon(lab, node, config, 'killed');
+    await announced();
+    assert.ok((await onLo()).includes(`${ADDRESS}/32`));
+    assert.ok(killed.signal('SIGKILL'));
+    assert.equal((await killed.waitForExit(5_000)).signal, 'SIGKILL');
+    assert.ok((await onLo()).includes(`${ADDRESS}/32`), 'a killed run cannot remove it');
+
+    const next = await startDaemon(lab, node, config, 'next');
+    await waitForLog(
+      next,
+      (r) => r.event === 'address.reclaimed' && r.address === `${ADDRESS}/32`,
+      'the address taken back',
+    );
+    await announced();
+    assert.ok(next.signal('SIGTERM'));
+    assert.equal((await next.waitForExit(15_000)).code, 0, next.tail());
+    const left = await onLo();
+    assert.ok(!left.includes(`${ADDRESS}/32`), `the address is released: ${left.join(', ')}`);
+  },
+);

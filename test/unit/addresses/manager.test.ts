@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { AddressError, AddressManager } from '../../../src/addresses/index.js';
-import type { AddressManagerOptions, AddressServiceConfig } from '../../../src/addresses/index.js';
+import type {
+  AddressManagerOptions,
+  AddressServiceConfig,
+  IpRunner,
+} from '../../../src/addresses/index.js';
 import { FakeIp } from './fake-ip.js';
 
 function manager(
@@ -459,5 +467,96 @@ describe('AddressManager', () => {
         /^services\.b\.addresses\.0: 203\.0\.113\.1 is also listed by service "a"/,
       ),
     );
+  });
+});
+
+describe('AddressManager after a crash (state file)', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'anycast-guard-addresses-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  const recorded = async (path: string): Promise<unknown> =>
+    (JSON.parse(await readFile(path, 'utf8')) as { added: unknown }).added;
+
+  it('auto: what a killed run added is ours again at the next bind and removed at release', async () => {
+    const fake = new FakeIp();
+    const stateFile = join(dir, 'crash.json');
+    fake.operatorAdd('lo', '198.51.100.7');
+    const services = [DNS, { name: 'op', addresses: ['198.51.100.7'] }];
+    // The first run adds two addresses, finds the operator's, and is killed: no release.
+    const first = manager(fake, services, { stateFile });
+    await first.bind();
+    assert.deepEqual(await recorded(stateFile), [
+      { address: '2001:db8::53/128', device: 'lo' },
+      { address: '203.0.113.53/32', device: 'lo' },
+    ]);
+
+    const next = manager(fake, services, { stateFile });
+    const bound = await next.bind();
+    assert.deepEqual(
+      bound.map((s) => [s.address, s.addedBy, s.removeOnRelease]),
+      [
+        ['203.0.113.53/32', 'anycast-guard', true],
+        ['2001:db8::53/128', 'anycast-guard', true],
+        ['198.51.100.7/32', 'other', false],
+      ],
+    );
+    await next.release();
+    assert.deepEqual(fake.on('lo'), ['127.0.0.1/8', '::1/128', '198.51.100.7/32']);
+    assert.deepEqual(await recorded(stateFile), []);
+  });
+
+  it('a recorded address no service lists any more is removed at bind', async () => {
+    const fake = new FakeIp();
+    const stateFile = join(dir, 'stale.json');
+    await manager(fake, [DNS], { stateFile }).bind();
+    const next = manager(fake, [{ name: 'web', addresses: ['203.0.113.80'] }], { stateFile });
+    await next.bind();
+    assert.deepEqual(fake.on('lo'), ['127.0.0.1/8', '::1/128', '203.0.113.80/32']);
+    assert.deepEqual(await recorded(stateFile), [{ address: '203.0.113.80/32', device: 'lo' }]);
+  });
+
+  it('records an add before making it, and forgets a withdrawn address', async () => {
+    const fake = new FakeIp();
+    const stateFile = join(dir, 'ahead.json');
+    fake.failNext = {
+      match: 'addr add 203.0.113.60',
+      stderr: 'RTNETLINK answers: No buffer space',
+    };
+    let atAdd = '';
+    const ip: IpRunner = (args) => {
+      if (args.join(' ').startsWith('addr add')) atAdd = readFileSync(stateFile, 'utf8');
+      return fake.run(args);
+    };
+    const m = manager(fake, [{ name: 'x', addresses: ['203.0.113.60'] }], { stateFile, ip });
+    await assert.rejects(m.bind());
+    assert.deepEqual((JSON.parse(atAdd) as { added: unknown }).added, [
+      { address: '203.0.113.60/32', device: 'lo' },
+    ]);
+    // The add failed after the record was written; nothing is there, so the next save drops it.
+    assert.deepEqual(await recorded(stateFile), []);
+    const w = manager(
+      fake,
+      [{ name: 'w', addresses: ['203.0.113.61'], withdrawAddressWhenDown: true }],
+      { stateFile },
+    );
+    await w.bind();
+    await w.setServiceUp('w', true);
+    assert.deepEqual(await recorded(stateFile), [{ address: '203.0.113.61/32', device: 'lo' }]);
+    await w.setServiceUp('w', false);
+    assert.deepEqual(await recorded(stateFile), []);
+  });
+
+  it('an unreadable state file is logged and nothing is taken back', async () => {
+    const fake = new FakeIp();
+    const stateFile = join(dir, 'bad.json');
+    await writeFile(stateFile, 'not json');
+    fake.operatorAdd('lo', '203.0.113.53');
+    const [status] = await manager(fake, [{ name: 'x', addresses: ['203.0.113.53'] }], {
+      stateFile,
+    }).bind();
+    assert.equal(status?.addedBy, 'other');
   });
 });

@@ -49,6 +49,14 @@ describe('decideAddress', () => {
     ]);
   });
 
+  it('bind: an address an earlier run recorded adding is ours in auto, never in off', () => {
+    const bind = (management: AddressManagement, wanted: boolean) =>
+      decideAddress({ management, phase: 'bind', present: true, wanted, recorded: true });
+    assert.deepEqual(bind('auto', true), { action: 'add', owner: 'self' });
+    assert.deepEqual(bind('auto', false), { action: 'remove', owner: 'self' });
+    assert.deepEqual(bind('off', true), { action: 'none', owner: 'external' });
+  });
+
   it('bind with a down service that withdraws its address: ours stay off the device', () => {
     check('bind', undefined, [
       ['auto', false, false, 'none', 'self'], // ours, added when the service comes up
