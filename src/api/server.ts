@@ -77,6 +77,11 @@ export interface ApiServerOptions {
   readonly transitions?: TransitionLog;
   /** The node's advertiser to the directors ([directors]), shown in status. */
   readonly directors?: () => AdvertiserStatus | undefined;
+  /**
+   * Why the daemon runs without a configuration (under ExaBGP, a file it cannot use):
+   * shown in status as `configError` while it returns a message.
+   */
+  readonly configError?: () => string | undefined;
   /** Tests shorten these; the default is the shared HTTP_TIMEOUTS (the director's too). */
   readonly timeouts?: Partial<HttpTimeouts>;
   /**
@@ -383,7 +388,14 @@ export class ApiServer {
       Date.now(),
     );
     const directors = this.options.directors?.();
-    return Promise.resolve(json(200, directors === undefined ? view : { ...view, directors }));
+    const configError = this.options.configError?.();
+    return Promise.resolve(
+      json(200, {
+        ...view,
+        ...(directors === undefined ? {} : { directors }),
+        ...(configError === undefined ? {} : { configError }),
+      }),
+    );
   }
 
   private async metricsReply(): Promise<Reply> {

@@ -7,6 +7,7 @@
  * SIGTERM / SIGINT: withdraw everything, Cease every session, exit 0 — within
  * STOP_TIMEOUT_MS, or exit 1 if something hangs or fails (a second signal exits at once).
  * SIGHUP: reload the config file; a bad file is logged and the running config kept.
+ * Under ExaBGP a bad file at start is held instead of fatal (exabgp-hold.ts).
  * Under systemd, RELOADING=1 then READY=1 frame each reload.
  * SIGUSR1 / SIGUSR2: log one level more / less verbose (src/log; a reload resets it).
  */
@@ -21,6 +22,7 @@ import { Lifecycle, part } from '../lifecycle/index.js';
 import { createDaemonLogger, installLevelSignals } from '../log/index.js';
 import { SystemdNotifier } from '../systemd/index.js';
 import { errorMessage } from '../util/index.js';
+import { loadOrHoldUnderExabgp } from './exabgp-hold.js';
 
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -30,8 +32,9 @@ export interface RunOptions {
 }
 
 export async function runDaemon(options: RunOptions): Promise<void> {
-  // A bad config at start: report it and exit non-zero, announcing nothing.
-  const config = await loadConfig(options.config);
+  // A bad config at start: report it and exit non-zero, announcing nothing; under ExaBGP,
+  // stay up announcing nothing until SIGHUP finds the file fixed (exabgp-hold.ts).
+  const config = await loadOrHoldUnderExabgp(options.config, options.logLevel);
   // JSON, or readable lines on a terminal; on stderr when an announcer owns stdout.
   const logger: Logger = createDaemonLogger({
     level: options.logLevel ?? config.log.level,

@@ -14,6 +14,7 @@ import { describeExabgpSettings, parseExabgpSettings, type ExabgpSettings } from
 export { ExabgpBackend } from './backend.js';
 export type { ExabgpBackendOptions } from './backend.js';
 export { ExabgpChannel } from './channel.js';
+export { ExabgpHold, startedByExabgp, type ExabgpHoldOptions } from './holding.js';
 export type { ExabgpSettings } from './settings.js';
 
 export const exabgpDefinition: AnnouncerDefinition<ExabgpSettings> = {

@@ -15,6 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
 import { isAlive, requireLab, waitFor, waitForExit } from '../../lab/index.js';
 import { birdRouteEvents, isTransition, type Node } from '../harness.js';
 import { waitAtRouter } from './gobgp-lab.js';
@@ -189,5 +190,42 @@ test(
     assert.equal(gone?.reason, 'ExaBGP closed our stdin (it stopped or was killed)');
     assert.ok(daemon.records().some((r) => r.event === 'daemon.stopping'));
     assert.ok(!daemon.records().some((r) => r.event === 'daemon.second_signal'));
+  },
+);
+
+test(
+  'ExaBGP runs anycast-guard with a bad file: it stays up announcing nothing, and SIGHUP with the file fixed announces',
+  { timeout: 120_000 },
+  async (t) => {
+    if (!(await requireLab(t, ['bird', 'exabgp']))) return;
+    const good = (node: Node): string => `[api]
+listen = false
+socket = "${node.apiDir}/control.sock"
+state_dir = "${node.apiDir}"
+
+[services.web]
+prefixes.exabgp = ["203.0.113.80"]
+announce = "always"
+`;
+    const { node, exabgp, control, daemon } = await exabgpLab(t, (n) =>
+      good(n).replace('announce =', 'anounce ='),
+    );
+    const held = await daemon.waitForRecord((r) => r.event === 'config.invalid_held', 'the hold');
+    assert.match(String(held.err), /services\.web\.anounce: unknown key/);
+    const pid = daemon.pid();
+    assert.ok(pid !== undefined && isAlive(pid));
+    // Past the first respawns a dying process would have had: the same process, ExaBGP up.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.equal(daemon.pid(), pid, 'ExaBGP did not have to start anycast-guard again');
+    assert.ok(isAlive(pid));
+    assert.equal(exabgp.process.exited, undefined, exabgp.log().slice(-2000));
+    assert.doesNotMatch(exabgp.log(), /Too many death/);
+    assert.deepEqual(await control.paths(V4), [], 'nothing announced while held');
+
+    writeFileSync(node.configPath, good(node));
+    process.kill(pid, 'SIGHUP');
+    await waitAtRouter(control, V4, true);
+    assert.equal(daemon.pid(), pid, 'the same process runs with the fixed file');
+    assert.ok(daemon.records().some((r) => r.event === 'config.loaded_after_hold'));
   },
 );
