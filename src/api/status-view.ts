@@ -59,6 +59,8 @@ export interface StatusView {
   readonly announcers: readonly AnnouncerStatus[];
   /** With [directors]: this node's ads and each director's link (reachable, queued, failures). */
   readonly directors?: AdvertiserStatus;
+  /** Under ExaBGP, while the configuration does not load: why (nothing is announced). */
+  readonly configError?: string;
 }
 
 export function statusView(

@@ -54,6 +54,14 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 export function renderStatus(status: StatusView, now: number): string {
   const lines = [`node ${truncate(status.node, WIDTH - 5)}`, ''];
+  // Held by ExaBGP with a configuration that does not load: the first thing to fix.
+  if (status.configError !== undefined) {
+    lines.push('! the configuration does not load: announcing nothing until a SIGHUP');
+    lines.push('! finds it fixed:');
+    for (const line of status.configError.split('\n').slice(0, 10))
+      lines.push(truncate(`!   ${line}`, WIDTH));
+    lines.push('');
+  }
   if (status.services.length === 0) lines.push('no services');
   else {
     const rows = status.services.map((s) => [

@@ -190,3 +190,20 @@ describe('status table: peers', () => {
     assert.doesNotMatch(text, /an old problem/);
   });
 });
+
+describe('status table: a configuration that does not load', () => {
+  it('says so first, with the reasons, when ExaBGP holds the daemon', () => {
+    const text = renderStatus(
+      view({
+        services: [],
+        configError:
+          '/etc/anycast-guard/config.toml: services.web.anounce: unknown key (did you mean ‘announce’?)',
+      }),
+      now,
+    );
+    const lines = text.split('\n');
+    assert.match(lines[2] ?? '', /^! the configuration does not load/);
+    assert.match(text, /^! {3}\/etc\/anycast-guard\/config\.toml: services\.web\.anounce/m);
+    for (const line of lines) assert.ok(line.length <= 80, `${line.length}: ${line}`);
+  });
+});
