@@ -226,7 +226,8 @@ const SCRIPT = `
     fill('directors', ads ? ads.directors.map(function (d) {
       return row([
         d.peer || d.url, d.url, el('span', d.healthy ? 'reachable' : 'failing', d.healthy ? 'yes' : 'no'),
-        d.sent, d.failures, d.queued,
+        d.sent, d.lastSentAt ? ago(now - d.lastSentAt) + ' ago, ' + utc(d.lastSentAt) : 'never',
+        d.failures + (d.lastError ? ': ' + d.lastError : ''), d.queued,
       ]);
     }) : [], ads ? 'no directors known' + (ads.discoveryError ? ': ' + ads.discoveryError : '') : 'no [directors] configured');
   }
@@ -290,7 +291,7 @@ const BODY = `
 <h2>Anycast addresses</h2>
 <table><thead><tr><th>Address</th><th>Device</th><th>Services</th><th>On the device</th><th>Added by</th><th>Problem</th></tr></thead><tbody id="addresses"></tbody></table>
 <h2>Directors</h2>
-<table><thead><tr><th>Director</th><th>URL</th><th>State</th><th>Ads sent</th><th>Failures</th><th>Queued</th></tr></thead><tbody id="directors"></tbody></table>
+<table><thead><tr><th>Director</th><th>URL</th><th>State</th><th>Ads sent</th><th>Last ad</th><th>Failures</th><th>Queued</th></tr></thead><tbody id="directors"></tbody></table>
 <h2>Recent transitions</h2>
 <table><thead><tr><th>Time</th><th>Service</th><th>Change</th><th>Reason</th></tr></thead><tbody id="transitions"></tbody></table>
 </main>

@@ -55,6 +55,8 @@ export interface LinkStatus {
   readonly dropped: number;
   readonly lastError?: string;
   readonly retryAt?: number;
+  /** Epoch ms (the link's clock) when the peer last acknowledged an ad. */
+  readonly lastSentAt?: number;
 }
 
 export interface LinkOptions {
@@ -86,6 +88,7 @@ export class PeerLink {
   private lastError: string | undefined;
   private peer: string | undefined;
   private counts = { sent: 0, batches: 0, failures: 0, refused: 0, resent: 0 };
+  private lastSentAt: number | undefined;
 
   constructor(options: LinkOptions) {
     this.options = options;
@@ -130,6 +133,7 @@ export class PeerLink {
       dropped: this.queue.dropped,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
       ...(this.retryAt === undefined ? {} : { retryAt: this.retryAt }),
+      ...(this.lastSentAt === undefined ? {} : { lastSentAt: this.lastSentAt }),
     };
   }
 
@@ -178,6 +182,7 @@ export class PeerLink {
           );
         } else if (entry !== undefined) {
           this.counts.sent++;
+          this.lastSentAt = this.options.clock.now();
           this.acknowledged.set(entry.key, orderKey(entry.ad));
         }
       });

@@ -116,8 +116,21 @@ hold_down = 0
         instance: 'i-1',
         generation: 3,
         directors: [
-          { ...link, url: 'http://198.51.100.7:9190/', peer: 'dir-a', sent: 12, healthy: true },
-          { ...link, url: 'http://198.51.100.8:9190/', failures: 4, healthy: false },
+          {
+            ...link,
+            url: 'http://198.51.100.7:9190/',
+            peer: 'dir-a',
+            sent: 12,
+            healthy: true,
+            lastSentAt: Date.now() - 4000,
+          },
+          {
+            ...link,
+            url: 'http://198.51.100.8:9190/',
+            failures: 4,
+            healthy: false,
+            lastError: 'connect ECONNREFUSED',
+          },
         ],
       }),
     });
@@ -188,11 +201,16 @@ hold_down = 0
     );
     await pageShows(
       page,
-      '#directors',
-      /^dir-ahttp:\/\/198\.51\.100\.7:9190\/reachable120/,
+      '#directors tr:nth-child(1)',
+      /^dir-ahttp:\/\/198\.51\.100\.7:9190\/reachable12\d+s ago, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC00$/,
       'a director reachable',
     );
-    await pageShows(page, '#directors tr:nth-child(2)', /failing04/, 'a director failing');
+    await pageShows(
+      page,
+      '#directors tr:nth-child(2)',
+      /failing0never4: connect ECONNREFUSED0$/,
+      'a director failing',
+    );
     await pageShows(page, '#addresses', /^no addresses managed$/, 'no addresses here');
     await pageShows(page, '#announcers', /^bgpin-sync2\/2 ?0/, 'the embedded speaker in sync');
 

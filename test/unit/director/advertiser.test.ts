@@ -98,6 +98,10 @@ describe('the node advertiser', () => {
     const after = advertiser.status().directors.find((d) => d.url === 'http://dead.test');
     assert.equal(after?.failures, 2);
     assert.equal(after?.queued, 1, 'only the newest ad waits for it');
+    // When each director last took an ad: the dashboard's "last ad".
+    assert.equal(after?.lastSentAt, undefined, 'the dead one never did');
+    const d2 = advertiser.status().directors.find((d) => d.url === 'http://d2.test');
+    assert.ok(d2?.lastSentAt !== undefined && d2.lastSentAt <= clock.now());
     await advertiser.stop();
   });
 
