@@ -90,6 +90,9 @@ export async function bridgedLink(
     });
     return stdout.trim() === '1';
   };
+  /** The node-side port's bridge state: 0 disabled (drops, carrier kept), 3 forwarding. */
+  const bridgePortState = (state: '0' | '3'): Promise<unknown> =>
+    run(['ip', 'netns', 'exec', mid, 'bridge', 'link', 'set', 'dev', nodePort, 'state', state]);
   return {
     index: toNode.index,
     a: toNode.a,
@@ -99,37 +102,12 @@ export async function bridgedLink(
     routerPort: toRouter.a.ifname,
     async silence(mode: SilenceMode = 'down') {
       if (mode === 'down') await ipMid('link', 'set', nodePort, 'down');
-      else
-        await run([
-          'ip',
-          'netns',
-          'exec',
-          mid,
-          'bridge',
-          'link',
-          'set',
-          'dev',
-          nodePort,
-          'state',
-          '0',
-        ]);
+      else await bridgePortState('0');
     },
     async restore() {
       await ipMid('link', 'set', nodePort, 'up');
       // 3 = forwarding; with STP off the port forwards at once.
-      await run([
-        'ip',
-        'netns',
-        'exec',
-        mid,
-        'bridge',
-        'link',
-        'set',
-        'dev',
-        nodePort,
-        'state',
-        '3',
-      ]);
+      await bridgePortState('3');
     },
     carrier,
   };
