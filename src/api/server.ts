@@ -20,6 +20,9 @@
  * Each listener holds at most `maxConnections` connections (less when the open-file
  * limit is low: src/http/connection-limit.ts), so no number of local clients can
  * starve the checks and BGP sessions of descriptors.
+ *
+ * Over 500 lines on purpose: the listeners (moved on reload), the token and the routes
+ * share one server's state; the pure parts are elsewhere (status-view.ts, src/http).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { chmod, lstat, mkdir, open, unlink } from 'node:fs/promises';

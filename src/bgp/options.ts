@@ -12,8 +12,8 @@
  * bytes) and RFC 5082 (GTSM). A password is never put in a message: the rules
  * below say what is wrong with it, never what it is.
  *
- * Just over 500 lines on purpose: every [bgp] rule in one file is the point, so a
- * new option is one edit here, not six across the tree.
+ * Over 500 lines on purpose: every [bgp] rule in one file is the point, so a new
+ * option is one edit here, not six across the tree.
  */
 import { isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
