@@ -87,6 +87,9 @@ function describeService(service: ServiceConfig): string[] {
   }
   for (const [announcer, list] of byAnnouncer)
     lines.push(`    prefixes (${announcer}): ${list.join(', ')}`);
+  // Only possible with allow_default_route = true: say so, it draws every packet here.
+  if (service.prefixes.some((p) => p.prefix.endsWith('/0')))
+    lines.push('    default route announced (allow_default_route = true)');
   lines.push(`    checks (${service.checks.length}):`);
   for (const check of service.checks) lines.push(`      ${describeCheck(check)}`);
   if (service.onChange !== undefined)

@@ -167,3 +167,18 @@ describe("describeConfig: a file in anycastd's form", () => {
     assert.doesNotMatch(text, /anycastd/);
   });
 });
+
+describe('describeConfig: a default route', () => {
+  it('says the service announces one, allowed by allow_default_route', () => {
+    const config = parseConfig(
+      BGP +
+        '[services.gw]\nprefixes = ["0.0.0.0/0"]\nannounce = "always"\nallow_default_route = true\n',
+      'test.toml',
+      { checkTypes: testCheckTypes },
+    );
+    assert.match(
+      describeConfig(config),
+      /^ {4}default route announced \(allow_default_route = true\)$/m,
+    );
+  });
+});
