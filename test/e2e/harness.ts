@@ -50,7 +50,11 @@ export function example(name: string): string {
 }
 
 /** BIRD with one passive eBGP protocol per node link, named node1, node2, … in order. */
-export function routerConf(links: readonly Link[]): string {
+export function routerConf(
+  links: readonly Link[],
+  /** Also take IPv6 routes on each session (an IPv4 session carrying both). */
+  options: { readonly ipv6?: boolean } = {},
+): string {
   const first = links[0];
   if (!first) throw new Error('routerConf: no links');
   const protocols = links.map(
@@ -61,7 +65,7 @@ protocol bgp node${i + 1} {
   neighbor ${link.a.ipv4} as ${NODE_AS};
   passive on;
   ${BIRD_TEST_TIMERS}
-  ipv4 { import all; export none; };
+  ipv4 { import all; export none; };${options.ipv6 === true ? '\n  ipv6 { import all; export none; };' : ''}
 }
 `,
   );

@@ -8,14 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Lab, requireLab, waitFor, BIRD_TEST_TIMERS } from '../lab/index.js';
-import type { Link } from '../lab/index.js';
+import { Lab, requireLab, waitFor } from '../lab/index.js';
 import { daemonStatus } from './announcers/bird-lab.js';
 import {
   NODE_AS,
   ROUTER_AS,
   makeNode,
   records,
+  routerConf,
   startDaemon,
   waitEstablished,
   waitForLog,
@@ -24,20 +24,6 @@ import {
 
 const V4 = '203.0.113.90/32';
 const V6 = '2001:db8::90/128';
-
-function birdConf(link: Link): string {
-  return `router id ${link.b.ipv4};
-protocol device {}
-protocol bgp node1 {
-  local ${link.b.ipv4} as ${ROUTER_AS};
-  neighbor ${link.a.ipv4} as ${NODE_AS};
-  passive on;
-  ${BIRD_TEST_TIMERS}
-  ipv4 { import all; export none; };
-  ipv6 { import all; export none; };
-}
-`;
-}
 
 interface PeerView {
   state?: string;
@@ -63,7 +49,7 @@ test(
     const routerNs = await lab.namespace('router');
     const node = await makeNode(lab, 1, routerNs);
     const { a } = node.link;
-    const router = await lab.startBird(routerNs, birdConf(node.link));
+    const router = await lab.startBird(routerNs, routerConf([node.link], { ipv6: true }));
     const control = await router.control();
     t.after(() => control.close());
 

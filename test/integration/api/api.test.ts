@@ -475,7 +475,7 @@ process.stdout.write(JSON.stringify(codes));
     };
     const file = join(dir, 'loose-token');
     await writeFile(file, `${TOKEN}\n`);
-    const start = (): Promise<void> =>
+    const server = (): ApiServer =>
       new ApiServer({
         daemon,
         store: new DrainStore(join(dir, 'token-state')),
@@ -484,7 +484,8 @@ process.stdout.write(JSON.stringify(codes));
         listen: { host: '127.0.0.1', port: 0 },
         socket: false,
         tokenFile: file,
-      }).start();
+      });
+    const start = (): Promise<void> => server().start();
     for (const mode of [0o644, 0o666, 0o640, 0o604]) {
       await chmod(file, mode);
       const shown = `0${mode.toString(8)}`;
@@ -496,15 +497,7 @@ process.stdout.write(JSON.stringify(codes));
       });
     }
     await chmod(file, 0o600);
-    const api = new ApiServer({
-      daemon,
-      store: new DrainStore(join(dir, 'token-state')),
-      metrics: new Metrics(() => daemon.status()),
-      logger: pino({ level: 'silent' }),
-      listen: { host: '127.0.0.1', port: 0 },
-      socket: false,
-      tokenFile: file,
-    });
+    const api = server();
     await api.start();
     await api.stop();
   });
