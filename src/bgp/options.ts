@@ -495,14 +495,11 @@ export function checkPeerOptions(
 }
 
 /** A route's attributes, parsed (the speaker's announce); throws SpeakerConfigError. */
+const routeAttributesSchema = z.strictObject({ ...degradeKeys, local_pref: uint32.optional() });
+
 export function parseAnnounceAttributes(attributes: AnnounceAttributes): RouteAttributes {
   const issues = new IssueList();
-  const raw = validate(
-    z.strictObject({ ...degradeKeys, local_pref: uint32.optional() }),
-    defined(attributeTable(attributes)),
-    [],
-    issues,
-  );
+  const raw = validate(routeAttributesSchema, defined(attributeTable(attributes)), [], issues);
   const error = firstError(issues.items);
   if (raw === undefined || error !== undefined)
     throw error ?? new SpeakerConfigError('', 'invalid attributes');

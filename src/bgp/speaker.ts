@@ -58,6 +58,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   private readonly clock: Clock;
   private readonly locRib = new Map<string, LocRoute>();
   private readonly interned = new Map<string, RouteAttributes>();
+  private readonly internedByInput = new Map<string, RouteAttributes>();
   private readonly sessions = new Map<string, PeerSession>();
   private server: Server | undefined;
   /** The listener sends with TTL 255 (some peer has ttl_security). */
@@ -252,13 +253,17 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   }
 
   private intern(attributes: AnnounceAttributes): RouteAttributes {
+    // Checked and parsed once per distinct attribute set, not once per announce.
+    const asGiven = JSON.stringify(attributes);
+    const known = this.internedByInput.get(asGiven);
+    if (known !== undefined) return known;
     const resolved = parseAnnounceAttributes(attributes);
     // Routes with equal attributes share one object, so each peer exports them once.
     const signature = JSON.stringify(resolved);
-    const existing = this.interned.get(signature);
-    if (existing !== undefined) return existing;
-    this.interned.set(signature, resolved);
-    return resolved;
+    const shared = this.interned.get(signature) ?? resolved;
+    this.interned.set(signature, shared);
+    this.internedByInput.set(asGiven, shared);
+    return shared;
   }
 
   private listen(listen: { readonly host?: string; readonly port?: number }): Promise<void> {
