@@ -254,7 +254,10 @@ announce = "always"
       },
     });
     const started = daemon.start();
-    for (let i = 0; i < 10 && log.length < 2; i++) await new Promise(setImmediate);
+    // Both announcers starting: the addresses part before them does file I/O (its state
+    // file), so this waits on the log, bounded in time, not on a count of ticks.
+    const deadline = Date.now() + 5000;
+    while (log.length < 2 && Date.now() < deadline) await new Promise(setImmediate);
     assert.equal(log.length, 2, log.join('; '));
     const stopped = daemon.stop('operator stop');
     await new Promise(setImmediate);
