@@ -63,6 +63,13 @@ const OPTIONAL = AttrFlag.Optional;
 const OPTIONAL_TRANSITIVE = AttrFlag.Optional | AttrFlag.Transitive;
 const CATEGORY_BITS = AttrFlag.Optional | AttrFlag.Transitive;
 
+/** Attributes only internal peers may send (RFC 7606 7.5, 7.9, 7.10). */
+const IBGP_ONLY: ReadonlySet<number> = new Set([
+  AttrType.LocalPref,
+  AttrType.OriginatorId,
+  AttrType.ClusterList,
+]);
+
 /** Expected Optional/Transitive bits of each attribute this codec understands; -1 = not understood. */
 const expectedFlags = new Int16Array(256).fill(-1);
 for (const [type, flags] of [
@@ -255,6 +262,11 @@ class AttributeDecoder {
     if (this.#ctx.fourOctetAs && (type === AttrType.As4Path || type === AttrType.As4Aggregator))
       return;
 
+    // RFC 7606 7.5/7.9/7.10: from an external peer these are discarded, well-formed or not,
+    // flags included: 3.c's treat-as-withdraw yields to an attribute's own rule, and a
+    // stray iBGP-only attribute must not take a good route away.
+    if (this.#ctx.external === true && IBGP_ONLY.has(type)) return this.#discardExternal(type);
+
     const expected = expectedFlags[type]!;
     if (expected < 0) {
       this.#unrecognized(flags, type, vs, ve);
@@ -316,8 +328,7 @@ class AttributeDecoder {
         attrs.med = u32(b, vs);
         return;
       case AttrType.LocalPref:
-        // RFC 7606 7.5: "received from an external neighbor, it SHALL be discarded".
-        if (this.#ctx.external === true) return this.#discardExternal(type);
+        // RFC 7606 7.5 (from an internal peer: an external one's was discarded above).
         if (length !== 4)
           return this.#withdraw(
             UpdateSubcode.AttributeLengthError,
@@ -363,8 +374,7 @@ class AttributeDecoder {
         return;
       }
       case AttrType.OriginatorId:
-        // RFC 7606 7.9: discarded from an external neighbor, else malformed unless 4 octets.
-        if (this.#ctx.external === true) return this.#discardExternal(type);
+        // RFC 7606 7.9 (an external neighbor's was discarded above): malformed unless 4 octets.
         if (length !== 4)
           return this.#withdraw(
             UpdateSubcode.AttributeLengthError,
@@ -373,9 +383,8 @@ class AttributeDecoder {
         attrs.originatorId = ipv4Text(b, vs);
         return;
       case AttrType.ClusterList: {
-        // RFC 7606 7.10: discarded from an external neighbor, else "malformed if its
+        // RFC 7606 7.10 (an external neighbor's was discarded above): "malformed if its
         // length is not a non-zero multiple of 4".
-        if (this.#ctx.external === true) return this.#discardExternal(type);
         if (length === 0 || length % 4 !== 0) {
           return this.#withdraw(
             UpdateSubcode.AttributeLengthError,

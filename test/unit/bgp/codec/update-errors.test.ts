@@ -322,6 +322,21 @@ describe('iBGP-only attributes from an external peer (RFC 7606 7.5, 7.9, 7.10)',
     expectDiscard(update({ attrs: basicAttrs(AS4) + bad, nlri: NLRI }), 1, hex(bad), EXTERNAL);
   });
 
+  for (const [name, bad] of [
+    ['LOCAL_PREF marked optional (7.5)', attr(0xc0, 5, '000000c8')],
+    ['ORIGINATOR_ID marked well-known (7.9)', attr(0x40, 9, 'cb007109')],
+    ['CLUSTER_LIST marked transitive (7.10)', attr(0xc0, 10, 'cb007109')],
+  ] as const) {
+    it(`${name} from an external peer is discarded, not a withdraw (its rule beats 3.c)`, () => {
+      expectDiscard(update({ attrs: basicAttrs(AS4) + bad, nlri: NLRI }), 1, hex(bad), EXTERNAL);
+    });
+  }
+
+  it('a LOCAL_PREF with wrong flags from an internal peer is still a withdraw (3.c)', () => {
+    const bad = attr(0xc0, 5, '000000c8');
+    expectWithdraw(update({ attrs: basicAttrs(AS4) + bad, nlri: NLRI }), 4, hex(bad));
+  });
+
   it('the same attributes from an internal peer are kept', () => {
     const u = decode(
       update({ attrs: basicAttrs(AS4) + localPref + originatorId + clusterList, nlri: NLRI }),
