@@ -27,7 +27,7 @@ th { font-weight: 600; color: var(--mute); }
 .state { font-weight: 600; }
 .state.up, .state.established, .yes { color: var(--ok); }
 .state.down, .state.idle, .no { color: var(--bad); }
-.state.drained, .state.held-down, .state.connect, .state.active, .state.opensent, .state.openconfirm { color: var(--warn); }
+.state.drained, .state.draining, .state.held-down, .state.connect, .state.active, .state.opensent, .state.openconfirm { color: var(--warn); }
 .mute { color: var(--mute); }
 svg.spark { vertical-align: middle; }
 svg.spark polyline { fill: none; stroke: currentColor; stroke-width: 1.5; }
@@ -152,12 +152,15 @@ const SCRIPT = `
     document.getElementById('node').textContent = status.node;
     var services = [], checks = [], prefixes = [];
     status.services.forEach(function (s) {
-      var button = el('button', s.state === 'drained' ? 'undrain' : 'drain');
+      var out = s.state === 'drained' || s.state === 'draining';
+      var button = el('button', out ? 'undrain' : 'drain');
       button.dataset.service = s.name;
-      button.dataset.action = s.state === 'drained' ? 'undrain' : 'drain';
+      button.dataset.action = out ? 'undrain' : 'drain';
       button.addEventListener('click', function () { act(s.name, button.dataset.action); });
       var reason = s.drained ? s.drained.reason : s.reason;
-      var tr = row([s.name, el('span', s.state, 'state ' + s.state), ago(now - s.since), reason, button]);
+      // A graceful drain shows the time left before its withdrawal.
+      var shown = s.drainingUntil ? s.state + ' (' + Math.max(0, Math.ceil((s.drainingUntil - now) / 1000)) + ' s left)' : s.state;
+      var tr = row([s.name, el('span', shown, 'state ' + s.state), ago(now - s.since), reason, button]);
       tr.dataset.service = s.name;
       tr.children[1].dataset.field = 'state';
       services.push(tr);

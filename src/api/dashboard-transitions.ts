@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { readFileIfExists, writeFileAtomic } from '../files/index.js';
-import type { ServiceState, Transition } from '../health/index.js';
+import { SERVICE_STATES, type ServiceState, type Transition } from '../health/index.js';
 import { errorMessage } from '../util/index.js';
 
 export const TRANSITION_LOG_SIZE = 100;
@@ -108,7 +108,7 @@ export class TransitionLog {
   }
 }
 
-const STATES: ReadonlySet<unknown> = new Set<ServiceState>(['up', 'down', 'held-down', 'drained']);
+const STATES: ReadonlySet<unknown> = new Set<ServiceState>(SERVICE_STATES);
 
 /** The file's transitions; anything malformed is dropped rather than trusted. */
 function parseTransitions(value: unknown): Transition[] {

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/index.js';
 import { errorMessage } from '../util/index.js';
+import type { DrainOrder } from '../health/index.js';
 
 export const DRAIN_FILE = 'drained.json';
 
@@ -18,6 +19,8 @@ export interface DrainRecord {
   readonly reason: string;
   /** Epoch ms. */
   readonly at: number;
+  /** A graceful drain (RFC 8326): epoch ms at which its routes are withdrawn. */
+  readonly until?: number;
 }
 
 export class DrainStoreError extends Error {
@@ -71,6 +74,16 @@ export class DrainStore {
     return new Map([...this.records].map(([name, r]) => [name, r.reason]));
   }
 
+  /** service → drain with a graceful one's deadline, as the Daemon's `drained` option takes it. */
+  orders(): Map<string, DrainOrder> {
+    return new Map(
+      [...this.records].map(([name, r]) => [
+        name,
+        { reason: r.reason, ...(r.until === undefined ? {} : { until: r.until }) },
+      ]),
+    );
+  }
+
   get(name: string): DrainRecord | undefined {
     return this.records.get(name);
   }
@@ -84,8 +97,10 @@ export class DrainStore {
    * Records a drain (or replaces its reason) and returns once it is on disk; rejects
    * with a DrainStoreError when it cannot be written (it stays recorded in memory).
    */
-  drain(name: string, reason: string, at = Date.now()): Promise<void> {
-    return this.update((next) => next.set(name, { reason, at }));
+  drain(name: string, reason: string, at = Date.now(), until?: number): Promise<void> {
+    return this.update((next) =>
+      next.set(name, { reason, at, ...(until === undefined ? {} : { until }) }),
+    );
   }
 
   /** Forgets a drain and returns once that is on disk (rejects as drain() does). */
@@ -148,9 +163,20 @@ export function parseDrainFile(text: string, path: string): Map<string, DrainRec
     throw new DrainStoreError(`${path}: expected { "version": 1, "drained": { … } }`);
   const records = new Map<string, DrainRecord>();
   for (const [name, record] of Object.entries(drained)) {
-    if (!isObject(record) || typeof record.reason !== 'string' || typeof record.at !== 'number')
-      throw new DrainStoreError(`${path}: drained.${name} must be { "reason": "…", "at": ms }`);
-    records.set(name, { reason: record.reason, at: record.at });
+    if (
+      !isObject(record) ||
+      typeof record.reason !== 'string' ||
+      typeof record.at !== 'number' ||
+      (record.until !== undefined && typeof record.until !== 'number')
+    )
+      throw new DrainStoreError(
+        `${path}: drained.${name} must be { "reason": "…", "at": ms } (and "until": ms when graceful)`,
+      );
+    records.set(name, {
+      reason: record.reason,
+      at: record.at,
+      ...(typeof record.until === 'number' ? { until: record.until } : {}),
+    });
   }
   return records;
 }

@@ -9,9 +9,8 @@
 import client from 'prom-client';
 import type { CheckResult, CheckTiming, HealthCheck } from '../checks/index.js';
 import type { DaemonStatus } from '../daemon/index.js';
-import { desiredRouteKey, type ServiceState, type Transition } from '../health/index.js';
+import { desiredRouteKey, SERVICE_STATES, type Transition } from '../health/index.js';
 
-const SERVICE_STATES: readonly ServiceState[] = ['up', 'down', 'held-down', 'drained'];
 const PEER_STATES = [
   'idle',
   'connect',
@@ -26,6 +25,7 @@ export class Metrics {
   private readonly status: () => DaemonStatus;
   private readonly serviceUp: client.Gauge<'service'>;
   private readonly serviceState: client.Gauge<'service' | 'state'>;
+  private readonly drainRemaining: client.Gauge<'service'>;
   private readonly checkUp: client.Gauge<'service' | 'check'>;
   private readonly checkResults: client.Counter<'service' | 'check' | 'result'>;
   private readonly checkDaemonFaults: client.Counter<'service' | 'check'>;
@@ -46,7 +46,7 @@ export class Metrics {
     const registers = [this.registry];
     this.serviceUp = new client.Gauge({
       name: 'anycast_guard_service_up',
-      help: 'Whether the service is up (1) or not (0): held-down and drained count as not up.',
+      help: 'Whether the service is up (1) or not (0): held-down, draining and drained count as not up.',
       labelNames: ['service'],
       registers,
     });
@@ -97,6 +97,12 @@ export class Metrics {
       name: 'anycast_guard_service_transitions_total',
       help: 'Service state transitions.',
       labelNames: ['service', 'from', 'to'],
+      registers,
+    });
+    this.drainRemaining = new client.Gauge({
+      name: 'anycast_guard_service_drain_remaining_seconds',
+      help: 'While a service drains gracefully (GRACEFUL_SHUTDOWN, RFC 8326): seconds until its routes are withdrawn.',
+      labelNames: ['service'],
       registers,
     });
     this.prefixAnnounced = new client.Gauge({
@@ -181,6 +187,7 @@ export class Metrics {
     for (const gauge of [
       this.serviceUp,
       this.serviceState,
+      this.drainRemaining,
       this.checkUp,
       this.prefixAnnounced,
       this.announcerInSync,
@@ -196,6 +203,11 @@ export class Metrics {
       this.serviceUp.set({ service: service.name }, service.state === 'up' ? 1 : 0);
       for (const state of SERVICE_STATES)
         this.serviceState.set({ service: service.name, state }, service.state === state ? 1 : 0);
+      if (service.drainingUntil !== undefined)
+        this.drainRemaining.set(
+          { service: service.name },
+          Math.max(0, (service.drainingUntil - Date.now()) / 1000),
+        );
       for (const check of service.checks)
         this.checkUp.set({ service: service.name, check: check.name }, check.up ? 1 : 0);
       for (const p of service.prefixes)

@@ -6,7 +6,8 @@
  *   GET  /v1/status                     services, routes, peers, addresses (JSON)
  *   GET  /v1/transitions                the last 100 service transitions, oldest first (JSON)
  *   GET  /metrics                       Prometheus text
- *   POST /v1/services/{name}/drain      body { "reason": "…" }: withdraw, and keep it so across restarts
+ *   POST /v1/services/{name}/drain      body { "reason": "…" }: withdraw, and keep it so across restarts;
+ *                                       { "graceful": true, "wait": 30 }: GRACEFUL_SHUTDOWN first (RFC 8326)
  *   POST /v1/services/{name}/undrain
  *
  * Changes need `Authorization: Bearer <token>` over TCP (the token read from
@@ -33,6 +34,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Daemon } from '../daemon/index.js';
+import { routingDaemons } from '../announcers/index.js';
 import type { AdvertiserStatus } from '../director/index.js';
 import {
   DEFAULT_MAX_CONNECTIONS,
@@ -60,8 +62,11 @@ import { errorMessage } from '../util/index.js';
 
 const MAX_BODY = 64 * 1024;
 const MAX_REASON = 1000;
+/** A graceful drain's default and longest wait, in seconds. */
+export const DEFAULT_DRAIN_WAIT = 30;
+export const MAX_DRAIN_WAIT = 3600;
 
-export type ApiDaemon = Pick<Daemon, 'status' | 'drain'>;
+export type ApiDaemon = Pick<Daemon, 'status' | 'drain'> & Partial<Pick<Daemon, 'drainOf'>>;
 
 export interface ApiServerOptions {
   readonly daemon: ApiDaemon;
@@ -415,15 +420,28 @@ export class ApiServer {
         400,
         `"reason" must be a non-empty string of at most ${MAX_REASON} characters`,
       );
+    const wait = gracefulWait(body);
     this.requireService(name);
+    if (wait !== undefined) this.requireAttributes(name);
     // The emergency brake: withdraw first, then try to make it outlive a restart. A full
     // or read-only state_dir must not keep a route up that an operator took down.
-    this.options.daemon.drain(name, true, reason);
-    const saved = await this.persist(() => this.options.store.drain(name, reason));
+    this.options.daemon.drain(name, true, reason, wait === undefined ? {} : { wait });
+    // Graceful only where something was announced: the daemon decides, the file follows.
+    const until = this.options.daemon.drainOf?.(name)?.until;
+    const saved = await this.persist(() =>
+      this.options.store.drain(name, reason, Date.now(), until),
+    );
     const via = viaSocket ? 'socket' : 'tcp';
     this.log.warn(
-      { event: 'service.drained', service: name, reason, via, persisted: saved === undefined },
-      'service drained',
+      {
+        event: 'service.drained',
+        service: name,
+        reason,
+        via,
+        persisted: saved === undefined,
+        ...(until === undefined ? {} : { graceful: true, until }),
+      },
+      until === undefined ? 'service drained' : 'service draining gracefully',
     );
     return json(200, { service: this.serviceView(name), ...persistFields(saved, 'drained') });
   }
@@ -477,6 +495,27 @@ export class ApiServer {
     return this.options.daemon.status().services.some((s) => s.name === name);
   }
 
+  /**
+   * A graceful drain needs every prefix of the service on an announcer that carries the
+   * community: BIRD and FRRouting would keep the route as if healthy, so it is refused.
+   */
+  private requireAttributes(name: string): void {
+    const service = this.options.daemon.status().services.find((s) => s.name === name);
+    const plain = [
+      ...new Set(
+        (service?.prefixes ?? [])
+          .map((p) => p.announcer)
+          .filter((kind) => kind !== 'bgp' && !routingDaemons[kind].supportsAttributes),
+      ),
+    ];
+    if (plain.length > 0)
+      throw new HttpError(
+        409,
+        `a graceful drain announces GRACEFUL_SHUTDOWN (65535:0), which ${plain.map((k) => `prefixes.${k}`).join(' and ')} cannot carry; drain without "graceful"`,
+        { service: name },
+      );
+  }
+
   private requireService(name: string): void {
     if (!this.knows(name))
       throw new HttpError(404, `no service named "${name}"`, { service: name });
@@ -510,6 +549,25 @@ export class ApiServer {
         { 'www-authenticate': 'Bearer realm="anycast-guard"' },
       );
   }
+}
+
+/** A graceful drain's wait in seconds (default 30), undefined for a plain drain. */
+function gracefulWait(body: Record<string, unknown>): number | undefined {
+  const { graceful, wait } = body;
+  if (graceful !== undefined && typeof graceful !== 'boolean')
+    throw new HttpError(400, '"graceful" must be true or false');
+  if (graceful !== true) {
+    if (wait !== undefined)
+      throw new HttpError(400, '"wait" is for a graceful drain: add "graceful": true');
+    return undefined;
+  }
+  if (wait === undefined) return DEFAULT_DRAIN_WAIT;
+  if (typeof wait !== 'number' || !Number.isFinite(wait) || wait <= 0 || wait > MAX_DRAIN_WAIT)
+    throw new HttpError(
+      400,
+      `"wait" must be a number of seconds more than 0 and at most ${MAX_DRAIN_WAIT}`,
+    );
+  return wait;
 }
 
 /** The reply's `persisted` (and, when false, why not) after a drain or undrain. */

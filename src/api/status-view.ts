@@ -30,6 +30,8 @@ export interface ServiceView {
   readonly since: number;
   readonly reason: string;
   readonly holdDownUntil?: number;
+  /** While draining (a graceful drain, RFC 8326): epoch ms at which its routes are withdrawn. */
+  readonly drainingUntil?: number;
   /** When drained by an operator: why and since when (epoch ms); kept across restarts. */
   readonly drained?: DrainRecord;
   readonly checks: readonly CheckView[];
@@ -75,13 +77,14 @@ export function statusView(
     node,
     time: now,
     services: status.services.map((s) => {
-      const drain = s.state === 'drained' ? drained(s.name) : undefined;
+      const drain = s.state === 'drained' || s.state === 'draining' ? drained(s.name) : undefined;
       return {
         name: s.name,
         state: s.state,
         since: s.since,
         reason: s.reason,
         ...(s.holdDownUntil === undefined ? {} : { holdDownUntil: s.holdDownUntil }),
+        ...(s.drainingUntil === undefined ? {} : { drainingUntil: s.drainingUntil }),
         ...(drain === undefined ? {} : { drained: drain }),
         checks: s.checks.map((c) => ({
           name: c.name,

@@ -121,11 +121,38 @@ apiCommand('status', "show the running daemon's services and BGP peers")
 apiCommand('drain', "withdraw a service's prefixes and keep them withdrawn, across restarts")
   .argument('<service>', 'the service name')
   .requiredOption('--reason <text>', 'why (shown in status and logs)')
-  .action(async (service: string, options: ApiTargetOptions & { reason: string }) => {
-    await runDrain(await resolveApiTarget(options), service, options.reason, (text) =>
-      console.log(text),
-    );
-  });
+  .option(
+    '--graceful',
+    'first announce them with GRACEFUL_SHUTDOWN (65535:0, RFC 8326) for --wait seconds, so routers move to other paths before the withdrawal',
+  )
+  .option('--wait <seconds>', 'how long a graceful drain keeps them (default 30)', parseSeconds)
+  .option('--wait-until-withdrawn', 'return only once the withdrawal went out')
+  .action(
+    async (
+      service: string,
+      options: ApiTargetOptions & {
+        reason: string;
+        graceful?: boolean;
+        wait?: number;
+        waitUntilWithdrawn?: boolean;
+      },
+    ) => {
+      if (options.wait !== undefined && options.graceful !== true)
+        throw new InvalidArgumentError('--wait is for a graceful drain: add --graceful');
+      await runDrain(
+        await resolveApiTarget(options),
+        service,
+        options.reason,
+        (text) => console.log(text),
+        {
+          ...(options.graceful === true
+            ? { graceful: options.wait === undefined ? {} : { wait: options.wait } }
+            : {}),
+          untilWithdrawn: options.waitUntilWithdrawn === true,
+        },
+      );
+    },
+  );
 
 apiCommand('undrain', 'announce a drained service again once it is healthy')
   .argument('<service>', 'the service name')

@@ -6,6 +6,8 @@
  *
  * SIGTERM / SIGINT: withdraw everything, Cease every session, exit 0 — within
  * STOP_TIMEOUT_MS, or exit 1 if something hangs or fails (a second signal exits at once).
+ * With `[daemon] stop_grace`, the announced services are first drained gracefully (RFC
+ * 8326) for that long; a second signal ends that wait, a third exits at once.
  * SIGHUP: reload the config file; a bad file is logged and the running config kept.
  * Under ExaBGP a bad file at start is held instead of fatal (exabgp-hold.ts).
  * Under systemd, RELOADING=1 then READY=1 frame each reload.
@@ -63,7 +65,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   const advertiser = await nodeAdvertiser(config, () => daemon.status(), logger);
   const daemon = new Daemon(config, {
     logger,
-    drained: store.reasons(),
+    drained: store.orders(),
     onTransition: (transition) => {
       metrics.onTransition(transition);
       transitions.record(transition);
@@ -105,14 +107,52 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   // part, since STOPPING=1 goes out the moment a signal comes, alongside the stop.
   const notifier = new SystemdNotifier(logger.child({ component: 'systemd' }));
   let stopping = false;
+  let graceful = false;
   let starting: Promise<unknown> = Promise.resolve();
   const stop = (signal: NodeJS.Signals): void => {
+    if (graceful) {
+      graceful = false;
+      if (daemon.skipStopGrace()) {
+        logger.warn(
+          { event: 'daemon.stop_grace_skipped', signal },
+          'second signal: withdrawing now, without the rest of the graceful wait',
+        );
+        return;
+      }
+    }
     if (stopping) {
       logger.warn({ event: 'daemon.second_signal', signal }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
-    logger.info({ event: 'daemon.stopping', signal }, 'stopping: withdrawing every route');
+    const grace = config.daemon.stopGrace;
+    graceful = grace > 0;
+    logger.info(
+      { event: 'daemon.stopping', signal, stopGrace: grace },
+      grace > 0
+        ? 'stopping: draining gracefully, then withdrawing every route'
+        : 'stopping: withdrawing every route',
+    );
+    const notified = notifier.stopping();
+    // The graceful drain first (after a start in progress), with every part still up.
+    const drained = grace > 0 ? graceStop(signal, grace) : Promise.resolve();
+    void drained.then(() => {
+      graceful = false;
+      withdraw(signal, notified);
+    });
+  };
+  const graceStop = async (signal: NodeJS.Signals, grace: number): Promise<void> => {
+    try {
+      await starting.catch(() => undefined);
+      await daemon.drainForStop(grace, `anycast-guard stopping (${signal}): graceful drain`);
+    } catch (error) {
+      logger.error(
+        { event: 'daemon.stop_grace_failed', err: errorMessage(error) },
+        'graceful drain failed: withdrawing now',
+      );
+    }
+  };
+  const withdraw = (signal: NodeJS.Signals, notified: Promise<void>): void => {
     const force = setTimeout(() => {
       logger.error(
         { event: 'daemon.stop_timed_out', timeoutMs: STOP_TIMEOUT_MS },
@@ -121,7 +161,6 @@ export async function runDaemon(options: RunOptions): Promise<void> {
       process.exit(1);
     }, STOP_TIMEOUT_MS);
     force.unref();
-    const notified = notifier.stopping();
     // A stop during start waits for the step in progress, so nothing is left half-started.
     node
       .stop(`anycast-guard stopping (${signal})`)

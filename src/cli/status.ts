@@ -66,7 +66,10 @@ export function renderStatus(status: StatusView, now: number): string {
   else {
     const rows = status.services.map((s) => [
       truncate(s.name, 20),
-      s.state,
+      // A graceful drain: how long until the withdrawal.
+      s.drainingUntil === undefined
+        ? s.state
+        : `${s.state} (${Math.max(0, Math.ceil((s.drainingUntil - now) / 1000))} s left)`,
       relative(s.since, now),
       `${s.prefixes.filter((p) => p.announced && p.synced).length}/${s.prefixes.length}`,
       s.drained?.reason ?? s.reason,

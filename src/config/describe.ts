@@ -1,6 +1,6 @@
 /** The human summary `anycast-guard check-config` prints for a valid configuration. */
 import { routingDaemons } from '../announcers/index.js';
-import { PEER_DEFAULTS, type PeerOptions } from '../bgp/index.js';
+import { PEER_DEFAULTS, type AnnounceAttributes, type PeerOptions } from '../bgp/index.js';
 import { joinHostPort } from '../util/index.js';
 import { SERVICE_DEFAULTS } from './services.js';
 import type { CheckConfig, DaemonConfig, DownAction, Policy, ServiceConfig } from './types.js';
@@ -35,10 +35,41 @@ export function describeConfig(config: DaemonConfig): string {
       `directors: ${where.join(', ')}; as "${directors.name}" (${directors.url}), every ${directors.intervalMs / 1000} s, key ${directors.keyFile}`,
     );
   }
+  lines.push(...describeStopGrace(config));
   lines.push(`services (${config.services.length}):`);
   for (const service of config.services) lines.push(...describeService(service));
   lines.push(...describeAnycastdForm(config.services));
   return lines.join('\n');
+}
+
+/**
+ * The longest `[daemon] stop_grace` the shipped unit allows: its TimeoutStopSec=45 covers
+ * this wait plus the daemon's own 10 s to withdraw and exit, with 5 s to spare.
+ */
+export const STOP_GRACE_UNIT_LIMIT = 30;
+
+function describeStopGrace(config: DaemonConfig): string[] {
+  const grace = config.daemon.stopGrace;
+  if (grace <= 0) return [];
+  const lines = [
+    `stop: ${grace} s of graceful drain (GRACEFUL_SHUTDOWN 65535:0) on SIGTERM, then withdraw`,
+  ];
+  if (grace > STOP_GRACE_UNIT_LIMIT)
+    lines.push(
+      `warning: daemon.stop_grace is ${grace} s, more than the ${STOP_GRACE_UNIT_LIMIT} s the shipped systemd unit allows (TimeoutStopSec=45): systemd would kill the daemon before it withdraws; set TimeoutStopSec to at least ${Math.ceil(grace) + 15} in a drop-in (docs/operations.md)`,
+    );
+  const plain = new Set(
+    config.services.flatMap((s) =>
+      s.prefixes
+        .map((p) => p.announcer)
+        .filter((kind) => kind !== 'bgp' && !routingDaemons[kind].supportsAttributes),
+    ),
+  );
+  if (plain.size > 0)
+    lines.push(
+      `warning: daemon.stop_grace cannot drain ${[...plain].map((k) => `prefixes.${k}`).join(' and ')} gracefully (no attributes there): those are withdrawn at once on SIGTERM`,
+    );
+  return lines;
 }
 
 function describePeer(peer: PeerOptions, localAsn: number, defaultHold: number): string {
@@ -79,6 +110,8 @@ function describeService(service: ServiceConfig): string[] {
   const lines = [
     `  ${service.name}: ${service.announce === 'always' ? 'always announced' : 'announced while healthy'}, policy ${describePolicy(service.policy)}, rise ${service.rise}, fall ${service.fall}, hold-down ${service.holdDown} s, when down ${describeDown(service.down)}`,
   ];
+  if (service.up !== undefined)
+    lines.push(`    while up: announced with ${describeAttributes(service.up)}`);
   const byAnnouncer = new Map<string, string[]>();
   for (const p of service.prefixes) {
     const list = byAnnouncer.get(p.announcer) ?? [];
@@ -126,13 +159,18 @@ function describePolicy(policy: Policy): string {
 
 function describeDown(down: DownAction): string {
   if (down.kind === 'withdraw') return 'withdraw';
+  return `keep announcing with ${describeAttributes(down)}`;
+}
+
+function describeAttributes(down: AnnounceAttributes): string {
   const parts: string[] = [];
   if (down.med !== undefined) parts.push(`med ${down.med}`);
   if (down.prepend !== undefined) parts.push(`prepend ${down.prepend}`);
   if (down.communities !== undefined) parts.push(`communities ${down.communities.join(' ')}`);
   if (down.largeCommunities !== undefined)
     parts.push(`large communities ${down.largeCommunities.join(' ')}`);
-  return `keep announcing with ${parts.join(', ')}`;
+  if (down.localPref !== undefined) parts.push(`local pref ${down.localPref} (iBGP peers)`);
+  return parts.join(', ');
 }
 
 function quoteArg(arg: string): string {

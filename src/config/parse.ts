@@ -18,7 +18,7 @@ import {
   readConfigFile,
   validate,
 } from '../validation/index.js';
-import { apiSchema, logSchema } from './schema.js';
+import { apiSchema, daemonSchema, logSchema } from './schema.js';
 import { bgpPrefixesPath } from './prefixes.js';
 import { checkAddressConfig } from '../addresses/index.js';
 import { addressSettings } from './addresses.js';
@@ -39,7 +39,7 @@ export interface ParseOptions {
   readonly maxBytes?: number;
 }
 
-const ROOT_KEYS = ['log', 'bgp', 'services', 'api', 'announcers', 'directors'];
+const ROOT_KEYS = ['log', 'bgp', 'services', 'api', 'announcers', 'directors', 'daemon'];
 
 /**
  * Parses and checks a configuration. `source` names it in messages (the file path).
@@ -54,6 +54,7 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
 
   const log = validate(logSchema, document.log ?? {}, ['log'], issues);
   const api = validate(apiSchema, document.api ?? {}, ['api'], issues);
+  const daemon = validate(daemonSchema, document.daemon ?? {}, ['daemon'], issues);
   const bgp = document.bgp === undefined ? undefined : parseBgpSettings(document.bgp, issues);
   const directors =
     document.directors === undefined ? undefined : buildDirectors(document.directors, issues);
@@ -98,7 +99,7 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
   for (const issue of checkAddressConfig(built.map((s) => addressSettings(s.config))))
     issues.add(['services', issue.service, ...issue.path], issue.message);
 
-  if (issues.count > 0 || log === undefined || api === undefined)
+  if (issues.count > 0 || log === undefined || api === undefined || daemon === undefined)
     throw new ConfigError('CONFIG_INVALID', source, issues.items);
   return {
     source,
@@ -108,6 +109,7 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
     api: buildApi(api),
     announcers,
     ...(directors === undefined ? {} : { directors }),
+    daemon: { stopGrace: daemon.stop_grace ?? 0 },
   };
 }
 

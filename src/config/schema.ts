@@ -8,7 +8,14 @@ import { z } from 'zod';
 import { degradeKeys } from '../bgp/index.js';
 import { LOG_LEVELS } from '../log/index.js';
 import { duration } from './duration.js';
-import { count, nonEmpty, parseHostPort, seconds, wholeNumber } from '../validation/index.js';
+import {
+  count,
+  nonEmpty,
+  parseHostPort,
+  seconds,
+  uint32,
+  wholeNumber,
+} from '../validation/index.js';
 
 export const logSchema = z.strictObject({ level: z.enum(LOG_LEVELS).optional() });
 
@@ -33,6 +40,15 @@ export const apiSchema = z.strictObject({
 /** A degraded service's attributes (down = { … }): the peer's attribute keys, less LOCAL_PREF. */
 export const degradeSchema = z.strictObject(degradeKeys);
 
+/** A service's attributes while up (up = { … }): a degraded table's keys, plus LOCAL_PREF. */
+export const upSchema = z.strictObject({ ...degradeKeys, local_pref: uint32.optional() });
+
+/** [daemon]: how the node process itself behaves. */
+export const daemonSchema = z.strictObject({
+  /** Seconds of graceful drain (RFC 8326) on SIGTERM before withdrawing; 0 = none. */
+  stop_grace: seconds({ zero: true, max: 3600 }).optional(),
+});
+
 export const serviceSchema = z.strictObject({
   /** Checked in code (prefixes.ts): an array, or a table of announcers. */
   prefixes: z.unknown().optional(),
@@ -49,6 +65,11 @@ export const serviceSchema = z.strictObject({
     .union([z.literal('withdraw'), degradeSchema])
     .describe(
       '"withdraw" or a table of degraded attributes { med = …, prepend = …, communities = […], large_communities = […] }',
+    )
+    .optional(),
+  up: upSchema
+    .describe(
+      'a table of attributes while up { med = …, prepend = …, local_pref = …, communities = […], large_communities = […] }',
     )
     .optional(),
   on_change: z.array(z.string()).min(1).optional(),

@@ -18,7 +18,7 @@ import { announcerTitle, buildPrefixes } from './prefixes.js';
 import { routingDaemons } from '../announcers/index.js';
 import { parseInterfaceAddress } from '../addresses/index.js';
 import { serviceSchema } from './schema.js';
-import type { DownAction, Policy, ServiceConfig } from './types.js';
+import type { DownAction, Policy, ServiceConfig, UpAttributes } from './types.js';
 
 export const SERVICE_DEFAULTS = {
   rise: 2,
@@ -124,6 +124,16 @@ export function buildService(
     down = { kind: 'degrade', ...attributesOf(d) };
   }
 
+  let up: UpAttributes | undefined;
+  if (service.up !== undefined) {
+    if (Object.keys(service.up).length === 0)
+      issues.add(
+        [...path, 'up'],
+        'is empty: set med, prepend, local_pref, communities and/or large_communities, or leave it out',
+      );
+    up = attributesOf(service.up);
+  }
+
   if (service.on_change !== undefined) {
     if (service.on_change[0] === '')
       issues.add([...path, 'on_change', 0], 'must name the program to run');
@@ -141,18 +151,24 @@ export function buildService(
   if (service.on_change_timeout !== undefined && service.on_change === undefined)
     issues.add([...path, 'on_change_timeout'], 'is set but there is no on_change hook');
 
-  if (down.kind === 'degrade') {
-    // A prefix-list file or a `network` statement cannot carry a MED: announcing such a
-    // route normally while the service is sick would break the safety invariant.
-    const plain = new Set(
-      prefixes.prefixes
-        .map((p) => p.announcer)
-        .filter((kind) => kind !== 'bgp' && !routingDaemons[kind].supportsAttributes),
-    );
-    for (const kind of plain)
+  // A prefix-list file or a `network` statement cannot carry a MED: announcing such a
+  // route normally while the service is sick would break the safety invariant, and
+  // dropping `up` silently would announce what the operator did not ask for.
+  const plain = new Set(
+    prefixes.prefixes
+      .map((p) => p.announcer)
+      .filter((kind) => kind !== 'bgp' && !routingDaemons[kind].supportsAttributes),
+  );
+  for (const kind of plain) {
+    if (down.kind === 'degrade')
       issues.add(
         [...path, 'down'],
         `${announcerTitle(kind)} cannot announce with other attributes (prefixes.${kind}); use down = "withdraw", or announce these prefixes through an announcer that can (bgp, gobgp, exabgp)`,
+      );
+    if (up !== undefined)
+      issues.add(
+        [...path, 'up'],
+        `${announcerTitle(kind)} cannot announce with other attributes (prefixes.${kind}); leave up out, or announce these prefixes through an announcer that can (bgp, gobgp, exabgp)`,
       );
   }
 
@@ -179,6 +195,7 @@ export function buildService(
     holdDown: service.hold_down ?? SERVICE_DEFAULTS.holdDown,
     policy,
     down,
+    ...(up === undefined ? {} : { up }),
     ...(service.on_change === undefined ? {} : { onChange: service.on_change }),
     onChangeTimeout: service.on_change_timeout ?? SERVICE_DEFAULTS.onChangeTimeout,
     addresses: service.addresses ?? [],

@@ -6,10 +6,18 @@ import type { RoutingDaemonConfig } from '../announcers/index.js';
 import type { BgpConfig } from '../bgp/index.js';
 import type { CheckConfig } from '../checks/index.js';
 import type { NodeDirectorsConfig } from '../director/index.js';
-import type { DownAction, Policy, PrefixConfig } from '../health/index.js';
+import type { DownAction, Policy, PrefixConfig, UpAttributes } from '../health/index.js';
 
 // The areas' own settings, re-exported so the loader's callers find every type here.
-export type { BgpConfig, CheckConfig, DownAction, NodeDirectorsConfig, Policy, PrefixConfig };
+export type {
+  BgpConfig,
+  CheckConfig,
+  DownAction,
+  NodeDirectorsConfig,
+  Policy,
+  PrefixConfig,
+  UpAttributes,
+};
 
 export interface ServiceConfig {
   readonly name: string;
@@ -23,6 +31,8 @@ export interface ServiceConfig {
   readonly holdDown: number;
   readonly policy: Policy;
   readonly down: DownAction;
+  /** Attributes of its routes while up (`up = { … }`), merged with each peer's; absent = none. */
+  readonly up?: UpAttributes;
   /** argv with {service}, {state}, {reason} placeholders; run on every transition. */
   readonly onChange?: readonly string[];
   /** Seconds the on_change hook may run before it is killed. */
@@ -67,4 +77,15 @@ export interface DaemonConfig {
   readonly announcers: readonly RoutingDaemonConfig[];
   /** Where this node sends its ads ([directors]); never affects announcing. */
   readonly directors?: NodeDirectorsConfig;
+  /** [daemon]: the node process. */
+  readonly daemon: DaemonSettings;
+}
+
+/** [daemon] (docs/configuration.md). */
+export interface DaemonSettings {
+  /**
+   * Seconds a SIGTERM spends draining every announced service gracefully (RFC 8326)
+   * before withdrawing; 0 (default) withdraws at once.
+   */
+  readonly stopGrace: number;
 }

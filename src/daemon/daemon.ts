@@ -53,6 +53,7 @@ import {
   ServiceHealth,
   desiredRoutes,
   type DesiredRoute,
+  type DrainOrder,
   type ServiceSnapshot,
   type Transition,
 } from '../health/index.js';
@@ -74,10 +75,11 @@ export interface DaemonOptions {
   /** Called on every service transition (tests, the demo, the API). */
   readonly onTransition?: (transition: Transition) => void;
   /**
-   * Services drained before this process started (service → reason), e.g. restored from
-   * disk: they are drained from the first moment, before anything could be announced.
+   * Services drained before this process started (service → reason, or the drain with a
+   * graceful deadline), e.g. restored from disk: they are drained from the first moment,
+   * before anything could be announced.
    */
-  readonly drained?: ReadonlyMap<string, string>;
+  readonly drained?: ReadonlyMap<string, string | DrainOrder>;
   /** How to run iproute2's `ip` for address management (tests point it at a namespace). */
   readonly ip?: IpRunner;
   /** Builds a routing-daemon announcer (default: its definition's factory); tests pass fakes. */
@@ -111,6 +113,8 @@ export interface RouteStatus {
   readonly vrf?: string;
   readonly services: readonly string[];
   readonly degraded: boolean;
+  /** Carrying GRACEFUL_SHUTDOWN until its service's drain withdraws it. */
+  readonly draining: boolean;
   readonly attributes: AnnounceAttributes;
 }
 
@@ -149,7 +153,9 @@ export class Daemon {
   private readonly announced = new Map<string, DesiredRoute>();
   private running = false;
   private readonly ip: IpRunner | undefined;
-  private readonly initiallyDrained: ReadonlyMap<string, string>;
+  private readonly initiallyDrained: ReadonlyMap<string, string | DrainOrder>;
+  /** While a graceful stop waits: the services still draining, and how to end the wait. */
+  private grace: { readonly names: Set<string>; readonly done: () => void } | undefined;
   private addresses: AddressManager | undefined;
   /** withdraw_address_when_down services whose addresses are bound now. */
   private readonly addressesUp = new Set<string>();
@@ -247,7 +253,8 @@ export class Daemon {
     if (this.running) return;
     try {
       for (const service of this.config.services) {
-        this.addService(service, this.initiallyDrained.get(service.name));
+        const drained = this.initiallyDrained.get(service.name);
+        this.addService(service, typeof drained === 'string' ? { reason: drained } : drained);
       }
     } catch (error) {
       for (const service of [...this.services.values()]) this.removeService(service);
@@ -299,9 +306,9 @@ export class Daemon {
         removed.push(name);
       } else if (!isDeepStrictEqual(wanted, managed.config)) {
         // A drain is the operator's word: it outlives a config change.
-        const snapshot = managed.health.snapshot();
+        const drain = managed.health.drainOrder;
         this.removeService(managed);
-        this.addService(wanted, snapshot.state === 'drained' ? snapshot.reason : undefined);
+        this.addService(wanted, drain);
         changed.push(name);
       }
     }
@@ -333,16 +340,80 @@ export class Daemon {
     return { added, changed, removed };
   }
 
-  drain(name: string, drained: boolean, reason?: string): Transition | undefined {
+  /**
+   * Drains or undrains a service. `wait` (seconds) makes a drain graceful (RFC 8326): its
+   * routes carry GRACEFUL_SHUTDOWN for that long, then go; an undrain meanwhile cancels it.
+   */
+  drain(
+    name: string,
+    drained: boolean,
+    reason?: string,
+    options: { readonly wait?: number } = {},
+  ): Transition | undefined {
     const service = this.services.get(name);
     if (service === undefined) throw new DaemonError(`no service named "${name}"`);
-    const transition = service.health.setDrained(drained, this.clock.now(), reason);
+    const now = this.clock.now();
+    const until = drained && options.wait !== undefined ? now + options.wait * 1000 : undefined;
+    const transition = service.health.setDrained(drained, now, reason, until);
     if (transition !== undefined) this.afterTransition(service, transition);
+    else this.scheduleWake(service);
     return transition;
   }
 
+  /** The drain in force on a service (its reason, and a graceful one's deadline). */
+  drainOf(name: string): DrainOrder | undefined {
+    return this.services.get(name)?.health.drainOrder;
+  }
+
+  /**
+   * The first half of a graceful stop (`[daemon] stop_grace`): every service drained in
+   * this process only (never on disk: the next start announces as usual), gracefully for
+   * `seconds` where it is announced, at once where not, so nothing new is announced
+   * either. Resolves when every draining service has been withdrawn, or at once on
+   * `skipStopGrace()`; the stop that follows withdraws the rest.
+   */
+  async drainForStop(seconds: number, reason: string): Promise<void> {
+    if (!this.running) return;
+    const draining: string[] = [];
+    for (const [name, service] of this.services) {
+      if (service.health.state === 'drained') continue;
+      const announced = [...this.announced.values()].some((r) => r.services.includes(name));
+      // An operator's graceful drain already under way keeps its deadline if sooner.
+      const now = this.clock.now();
+      const deadline = Math.min(service.health.drainOrder?.until ?? Infinity, now + seconds * 1000);
+      this.drain(name, true, reason, announced ? { wait: (deadline - now) / 1000 } : {});
+      if (service.health.state === 'draining') draining.push(name);
+    }
+    this.log.info(
+      { event: 'daemon.stop_grace', seconds, services: draining },
+      draining.length > 0
+        ? 'stopping gracefully: routes announced with GRACEFUL_SHUTDOWN before they are withdrawn'
+        : 'stopping: nothing announced to drain gracefully',
+    );
+    if (draining.length === 0) return;
+    await new Promise<void>((resolve) => {
+      // Each service's own wake ends its draining at the deadline; this timer is the net.
+      const timer = this.clock.setTimeout(() => this.grace?.done(), seconds * 1000);
+      this.grace = {
+        names: new Set(draining),
+        done: () => {
+          this.clock.clearTimeout(timer);
+          this.grace = undefined;
+          resolve();
+        },
+      };
+    });
+  }
+
+  /** Ends a graceful stop's wait now (a second SIGTERM); false when none is waiting. */
+  skipStopGrace(): boolean {
+    const grace = this.grace;
+    grace?.done();
+    return grace !== undefined;
+  }
+
   status(): DaemonStatus {
-    const routes = desiredRoutes(this.routeInputs());
+    const routes = this.desired();
     return {
       services: [...this.services.values()].map((s) => ({
         ...s.health.snapshot(),
@@ -357,6 +428,7 @@ export class Daemon {
         ...(r.vrf === undefined ? {} : { vrf: r.vrf }),
         services: r.services,
         degraded: r.degraded,
+        draining: r.draining,
         attributes: r.attributes,
       })),
       peers: this.bgp?.peerStatus() ?? [],
@@ -478,8 +550,8 @@ export class Daemon {
       if (route.announcer === kind) this.announced.delete(key);
   }
 
-  /** `drainedFor`: the reason, when the service starts out drained. */
-  private addService(config: ServiceConfig, drainedFor?: string): void {
+  /** `drain`: the drain it starts under, if any (a graceful one keeps its deadline). */
+  private addService(config: ServiceConfig, drain?: DrainOrder): void {
     const checks = config.checks.map((check) => {
       const type = this.types[check.type];
       if (type === undefined)
@@ -498,10 +570,11 @@ export class Daemon {
         policy: config.policy,
         holdDown: config.holdDown,
         announce: config.announce,
+        degradedWhenDown: config.down.kind === 'degrade',
       },
       this.clock.now(),
     );
-    if (drainedFor !== undefined) health.setDrained(true, this.clock.now(), drainedFor);
+    if (drain !== undefined) health.setDrained(true, this.clock.now(), drain.reason, drain.until);
     const managed: ManagedService = {
       config,
       health,
@@ -598,6 +671,10 @@ export class Daemon {
       }
     }
     this.reconcile();
+    if (this.grace !== undefined && transition.from === 'draining') {
+      this.grace.names.delete(service.config.name);
+      if (this.grace.names.size === 0) this.grace.done();
+    }
     this.onTransition?.(transition);
     const onChange = service.config.onChange;
     if (onChange !== undefined) {
@@ -676,12 +753,21 @@ export class Daemon {
           : s.health.state,
       prefixes: s.config.prefixes,
       down: s.config.down,
+      ...(s.config.up === undefined ? {} : { up: s.config.up }),
+      everUp: s.health.provenOnce,
     }));
+  }
+
+  /** BIRD and FRRouting cannot carry GRACEFUL_SHUTDOWN: a drain withdraws theirs at once. */
+  private desired(): Map<string, DesiredRoute> {
+    return desiredRoutes(this.routeInputs(), {
+      carriesAttributes: (kind) => kind === 'bgp' || routingDaemons[kind].supportsAttributes,
+    });
   }
 
   /** Tell each announcer the difference between what is announced and what should be. */
   private reconcile(): void {
-    const wanted = desiredRoutes(this.routeInputs());
+    const wanted = this.desired();
     for (const [key, route] of this.announced) {
       if (wanted.has(key)) continue;
       this.announced.delete(key);
@@ -718,9 +804,14 @@ export class Daemon {
           vrf: route.vrf,
           services: route.services,
           degraded: route.degraded,
+          draining: route.draining,
           attributes: route.attributes,
         },
-        route.degraded ? 'announced degraded' : 'announced',
+        route.draining
+          ? 'announced with GRACEFUL_SHUTDOWN'
+          : route.degraded
+            ? 'announced degraded'
+            : 'announced',
       );
     }
   }

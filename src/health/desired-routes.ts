@@ -1,19 +1,31 @@
 /**
  * The safety invariant in one function: which prefixes should be announced, and
  * with what attributes, given every service's state. A prefix is announced
- * normally only for a service that is up; a down service's prefixes are
- * withdrawn, or announced degraded when its `down` action says so.
+ * normally only for a service that is up (with its `up` attributes); a down
+ * service's prefixes are withdrawn, or announced degraded when its `down` action
+ * says so and its checks have passed once; a draining one's carry
+ * GRACEFUL_SHUTDOWN (RFC 8326 section 3: 65535:0) with its `down` attributes.
  */
 import { routeKey, type AnnouncerKind, type PrefixConfig } from './route-target.js';
 import type { AnnounceAttributes } from '../bgp/index.js';
 import type { DownAction } from './settings.js';
 import type { ServiceState } from './service-health.js';
 
+/** RFC 8326 section 3: the well-known GRACEFUL_SHUTDOWN community. */
+export const GRACEFUL_SHUTDOWN = '65535:0';
+
 export interface ServiceRoutes {
   readonly name: string;
   readonly state: ServiceState;
   readonly prefixes: readonly PrefixConfig[];
   readonly down: DownAction;
+  /** The attributes of its routes while up (`up = { … }`); none by default. */
+  readonly up?: AnnounceAttributes;
+  /**
+   * Its checks have passed once: before that a degraded `down` announces nothing (a
+   * service never proven healthy is not announced, not even degraded).
+   */
+  readonly everUp: boolean;
 }
 
 export interface DesiredRoute {
@@ -24,12 +36,35 @@ export interface DesiredRoute {
   /** Services that want it; the first one's attributes win. */
   readonly services: readonly string[];
   readonly degraded: boolean;
+  /** Announced with GRACEFUL_SHUTDOWN until its service's drain withdraws it. */
+  readonly draining: boolean;
+}
+
+export interface DesiredRoutesOptions {
+  /**
+   * Whether an announcer can carry attributes (BIRD's and FRRouting's cannot): a
+   * draining service's routes through one that cannot are withdrawn at once, since
+   * they would otherwise stay announced as if healthy. Default: every one can.
+   */
+  readonly carriesAttributes?: (kind: AnnouncerKind) => boolean;
 }
 
 export function degradedAttributes(down: DownAction): AnnounceAttributes | undefined {
   if (down.kind === 'withdraw') return undefined;
   const { kind: _kind, ...attributes } = down;
   return attributes;
+}
+
+/** A draining route's attributes: the `down` attributes, if any, plus GRACEFUL_SHUTDOWN. */
+export function drainingAttributes(down: DownAction): AnnounceAttributes {
+  const degraded = degradedAttributes(down) ?? {};
+  const communities = degraded.communities ?? [];
+  return {
+    ...degraded,
+    communities: communities.includes(GRACEFUL_SHUTDOWN)
+      ? communities
+      : [...communities, GRACEFUL_SHUTDOWN],
+  };
 }
 
 /** "bgp 203.0.113.53/32", "frrouting 203.0.113.53/32%blue": a route is per announcer. */
@@ -41,22 +76,39 @@ export function desiredRouteKey(route: {
   return `${route.announcer} ${routeKey(route)}`;
 }
 
+/** What a service in its state announces: undefined for nothing. */
+function serviceAttributes(service: ServiceRoutes): AnnounceAttributes | undefined {
+  switch (service.state) {
+    case 'up':
+      return service.up ?? {};
+    case 'draining':
+      return drainingAttributes(service.down);
+    // Drained means "take me out": never announced, not even degraded.
+    case 'drained':
+      return undefined;
+    case 'down':
+    case 'held-down':
+      return service.everUp ? degradedAttributes(service.down) : undefined;
+  }
+}
+
 /**
  * Routes to announce, keyed by desiredRouteKey (announcer, prefix, VRF). When services share a prefix, a
  * healthy announcement beats a degraded one.
  */
-export function desiredRoutes(services: readonly ServiceRoutes[]): Map<string, DesiredRoute> {
+export function desiredRoutes(
+  services: readonly ServiceRoutes[],
+  options: DesiredRoutesOptions = {},
+): Map<string, DesiredRoute> {
   const routes = new Map<string, DesiredRoute>();
+  const carries = options.carriesAttributes ?? (() => true);
   for (const service of services) {
     const up = service.state === 'up';
-    // Drained means "take me out": never announced, not even degraded.
-    const attributes = up
-      ? {}
-      : service.state === 'drained'
-        ? undefined
-        : degradedAttributes(service.down);
+    const draining = service.state === 'draining';
+    const attributes = serviceAttributes(service);
     if (attributes === undefined) continue;
     for (const item of service.prefixes) {
+      if (draining && !carries(item.announcer)) continue;
       const key = desiredRouteKey(item);
       const existing = routes.get(key);
       if (existing === undefined || (existing.degraded && up)) {
@@ -67,6 +119,7 @@ export function desiredRoutes(services: readonly ServiceRoutes[]): Map<string, D
           attributes,
           services: existing === undefined ? [service.name] : [service.name, ...existing.services],
           degraded: !up,
+          draining,
         });
       } else {
         routes.set(key, { ...existing, services: [...existing.services, service.name] });

@@ -9,7 +9,9 @@
  * - After a service has been down, it must stay healthy for `holdDown` seconds
  *   before it counts as up again ("held-down" meanwhile). The first time up, at
  *   start, there is no hold-down: a fresh node should join quickly.
- * - A drained service is down whatever its checks say.
+ * - A drained service is down whatever its checks say. A graceful drain (RFC 8326)
+ *   first holds it `draining` until a deadline: still announced, less preferred, as long
+ *   as it would be announced without the drain; at the deadline it is `drained`.
  * - A failure that is the daemon's fault (`fault: 'daemon'`: it ran out of descriptors
  *   or memory, so the probe never reached the service) holds the check as it was for
  *   up to `daemonFaultGraceMs` from the first such failure in a row; after that each
@@ -19,7 +21,16 @@
 import type { CheckResult } from '../checks/index.js';
 import type { Policy } from './settings.js';
 
-export type ServiceState = 'up' | 'down' | 'held-down' | 'drained';
+export type ServiceState = 'up' | 'down' | 'held-down' | 'draining' | 'drained';
+
+/** Every state, in the order surfaces list them. */
+export const SERVICE_STATES: readonly ServiceState[] = [
+  'up',
+  'down',
+  'held-down',
+  'draining',
+  'drained',
+];
 
 export interface CheckSettings {
   readonly name: string;
@@ -34,6 +45,8 @@ export interface ServiceSettings {
   /** Seconds. */
   readonly holdDown: number;
   readonly announce: 'healthy' | 'always';
+  /** Announced degraded while down (`down = { … }`): a graceful drain keeps that route too. */
+  readonly degradedWhenDown?: boolean;
   /** How long daemon faults in a row hold a check's state; default DAEMON_FAULT_GRACE_MS. */
   readonly daemonFaultGraceMs?: number;
 }
@@ -81,6 +94,16 @@ export interface ServiceSnapshot {
   readonly checks: readonly CheckHealth[];
   /** Epoch ms at which a hold-down ends, when held down. */
   readonly holdDownUntil?: number;
+  /** Epoch ms at which a graceful drain withdraws, while draining. */
+  readonly drainingUntil?: number;
+  /** Its checks have passed once (or it is announced always): only then may it be degraded. */
+  readonly everUp: boolean;
+}
+
+/** An operator's drain: why, and for a graceful one the epoch ms it withdraws at. */
+export interface DrainOrder {
+  readonly reason: string;
+  readonly until?: number;
 }
 
 /** Pure per-check counting: up after `rise` passes in a row, down after `fall` failures in a row. */
@@ -158,7 +181,7 @@ export class ServiceHealth {
   private current: ServiceState = 'down';
   private since: number;
   private reason: string;
-  private drained = false;
+  private drain: DrainOrder | undefined;
   private everUp = false;
   private holdDownUntil: number | undefined;
 
@@ -208,18 +231,35 @@ export class ServiceHealth {
     return this.evaluate(now);
   }
 
+  /**
+   * Drains (or undrains) the service. `until` (epoch ms) makes it graceful: `draining`
+   * until then while it would be announced, `drained` after; without it, `drained` now.
+   */
   setDrained(
     drained: boolean,
     now: number,
     why = drained ? 'drained by operator' : 'undrained',
+    until?: number,
   ): Transition | undefined {
-    this.drained = drained;
+    this.drain = drained ? { reason: why, ...(until === undefined ? {} : { until }) } : undefined;
     return this.evaluate(now, why);
+  }
+
+  /** The drain in force, if any (a reload that restarts the service keeps it). */
+  get drainOrder(): DrainOrder | undefined {
+    return this.drain;
+  }
+
+  /** Whether its checks have passed once (or it is announced always). */
+  get provenOnce(): boolean {
+    return this.everUp;
   }
 
   /** When the caller should call `tick` next, epoch ms; undefined when nothing is pending. */
   nextWake(): number | undefined {
-    return this.current === 'held-down' ? this.holdDownUntil : undefined;
+    if (this.current === 'held-down') return this.holdDownUntil;
+    if (this.current === 'draining') return this.drain?.until;
+    return undefined;
   }
 
   snapshot(): ServiceSnapshot {
@@ -232,6 +272,10 @@ export class ServiceHealth {
       ...(this.current === 'held-down' && this.holdDownUntil !== undefined
         ? { holdDownUntil: this.holdDownUntil }
         : {}),
+      ...(this.current === 'draining' && this.drain?.until !== undefined
+        ? { drainingUntil: this.drain.until }
+        : {}),
+      everUp: this.everUp,
     };
   }
 
@@ -257,7 +301,22 @@ export class ServiceHealth {
   }
 
   private decide(now: number, operatorReason?: string): { next: ServiceState; reason: string } {
-    if (this.drained) return { next: 'drained', reason: operatorReason ?? 'drained by operator' };
+    const drain = this.drain;
+    if (drain === undefined) return this.decideHealth(now, operatorReason);
+    const reason = operatorReason ?? drain.reason;
+    if (drain.until === undefined || now >= drain.until) return { next: 'drained', reason };
+    // Draining keeps only what would be announced anyway: never announces a sick service.
+    const underlying = this.decideHealth(now);
+    if (underlying.next === 'up') this.everUp = true;
+    const announced =
+      underlying.next === 'up' || (this.settings.degradedWhenDown === true && this.everUp);
+    return { next: announced ? 'draining' : 'drained', reason };
+  }
+
+  private decideHealth(
+    now: number,
+    operatorReason?: string,
+  ): { next: ServiceState; reason: string } {
     if (this.settings.announce === 'always') {
       return { next: 'up', reason: operatorReason ?? 'announced always' };
     }
@@ -272,7 +331,12 @@ export class ServiceHealth {
     if (this.current === 'up') return { next: 'up', reason: this.reason };
     // Hold-down guards against a flapping service: it applies after the checks took
     // the service down, not at first start and not when an operator undrains it.
-    if (!this.everUp || this.settings.holdDown <= 0 || this.current === 'drained') {
+    if (
+      !this.everUp ||
+      this.settings.holdDown <= 0 ||
+      this.current === 'drained' ||
+      this.current === 'draining'
+    ) {
       return { next: 'up', reason: passing };
     }
     if (this.current !== 'held-down' || this.holdDownUntil === undefined) {

@@ -12,3 +12,9 @@ export type DownAction =
 
 /** A degraded service's attributes: a route's, less LOCAL_PREF (a peer's setting). */
 export type DegradedAttributes = Omit<AnnounceAttributes, 'localPref'>;
+
+/**
+ * A service's attributes while up (`up = { … }`): merged with each peer's own,
+ * communities adding up, MED, prepend and LOCAL_PREF (iBGP only) from the service.
+ */
+export type UpAttributes = AnnounceAttributes;

@@ -27,7 +27,9 @@ export function servicesOf(status: Pick<DaemonStatus, 'services'>): ServiceAd[] 
   for (const service of status.services) {
     if (!NAME_PATTERN.test(service.name) || out.length >= MAX_SERVICES) continue;
     const prefixes = [...new Set(service.prefixes.map((p) => p.prefix))].slice(0, MAX_PREFIXES);
-    out.push({ name: service.name, state: service.state, prefixes });
+    // Draining is on its way out: directors send no new clients there.
+    const state = service.state === 'draining' ? 'drained' : service.state;
+    out.push({ name: service.name, state, prefixes });
   }
   return out;
 }

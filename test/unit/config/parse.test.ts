@@ -76,6 +76,7 @@ withdraw_address_when_down = true
 
 const EXPECTED: DaemonConfig = {
   source: 'full.toml',
+  daemon: { stopGrace: 0 },
   log: { level: 'debug' },
   api: {
     listen: { host: '::1', port: 9181 },

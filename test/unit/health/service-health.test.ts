@@ -111,24 +111,27 @@ describe('desired routes', () => {
   const prefixes = [{ announcer: 'bgp' as const, prefix: '203.0.113.53/32' }];
   it('announces up services, withdraws down ones, degrades where asked, never drained', () => {
     const routes = desiredRoutes([
-      { name: 'up', state: 'up', prefixes, down: { kind: 'withdraw' } },
+      { name: 'up', state: 'up', prefixes, down: { kind: 'withdraw' }, everUp: true },
       {
         name: 'down',
         state: 'down',
         prefixes: [{ announcer: 'bgp', prefix: '198.51.100.1/32' }],
         down: { kind: 'withdraw' },
+        everUp: true,
       },
       {
         name: 'soft',
         state: 'held-down',
         prefixes: [{ announcer: 'bgp', prefix: '198.51.100.2/32' }],
         down: { kind: 'degrade', med: 1000 },
+        everUp: true,
       },
       {
         name: 'drained',
         state: 'drained',
         prefixes: [{ announcer: 'bgp', prefix: '198.51.100.3/32' }],
         down: { kind: 'degrade', med: 1000 },
+        everUp: true,
       },
     ]);
     assert.deepEqual([...routes.keys()].sort(), ['bgp 198.51.100.2/32', 'bgp 203.0.113.53/32']);
@@ -138,8 +141,14 @@ describe('desired routes', () => {
 
   it('a healthy announcement of a shared prefix beats a degraded one', () => {
     const routes = desiredRoutes([
-      { name: 'soft', state: 'down', prefixes, down: { kind: 'degrade', prepend: 3 } },
-      { name: 'up', state: 'up', prefixes, down: { kind: 'withdraw' } },
+      {
+        name: 'soft',
+        state: 'down',
+        prefixes,
+        down: { kind: 'degrade', prepend: 3 },
+        everUp: true,
+      },
+      { name: 'up', state: 'up', prefixes, down: { kind: 'withdraw' }, everUp: true },
     ]);
     assert.deepEqual(routes.get('bgp 203.0.113.53/32'), {
       announcer: 'bgp',
@@ -147,6 +156,7 @@ describe('desired routes', () => {
       attributes: {},
       services: ['up', 'soft'],
       degraded: false,
+      draining: false,
     });
   });
 });
