@@ -14,9 +14,11 @@ import { bgpSchema, peerSchema } from '../../../src/bgp/options.js';
 import {
   apiSchema,
   checkCommonSchema,
+  daemonSchema,
   degradeSchema,
   logSchema,
   serviceSchema,
+  upSchema,
 } from '../../../src/config/schema.js';
 import { BGP, SERVICE } from './support.js';
 
@@ -380,6 +382,8 @@ describe('anycast-guard check-config', () => {
       ...schemaKeys(serviceSchema),
       ...schemaKeys(serviceSchema.shape.policy),
       ...schemaKeys(degradeSchema),
+      ...schemaKeys(upSchema),
+      ...schemaKeys(daemonSchema),
       ...schemaKeys(checkCommonSchema),
       'prefix',
       'vrf',
