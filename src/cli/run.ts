@@ -108,17 +108,19 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   const notifier = new SystemdNotifier(logger.child({ component: 'systemd' }));
   let stopping = false;
   let graceful = false;
+  let graceSkipped = false;
   let starting: Promise<unknown> = Promise.resolve();
   const stop = (signal: NodeJS.Signals): void => {
     if (graceful) {
+      // Ends the wait, or skips it when it has not begun (a start still in progress).
       graceful = false;
-      if (daemon.skipStopGrace()) {
-        logger.warn(
-          { event: 'daemon.stop_grace_skipped', signal },
-          'second signal: withdrawing now, without the rest of the graceful wait',
-        );
-        return;
-      }
+      graceSkipped = true;
+      daemon.skipStopGrace();
+      logger.warn(
+        { event: 'daemon.stop_grace_skipped', signal },
+        'second signal: withdrawing now, without the rest of the graceful wait',
+      );
+      return;
     }
     if (stopping) {
       logger.warn({ event: 'daemon.second_signal', signal }, 'second signal: exiting now');
@@ -144,6 +146,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   const graceStop = async (signal: NodeJS.Signals, grace: number): Promise<void> => {
     try {
       await starting.catch(() => undefined);
+      if (graceSkipped) return;
       await daemon.drainForStop(grace, `anycast-guard stopping (${signal}): graceful drain`);
     } catch (error) {
       logger.error(

@@ -182,3 +182,31 @@ describe('describeConfig: a default route', () => {
     );
   });
 });
+
+describe('describeConfig: [daemon] stop_grace', () => {
+  const service = '[services.web]\nprefixes = ["203.0.113.80"]\nannounce = "always"\n';
+  const lines = (grace: number) =>
+    describeConfig(
+      parseConfig(`[daemon]\nstop_grace = ${grace}\n${BGP}${service}`, 'test.toml', {
+        checkTypes: testCheckTypes,
+      }),
+    ).split('\n');
+
+  it('says what a stop does, and warns above what the shipped unit allows', () => {
+    assert.ok(
+      lines(10).includes(
+        'stop: 10 s of graceful drain (GRACEFUL_SHUTDOWN 65535:0) on SIGTERM, then withdraw',
+      ),
+    );
+    assert.equal(lines(30).filter((l) => l.startsWith('warning:')).length, 0);
+    const warning = lines(31).find((l) => l.startsWith('warning:'));
+    assert.match(
+      warning ?? '',
+      /daemon\.stop_grace is 31 s, more than the 30 s .*TimeoutStopSec to at least 46/,
+    );
+  });
+
+  it('says nothing when it is 0 (the default)', () => {
+    assert.ok(!lines(0).some((l) => l.startsWith('stop:')));
+  });
+});
