@@ -353,7 +353,11 @@ export class Daemon {
     const service = this.services.get(name);
     if (service === undefined) throw new DaemonError(`no service named "${name}"`);
     const now = this.clock.now();
-    const until = drained && options.wait !== undefined ? now + options.wait * 1000 : undefined;
+    // Graceful only for what is announced now: a withdrawn service is drained at once, and
+    // stays out even if it recovers within the wait.
+    const announced = [...this.announced.values()].some((r) => r.services.includes(name));
+    const until =
+      drained && announced && options.wait !== undefined ? now + options.wait * 1000 : undefined;
     const transition = service.health.setDrained(drained, now, reason, until);
     if (transition !== undefined) this.afterTransition(service, transition);
     else this.scheduleWake(service);
@@ -377,11 +381,10 @@ export class Daemon {
     const draining: string[] = [];
     for (const [name, service] of this.services) {
       if (service.health.state === 'drained') continue;
-      const announced = [...this.announced.values()].some((r) => r.services.includes(name));
       // An operator's graceful drain already under way keeps its deadline if sooner.
       const now = this.clock.now();
       const deadline = Math.min(service.health.drainOrder?.until ?? Infinity, now + seconds * 1000);
-      this.drain(name, true, reason, announced ? { wait: (deadline - now) / 1000 } : {});
+      this.drain(name, true, reason, { wait: (deadline - now) / 1000 });
       if (service.health.state === 'draining') draining.push(name);
     }
     this.log.info(
@@ -664,7 +667,11 @@ export class Daemon {
       if (transition.to === 'up') {
         // Announce only once the address is there: reconcile runs after the bind.
         void this.bindServiceAddresses(service.config.name);
-      } else if (transition.from === 'up') {
+      } else if (
+        (transition.from === 'up' && transition.to !== 'draining') ||
+        (transition.from === 'draining' && this.addressesUp.has(service.config.name))
+      ) {
+        // Draining still takes traffic: the addresses go with the route, not before it.
         // Queued, so it runs after the reconcile below has withdrawn the route.
         this.addressesUp.delete(service.config.name);
         void this.enqueueAddressChange(service.config.name, false);
@@ -748,7 +755,7 @@ export class Daemon {
       state:
         s.config.withdrawAddressWhenDown &&
         !this.addressesUp.has(s.config.name) &&
-        s.health.state === 'up'
+        (s.health.state === 'up' || s.health.state === 'draining')
           ? ('down' as const)
           : s.health.state,
       prefixes: s.config.prefixes,

@@ -4,10 +4,13 @@
  * SIGTERM the routes go first, then only the addresses this process added.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { requireLab, waitFor } from '../lab/index.js';
 import { kernelAddresses, operatorAdd } from './addresses/kernel.js';
 import {
+  CLI,
   daemonConfig,
   isTransition,
   records,
@@ -21,7 +24,7 @@ const API = '203.0.113.91';
 
 test('the daemon binds, follows and releases its addresses', { timeout: 120_000 }, async (t) => {
   if (!(await requireLab(t, ['bird']))) return;
-  const { lab, node, control } = await routerLab(t);
+  const { lab, node, router, control } = await routerLab(t);
   // An operator configured API's address by hand: ours to use, not ours to remove.
   await operatorAdd(node.ns, `${API}/32`, 'lo');
 
@@ -82,6 +85,39 @@ test('the daemon binds, follows and releases its addresses', { timeout: 120_000 
       assert.ok((await onLo()).includes(`${WEB}/32`), 'the address is back before the route');
       const upAt = records(daemon, from).findIndex(isTransition('web', 'up'));
       assert.ok(upAt >= 0);
+    },
+  );
+
+  await t.test(
+    'withdraw_address_when_down and a graceful drain: the address stays while the route is marked, goes with it',
+    async () => {
+      const socket = join(node.apiDir, 'control.sock');
+      const drain = (...args: string[]) =>
+        new Promise<void>((resolve, reject) =>
+          execFile(process.execPath, [CLI, ...args, '--socket', socket], (error, _out, stderr) =>
+            error === null ? resolve() : reject(new Error(stderr)),
+          ),
+        );
+      await drain('drain', 'web', '--reason', 'test', '--graceful', '--wait', '1');
+      await waitFor(() => router.route(`${WEB}/32`), {
+        what: 'web marked with 65535:0 at BIRD',
+        until: (route) => route?.communities.includes('65535:0') === true,
+      });
+      assert.ok((await onLo()).includes(`${WEB}/32`), 'bound while draining');
+      await waitFor(() => control.paths(`${WEB}/32`), {
+        what: 'web withdrawn at the end of the wait',
+        until: (paths) => paths.length === 0,
+      });
+      await waitFor(onLo, {
+        what: `${WEB} removed from lo once drained`,
+        until: (list) => !list.includes(`${WEB}/32`),
+      });
+      await drain('undrain', 'web');
+      await waitFor(() => control.paths(`${WEB}/32`), {
+        what: 'web back in BIRD',
+        until: (paths) => paths.length === 1,
+      });
+      assert.ok((await onLo()).includes(`${WEB}/32`), 'the address is back with the route');
     },
   );
 

@@ -247,6 +247,34 @@ down = { med = 1000, communities = ["65001:666"] }`),
     }
   });
 
+  it('a graceful drain of a withdrawn service drains it at once, and it stays out when healthy', async () => {
+    web.healthy = false;
+    const stack = await startStack('withdrawn', WEB());
+    try {
+      const answer = await post(stack.socket, '/v1/services/web/drain', {
+        reason: 'r',
+        graceful: true,
+        wait: 600,
+      });
+      const service = answer.body.service as StatusView['services'][number];
+      assert.equal(service.state, 'drained');
+      assert.equal(service.drainingUntil, undefined);
+      assert.equal(service.drained?.until, undefined, 'nothing graceful kept on disk');
+      web.healthy = true;
+      const seen = stack.daemon.status().services[0]?.checks[0]?.last?.at ?? 0;
+      await eventually(
+        () =>
+          stack.daemon.status().services[0]?.checks[0]?.last?.ok === true &&
+          (stack.daemon.status().services[0]?.checks[0]?.last?.at ?? 0) > seen,
+        'a passing result',
+      );
+      assert.equal(stack.daemon.status().services[0]?.state, 'drained');
+      assert.equal(route(), undefined);
+    } finally {
+      await stack.stop();
+    }
+  });
+
   it('a degraded down is not announced before the checks have passed once', async () => {
     web.healthy = false;
     const stack = await startStack('first-up', WEB('down = { med = 1000 }'));

@@ -178,6 +178,16 @@ asn = 65000
     } as never);
     assert.deepEqual(services, [{ name: 'web', state: 'up', prefixes: ['203.0.113.80/32'] }]);
   });
+
+  it('a draining service is drained in its ad: directors send no new clients there', async () => {
+    const { servicesOf } = await import('../../../src/node-ads/index.js');
+    const services = servicesOf({
+      services: [
+        { name: 'web', state: 'draining', since: 0, reason: '', checks: [], prefixes: [] },
+      ],
+    } as never);
+    assert.deepEqual(services, [{ name: 'web', state: 'drained', prefixes: [] }]);
+  });
 });
 
 describe('examples/director.toml', () => {
