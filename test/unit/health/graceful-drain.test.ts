@@ -48,11 +48,14 @@ describe('graceful drain: service health', () => {
   it('is draining until the deadline, then drained; nextWake is the deadline', () => {
     const health = upAt(1000);
     const t = health.setDrained(true, 2000, 'maintenance', 32_000);
-    assert.deepEqual({ from: t?.from, to: t?.to, reason: t?.reason }, {
-      from: 'up',
-      to: 'draining',
-      reason: 'maintenance',
-    });
+    assert.deepEqual(
+      { from: t?.from, to: t?.to, reason: t?.reason },
+      {
+        from: 'up',
+        to: 'draining',
+        reason: 'maintenance',
+      },
+    );
     assert.equal(health.nextWake(), 32_000);
     assert.equal(health.snapshot().drainingUntil, 32_000);
     assert.equal(health.tick(31_999), undefined, 'not before the deadline');
@@ -189,6 +192,9 @@ describe('a degraded down before the first up (issue 16 bug)', () => {
     health.onResult('a', pass, 2000);
     health.onResult('a', fail, 3000);
     assert.equal(health.provenOnce, true);
-    assert.equal(new ServiceHealth(settings({ announce: 'always', checks: [] }), 0).provenOnce, true);
+    assert.equal(
+      new ServiceHealth(settings({ announce: 'always', checks: [] }), 0).provenOnce,
+      true,
+    );
   });
 });
