@@ -3,7 +3,8 @@
  *
  * 1. A BIRD 2 router: `drain --graceful --wait 3` re-announces the route with (65535, 0)
  *    (RFC 8326), then withdraws it once the wait is over; an undrain during the wait puts
- *    the route back exactly as it was.
+ *    the route back exactly as it was. With `[daemon] stop_grace`, SIGTERM marks it too,
+ *    and a second SIGTERM withdraws and exits 0.
  * 2. A service's `up = { … }` attributes arrive at BIRD 2, FRRouting and GoBGP routers
  *    (one eBGP session each from the embedded speaker) as configured, merged with the
  *    peer's own community.
@@ -23,6 +24,7 @@ import {
   routerLab,
   startDaemon,
   time,
+  waitForLog,
   waitForPaths,
 } from './harness.js';
 
@@ -72,7 +74,7 @@ test(
         },
       ],
       node.apiDir,
-    );
+    ).replace('[bgp]', '[daemon]\nstop_grace = 600\n\n[bgp]');
     const daemon = await startDaemon(lab, node, config);
     const socket = join(node.apiDir, 'control.sock');
     await waitForPaths(control, PREFIX, (p) => p.includes(node.protocol), 'announced');
@@ -147,6 +149,16 @@ test(
     const order = logged.find((r) => r.event === 'service.drained' && r.service === 'dns');
     assert.equal(typeof order?.until, 'number');
     assert.ok(time(drained) >= (order?.until as number), 'drained at the end of the wait');
+
+    // [daemon] stop_grace: SIGTERM marks the route first; a second SIGTERM withdraws now.
+    assert.equal((await cli(['undrain', 'dns', '--socket', socket])).code, 0);
+    await routeAt(router, PREFIX, (r) => r?.med === 10, 'announced again');
+    assert.ok(daemon.signal('SIGTERM'));
+    await routeAt(router, PREFIX, (r) => r?.communities.includes(GSHUT) === true, 'marked on stop');
+    await waitForLog(daemon, (r) => r.event === 'daemon.stop_grace', 'the graceful wait');
+    assert.ok(daemon.signal('SIGTERM'));
+    assert.equal((await daemon.waitForExit(15_000)).code, 0, daemon.tail());
+    await waitForPaths(control, PREFIX, (p) => !p.includes(node.protocol), 'withdrawn on stop');
   },
 );
 

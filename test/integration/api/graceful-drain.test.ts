@@ -50,6 +50,18 @@ function post(
   });
 }
 
+function get(socketPath: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method: 'GET', path }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [main, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
@@ -140,7 +152,7 @@ down = { med = 1000, communities = ["65001:666"] }`),
       const answer = await post(stack.socket, '/v1/services/web/drain', {
         reason: 'upgrade',
         graceful: true,
-        wait: 2,
+        wait: 4,
       });
       assert.equal(answer.status, 200);
       const service = answer.body.service as StatusView['services'][number];
@@ -159,6 +171,12 @@ down = { med = 1000, communities = ["65001:666"] }`),
       assert.equal(marked.med, 1000, 'the down attributes, not the up ones');
       assert.deepEqual(marked.communities, ['65001:7', '65001:666', GSHUT]);
       assert.deepEqual(marked.largeCommunities, []);
+      const metrics = await get(stack.socket, '/metrics');
+      assert.match(metrics, /^anycast_guard_service_state\{service="web",state="draining"\} 1$/m);
+      const left = /^anycast_guard_service_drain_remaining_seconds\{service="web"\} (\S+)$/m.exec(
+        metrics,
+      );
+      assert.ok(left && Number(left[1]) > 0 && Number(left[1]) <= 4, metrics);
       // The withdrawal at the deadline, and the state that says so.
       await eventually(() => route() === undefined, 'the withdrawal after the wait', 10_000);
       assert.equal(stack.daemon.status().services[0]?.state, 'drained');

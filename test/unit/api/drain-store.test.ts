@@ -34,11 +34,30 @@ describe('DrainStore', () => {
     });
   });
 
+  it('keeps a graceful drain’s deadline, and gives it to the daemon', async () => {
+    const stateDir = join(dir, 'graceful');
+    const store = new DrainStore(stateDir);
+    await store.load();
+    await store.drain('web', 'upgrade', 1000, 31_000);
+    await store.drain('dns', 'moving', 2000);
+    const again = new DrainStore(stateDir);
+    await again.load();
+    assert.deepEqual(again.get('web'), { reason: 'upgrade', at: 1000, until: 31_000 });
+    assert.deepEqual(
+      again.orders(),
+      new Map([
+        ['web', { reason: 'upgrade', until: 31_000 }],
+        ['dns', { reason: 'moving' }],
+      ]),
+    );
+  });
+
   it('refuses a corrupt or foreign file instead of forgetting the drains', async () => {
     for (const text of [
       '{"version":1,"drained":',
       '{"drained":{}}',
       '{"version":1,"drained":{"web":"x"}}',
+      '{"version":1,"drained":{"web":{"reason":"x","at":1,"until":"soon"}}}',
     ]) {
       const stateDir = await mkdtemp(join(dir, 'bad-'));
       await writeFile(join(stateDir, 'drained.json'), text);

@@ -75,6 +75,26 @@ describe('status table', () => {
     assert.match(text, /^dns +drained +5s +1\/2 +kernel upgrade$/m);
   });
 
+  it('shows a graceful drain with the time left before the withdrawal', () => {
+    const [first, second] = view().services;
+    const text = renderStatus(
+      {
+        ...view(),
+        services: [
+          first!,
+          {
+            ...second!,
+            state: 'draining',
+            drainingUntil: now + 12_400,
+            drained: { reason: 'upgrade', at: now, until: now + 12_400 },
+          },
+        ],
+      },
+      now,
+    );
+    assert.match(text, /^dns +draining \(13 s left\) +5s +1\/2 +upgrade$/m);
+  });
+
   it('shows each routing daemon: in sync, or failing with the retry and its error', () => {
     const text = renderStatus(
       view({
