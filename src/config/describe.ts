@@ -37,7 +37,7 @@ export function describeConfig(config: DaemonConfig): string {
   }
   lines.push(...describeStopGrace(config));
   lines.push(`services (${config.services.length}):`);
-  for (const service of config.services) lines.push(...describeService(service));
+  for (const service of config.services) lines.push(...describeService(service, config));
   lines.push(...describeAnycastdForm(config.services));
   return lines.join('\n');
 }
@@ -106,12 +106,23 @@ function describePeer(peer: PeerOptions, localAsn: number, defaultHold: number):
   return parts.join(', ');
 }
 
-function describeService(service: ServiceConfig): string[] {
+function describeService(service: ServiceConfig, config: DaemonConfig): string[] {
   const lines = [
     `  ${service.name}: ${service.announce === 'always' ? 'always announced' : 'announced while healthy'}, policy ${describePolicy(service.policy)}, rise ${service.rise}, fall ${service.fall}, hold-down ${service.holdDown} s, when down ${describeDown(service.down)}`,
   ];
   if (service.up !== undefined)
     lines.push(`    while up: announced with ${describeAttributes(service.up)}`);
+  // RFC 4271 5.1.5: LOCAL_PREF never leaves the AS, so with only eBGP peers it goes nowhere.
+  const peers = config.bgp?.peers ?? [];
+  if (
+    service.up?.localPref !== undefined &&
+    service.prefixes.some((p) => p.announcer === 'bgp') &&
+    peers.length > 0 &&
+    peers.every((p) => p.asn !== config.bgp?.asn)
+  )
+    lines.push(
+      `    warning: services.${service.name}.up.local_pref reaches iBGP peers only, and every [[bgp.peers]] is eBGP: it is not sent`,
+    );
   const byAnnouncer = new Map<string, string[]>();
   for (const p of service.prefixes) {
     const list = byAnnouncer.get(p.announcer) ?? [];

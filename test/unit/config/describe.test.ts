@@ -210,3 +210,17 @@ describe('describeConfig: [daemon] stop_grace', () => {
     assert.ok(!lines(0).some((l) => l.startsWith('stop:')));
   });
 });
+
+describe('describeConfig: up attributes', () => {
+  it('shows them, and warns of a local_pref no peer will get', () => {
+    const text = describeConfig(
+      parseConfig(
+        `${BGP}[services.web]\nprefixes = ["203.0.113.80"]\nannounce = "always"\nup = { med = 10, local_pref = 200 }\n`,
+        'test.toml',
+        { checkTypes: testCheckTypes },
+      ),
+    );
+    assert.match(text, /^ {4}while up: announced with med 10, local pref 200 \(iBGP peers\)$/m);
+    assert.match(text, /warning: services\.web\.up\.local_pref reaches iBGP peers only/);
+  });
+});
