@@ -112,7 +112,7 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   let starting: Promise<unknown> = Promise.resolve();
   const stop = (signal: NodeJS.Signals): void => {
     if (graceful) {
-      // Ends the wait, or skips it when it has not begun (a start still in progress).
+      // Ends the wait (or skips it, should it not have begun yet).
       graceful = false;
       graceSkipped = true;
       daemon.skipStopGrace();
@@ -136,7 +136,9 @@ export async function runDaemon(options: RunOptions): Promise<void> {
         : 'stopping: withdrawing every route',
     );
     const notified = notifier.stopping();
-    // The graceful drain first (after a start in progress), with every part still up.
+    // The graceful drain first, with every part still up (before the services have
+    // started there is nothing to drain: it returns at once, and the stop waits for the
+    // step in progress as always).
     const drained = grace > 0 ? graceStop(signal, grace) : Promise.resolve();
     void drained.then(() => {
       graceful = false;
@@ -145,7 +147,6 @@ export async function runDaemon(options: RunOptions): Promise<void> {
   };
   const graceStop = async (signal: NodeJS.Signals, grace: number): Promise<void> => {
     try {
-      await starting.catch(() => undefined);
       if (graceSkipped) return;
       await daemon.drainForStop(grace, `anycast-guard stopping (${signal}): graceful drain`);
     } catch (error) {
