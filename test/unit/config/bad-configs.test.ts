@@ -88,6 +88,20 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'up attributes through an announcer that cannot carry them, or an empty up',
+    toml: '[services.dns]\nprefixes.frrouting = ["203.0.113.53"]\nup = { med = 10 }\nchecks.exec = [{ command = ["/bin/true"] }]\n[services.web]\nprefixes.gobgp = ["203.0.113.80"]\nup = {}\nchecks.exec = [{ command = ["/bin/true"] }]\n',
+    issues: [
+      [
+        'services.dns.up',
+        'FRRouting cannot announce with other attributes (prefixes.frrouting); leave up out, or announce these prefixes through an announcer that can (bgp, gobgp, exabgp)',
+      ],
+      [
+        'services.web.up',
+        'is empty: set med, prepend, local_pref, communities and/or large_communities, or leave it out',
+      ],
+    ],
+  },
+  {
     name: 'a degraded down through an announcer that cannot carry attributes',
     toml: '[services.dns]\nprefixes.bird = ["203.0.113.53"]\ndown = { med = 1000 }\nchecks.exec = [{ command = ["/bin/true"] }]\n',
     issues: [
