@@ -127,7 +127,8 @@ export async function runDaemon(options: RunOptions): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    const grace = config.daemon.stopGrace;
+    // As the latest reload has it.
+    const grace = daemon.currentConfig.daemon.stopGrace;
     graceful = grace > 0;
     logger.info(
       { event: 'daemon.stopping', signal, stopGrace: grace },
