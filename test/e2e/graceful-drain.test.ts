@@ -7,7 +7,7 @@
  *    and a second SIGTERM withdraws and exits 0.
  * 2. A service's `up = { … }` attributes arrive at BIRD 2, FRRouting and GoBGP routers
  *    (one eBGP session each from the embedded speaker) as configured, merged with the
- *    peer's own community.
+ *    peer's own community; `local_pref` at an iBGP GoBGP neighbour.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -29,6 +29,7 @@ import {
 } from './harness.js';
 
 const PREFIX = '203.0.113.90/32';
+const PREF = '203.0.113.91/32';
 const GSHUT = '65535:0';
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -177,6 +178,9 @@ test(
       links.push(link);
       routers.push(await startRouter(lab, kind, link, { asn: ROUTER_AS }));
     }
+    // An iBGP neighbour (GoBGP in our AS): the only kind LOCAL_PREF is sent to.
+    const ibgpLink = await lab.link(nodeNs, await lab.namespace('ibgp'));
+    const ibgp = await startRouter(lab, 'gobgp', ibgpLink, { asn: NODE_AS });
     const apiDir = join(lab.dir, 'api');
     const peers = links
       .map(
@@ -189,6 +193,12 @@ communities = ["65001:7"]
 `,
       )
       .join('');
+    const ibgpPeer = `[[bgp.peers]]
+address = "${ibgpLink.b.ipv4}"
+asn = ${NODE_AS}
+local_address = "${ibgpLink.a.ipv4}"
+connect_retry = 1
+`;
     const configPath = join(lab.dir, 'node.toml');
     writeFileSync(
       configPath,
@@ -200,11 +210,16 @@ state_dir = "${apiDir}"
 [bgp]
 asn = ${NODE_AS}
 router_id = "${links[0]!.a.ipv4}"
-${peers}
+${peers}${ibgpPeer}
 [services.web]
 prefixes = ["${PREFIX}"]
 announce = "always"
 up = { med = 10, prepend = 1, communities = ["65001:100"], large_communities = ["65001:1:2"] }
+
+[services.pref]
+prefixes = ["${PREF}"]
+announce = "always"
+up = { local_pref = 200, med = 20 }
 `,
     );
     await lab.spawn(nodeNs, {
@@ -218,5 +233,8 @@ up = { med = 10, prepend = 1, communities = ["65001:100"], large_communities = [
       assert.deepEqual(route?.largeCommunities, ['65001:1:2'], router.kind);
       assert.deepEqual(route?.asPath, [NODE_AS, NODE_AS], `${router.kind}: prepend 1`);
     }
+    const pref = await routeAt(ibgp, PREF, (r) => r !== undefined, 'announced over iBGP');
+    assert.equal(pref?.localPref, 200, 'the service’s LOCAL_PREF wins over the default 100');
+    assert.equal(pref?.med, 20);
   },
 );
