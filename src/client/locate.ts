@@ -4,7 +4,9 @@
  * 1. Read the federation discovery document (every director's URL and each
  *    service's anycast URL), if one is given; directors given directly are tried too.
  * 2. Ask the directors in turn, each with a short timeout; the first that answers
- *    gives the ranked healthy nodes (best first).
+ *    with at least one node gives the ranked healthy nodes (best first). A 503 (a
+ *    director still catching up after a restart), an empty list and a timeout are
+ *    treated alike: the next director is asked.
  * 3. With no director reachable, the anycast URL: the network still routes it to a
  *    healthy node, because announcing never depends on the directors.
  *
@@ -93,6 +95,8 @@ export async function locate(service: string, options: LocateOptions): Promise<L
       if (!Array.isArray(body.nodes)) throw new Error('the answer has no "nodes" list');
       const nodes = (body.nodes as LocatedNode[]).filter((n) => typeof n?.url === 'string');
       if (typeof body.anycast === 'string') anycast = body.anycast;
+      // An empty answer may be a director that lost its table: another may know better.
+      if (nodes.length === 0) throw new Error(`no node is up for ${service} there`);
       const nodeUrls = nodes.map((n) => n.url);
       const urls =
         anycast === undefined
@@ -116,8 +120,10 @@ export async function locate(service: string, options: LocateOptions): Promise<L
   if (anycast === undefined)
     throw new LocateError(
       directors.length === 0
-        ? `no director to ask for ${service} and no anycast URL: give --discovery, --director or --anycast`
-        : `no director answered for ${service} (${tried.map((t) => `${t.url}: ${t.error}`).join('; ')}) and no anycast URL is known`,
+        ? tried.length > 0
+          ? `no director to ask for ${service}: ${tried.map((t) => `cannot read the discovery document ${t.url}: ${t.error}`).join('; ')}; and no anycast URL is known (--anycast)`
+          : `no director to ask for ${service} and no anycast URL: give --discovery, --director or --anycast`
+        : `no director answered for ${service} with a node (${tried.map((t) => `${t.url}: ${t.error}`).join('; ')}) and no anycast URL is known`,
       tried,
     );
   return { service, source: 'anycast', urls: [anycast], nodes: [], anycast, tried };

@@ -11,11 +11,18 @@
  *             origin sends the ad to itself (so no director forwards it to them)
  *
  * Every field is bounded, so a director's memory per ad is bounded too.
+ *
+ * Version 2 (this one): directors refuse an ad whose signed expiry has passed by
+ * their own clock, nodes may ask to be probed from outside (node.probe), and
+ * directors share what they cannot reach (director.unreachable). Version 1 ads are
+ * refused with a reason that says so: their origin runs an older release. New
+ * fields come as optional members (signed like the rest); a field a director does
+ * not know makes it refuse the ad, so a fleet upgrades its directors first.
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
-export const AD_VERSION = 1;
+export const AD_VERSION = 2;
 export const SERVICE_STATES = ['up', 'down', 'held-down', 'drained'] as const;
 
 /** Node, director and service names: what a config key or a hostname may be. */
@@ -28,6 +35,8 @@ export const MAX_PREFIXES = 256;
 export const MAX_SEEN_BY = 64;
 /** Longest lifetime an ad may claim: a day. */
 export const MAX_LIFETIME_MS = 86_400_000;
+/** Nodes a director lists as unreachable in its own ad, at most. */
+export const MAX_UNREACHABLE = 4096;
 
 export const nameSchema = z.string().regex(NAME_PATTERN, NAME_RULE);
 
@@ -67,8 +76,20 @@ export const serviceAdSchema = z.strictObject({
   prefixes: z.array(prefixSchema).max(MAX_PREFIXES),
 });
 
+/** What a director probes at a node's URL, and how often (node side [directors] probe). */
+export const probeSchema = z.strictObject({
+  path: z
+    .string()
+    .max(1024)
+    .regex(/^\/[^\s]*$/, 'must be an absolute path such as "/health"'),
+  intervalMs: z.number().int().min(100).max(3_600_000),
+  timeoutMs: z.number().int().min(100).max(60_000),
+});
+export type ProbeSpec = z.infer<typeof probeSchema>;
+
 export const nodeInfoSchema = z.strictObject({
   url: httpUrlSchema,
+  probe: probeSchema.optional(),
   site: nameSchema.optional(),
   lat: z.number().min(-90).max(90).optional(),
   lon: z.number().min(-180).max(180).optional(),
@@ -76,7 +97,18 @@ export const nodeInfoSchema = z.strictObject({
   services: z.array(serviceAdSchema).max(MAX_SERVICES),
 });
 
-export const directorInfoSchema = z.strictObject({ url: httpUrlSchema });
+/** A node this director cannot reach (its outside probe fails), since when and why. */
+export const unreachableSchema = z.strictObject({
+  node: nameSchema,
+  since: epochMs,
+  error: z.string().max(256),
+});
+export type Unreachable = z.infer<typeof unreachableSchema>;
+
+export const directorInfoSchema = z.strictObject({
+  url: httpUrlSchema,
+  unreachable: z.array(unreachableSchema).max(MAX_UNREACHABLE).optional(),
+});
 
 const adBase = {
   v: z.literal(AD_VERSION),
@@ -166,6 +198,15 @@ export function formatIssues(error: z.ZodError, base = ''): string {
 export function parseEnvelope(
   value: unknown,
 ): { ok: true; envelope: Envelope } | { ok: false; error: string } {
+  const version = (value as { ad?: { v?: unknown } } | null)?.ad?.v;
+  if (typeof version === 'number' && version !== AD_VERSION)
+    return {
+      ok: false,
+      error:
+        version < AD_VERSION
+          ? `ad.v: format v${version} is no longer accepted (its signed expiry was not enforced): the origin runs an older release and must be upgraded to sign v${AD_VERSION} ads`
+          : `ad.v: format v${version} is newer than this director understands (v${AD_VERSION}): upgrade the director`,
+    };
   const result = envelopeSchema.safeParse(value);
   if (result.success) return { ok: true, envelope: result.data };
   return { ok: false, error: formatIssues(result.error) };

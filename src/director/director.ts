@@ -38,7 +38,7 @@ import {
   type NodeAd,
 } from './ad.js';
 import { DirectorError } from './errors.js';
-import { localExpiry } from './expiry.js';
+import { localExpiry, signedTimeProblem } from './expiry.js';
 import { errorText, requestJson, type JsonResponse } from './http.js';
 import { signAd, type TrustedKeys } from './keys.js';
 import {
@@ -165,6 +165,9 @@ export class Director {
   private sweepTimer: TimerHandle | undefined;
   private running = false;
   private discoveryError: string | undefined;
+  /** Caught up: pulled a ready peer's table, or waited one interval (readiness()). */
+  private readyReason: string | undefined;
+  private readyTimer: TimerHandle | undefined;
   private trusted: TrustedKeys;
 
   constructor(options: DirectorOptions) {
@@ -199,6 +202,12 @@ export class Director {
   async start(): Promise<void> {
     this.running = true;
     await this.refreshPeers(true);
+    // No ready peer to copy from: every node sends at least once an interval.
+    if (this.readyReason === undefined && this.running)
+      this.readyTimer = this.clock.setTimeout(
+        () => this.becomeReady('waited one interval for ads'),
+        Math.max(0, this.startTime + this.intervalMs - this.clock.now()),
+      );
     this.scheduleTick();
     this.scheduleSweep();
     this.log.info(
@@ -213,6 +222,31 @@ export class Director {
     );
   }
 
+  /**
+   * Whether this director may answer locate: only once it has caught up, that is
+   * pulled the whole table of a peer that was itself ready, or (no such peer) waited
+   * one interval since it started, in which every node sends an ad. Before that an
+   * empty or partial table would send clients away from a healthy fleet.
+   */
+  readiness(): { ready: boolean; reason?: string; retryAfterMs?: number } {
+    if (this.readyReason !== undefined) return { ready: true, reason: this.readyReason };
+    return {
+      ready: false,
+      retryAfterMs: Math.max(0, this.startTime + this.intervalMs - this.clock.now()),
+    };
+  }
+
+  private becomeReady(reason: string): void {
+    if (this.readyReason !== undefined) return;
+    this.readyReason = reason;
+    if (this.readyTimer !== undefined) this.clock.clearTimeout(this.readyTimer);
+    this.readyTimer = undefined;
+    this.log.info(
+      { event: 'director.ready', reason, ads: this.store.size },
+      `director ready: ${reason}`,
+    );
+  }
+
   /** Replaces the trusted keys (SIGHUP); ads already stored stay until they expire. */
   setTrustedKeys(trusted: TrustedKeys): void {
     this.trusted = trusted;
@@ -223,6 +257,7 @@ export class Director {
     this.running = false;
     if (this.tickTimer !== undefined) this.clock.clearTimeout(this.tickTimer);
     if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
+    if (this.readyTimer !== undefined) this.clock.clearTimeout(this.readyTimer);
     for (const peer of this.peers.values()) peer.link.stop();
   }
 
@@ -266,6 +301,12 @@ export class Director {
           'ad refused',
         );
       return { origin, status: 'refused', error: errorMessage(error) };
+    }
+    // The signed times, by this director's clock: a replay in a fresh envelope is still dead.
+    const timeProblem = signedTimeProblem(envelope.ad, now);
+    if (timeProblem !== undefined) {
+      this.count(from, 'expired');
+      return { origin, status: 'expired', error: `${describeAd(envelope.ad)}: ${timeProblem}` };
     }
     const expiresAt = localExpiry(envelope, now);
     if (expiresAt <= now) {
@@ -512,6 +553,7 @@ export class Director {
     let offset: number | undefined = 0;
     let total = 0;
     let stored = 0;
+    let peerReady = false;
     try {
       // Paged, so the table's size never bounds what one answer may hold.
       for (let pages = 0; offset !== undefined && pages < 1000; pages++) {
@@ -520,8 +562,9 @@ export class Director {
         url.searchParams.set('limit', String(this.options.pullPage ?? PULL_PAGE));
         const response = await this.get(url.toString(), this.timeoutMs * 5);
         if (response.status !== 200) throw new Error(errorText(response));
-        const body = response.body as { ads?: unknown; next?: unknown };
+        const body = response.body as { ads?: unknown; next?: unknown; ready?: unknown };
         if (!Array.isArray(body.ads)) throw new Error('no "ads" list');
+        if (pages === 0) peerReady = body.ready === true;
         const results = this.ingest(body.ads, { forward: false, via: `pull ${peer.name}` });
         total += body.ads.length;
         stored += results.filter((r) => r.status === 'stored').length;
@@ -531,9 +574,11 @@ export class Director {
             : undefined;
       }
       this.log.info(
-        { event: 'director.caught_up', peer: peer.name, ads: total, stored },
+        { event: 'director.caught_up', peer: peer.name, ads: total, stored, peerReady },
         'caught up from a peer',
       );
+      // A peer that is itself still catching up may hold nothing yet.
+      if (peerReady) this.becomeReady(`pulled from ${peer.name}`);
     } catch (error) {
       this.log.warn(
         { event: 'director.catch_up_failed', peer: peer.name, error: errorMessage(error) },

@@ -9,7 +9,12 @@ export {
 } from './director.js';
 export { DirectorServer } from './server.js';
 export { DirectorError, type DirectorErrorCode } from './errors.js';
-export { localExpiry, SKEW_TOLERANCE_MS } from './expiry.js';
+export {
+  localExpiry,
+  signedTimeProblem,
+  SIGNED_SKEW_ALLOWANCE_MS,
+  SKEW_TOLERANCE_MS,
+} from './expiry.js';
 export * from './keys.js';
 export {
   PeerLink,

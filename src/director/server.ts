@@ -9,7 +9,7 @@
  *   GET  /v1/directors                this director (its signed ad), peers and links, known directors
  *   GET  /v1/locate/{service}?client=IP  healthy nodes best first, then the anycast URL
  *   GET  /.well-known/anycast-guard   the federation discovery document
- *   GET  /healthz
+ *   GET  /healthz                     200 when ready, 503 + Retry-After while catching up
  *
  * POST /v1/ads needs no token: every ad carries its origin's signature and is
  * checked against the trusted keys. Errors are JSON { "error": "…" }: 400 bad body
@@ -148,7 +148,11 @@ export class DirectorServer {
         throw new HttpError(400, 'offset must be a whole number from 0');
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ADS_PER_REQUEST)
         throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_ADS_PER_REQUEST}`);
-      return director.page(kind ?? undefined, offset, limit);
+      // `ready` tells a catching-up peer whether this table is worth trusting as complete.
+      return {
+        ...director.page(kind ?? undefined, offset, limit),
+        ready: director.readiness().ready,
+      };
     }
     if (path === '/v1/nodes') {
       only('GET');
@@ -169,7 +173,16 @@ export class DirectorServer {
     }
     if (path === '/healthz') {
       only('GET');
-      return { status: 'ok', name: director.name, instance: director.instance };
+      const readiness = director.readiness();
+      const body = {
+        status: readiness.ready ? 'ok' : 'not-ready',
+        ready: readiness.ready,
+        name: director.name,
+        instance: director.instance,
+        ...(readiness.reason === undefined ? {} : { reason: readiness.reason }),
+      };
+      if (!readiness.ready) throw notReady(readiness.retryAfterMs, body);
+      return body;
     }
     const locate = /^\/v1\/locate\/([^/]+)$/.exec(path);
     if (locate !== null) {
@@ -177,11 +190,28 @@ export class DirectorServer {
       const service = decodePathSegment(locate[1] ?? '', 'service name');
       if (!NAME_PATTERN.test(service))
         throw new HttpError(400, `"${service}" is not a valid service name`);
+      const readiness = director.readiness();
+      if (!readiness.ready)
+        throw notReady(readiness.retryAfterMs, {
+          ready: false,
+          error: `director ${director.name} is still catching up: ask another director`,
+        });
       const client = url.searchParams.get('client') ?? undefined;
       return director.locate(service, client);
     }
     throw new HttpError(404, `no such endpoint: ${path}`);
   }
+}
+
+/** 503 with Retry-After (whole seconds, at least 1): a director not caught up yet. */
+function notReady(retryAfterMs: number | undefined, body: Record<string, unknown>): HttpError {
+  const { error, ...extra } = body;
+  return new HttpError(
+    503,
+    typeof error === 'string' ? error : `director ${String(body.name)} is still catching up`,
+    extra,
+    { 'retry-after': String(Math.max(1, Math.ceil((retryAfterMs ?? 1000) / 1000))) },
+  );
 }
 
 /** The body of POST /v1/ads: { "ads": [...] }, bounded in bytes, count and time. */

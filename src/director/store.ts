@@ -3,10 +3,28 @@
  * came from. Pure: time is a parameter. Bounded: at most `maxAds` origins; a new
  * origin beyond that is refused (known ones still update), and expired ads go at
  * every sweep.
+ *
+ * Replay: besides the ads, a record per origin of the newest ad it has seen (start
+ * time, instance, generation), kept after the ad itself expires, for twice the
+ * longest lifetime that origin signed plus the skew allowance. An ad not newer than
+ * the record is stale, so neither an older ad nor the last ad of a dead node comes
+ * back while its signature could still pass the signed-expiry check (expiry.ts).
+ * A node's farewell ad (every service down, sent at stop) is the record that keeps
+ * its last "up" ad from returning.
  */
 import type { Ad, Envelope, SeenBy } from './ad.js';
 import { MAX_SEEN_BY, originKey } from './ad.js';
-import { compareAds } from './order.js';
+import { SIGNED_SKEW_ALLOWANCE_MS } from './expiry.js';
+import { compareAds, type AdOrderKey } from './order.js';
+
+/** The newest ad seen from one origin, kept past its expiry (replay protection). */
+export interface OriginRecord {
+  readonly newest: AdOrderKey;
+  /** The longest signed lifetime this origin has used, ms. */
+  readonly longestMs: number;
+  /** Local epoch ms after which the record may go (when no ad of the origin is stored). */
+  readonly keepUntil: number;
+}
 
 export interface StoredAd {
   readonly key: string;
@@ -34,8 +52,8 @@ export type OfferOutcome =
   | { readonly outcome: 'stored'; readonly entry: StoredAd; readonly previous?: StoredAd }
   /** The same ad again (from another path): nothing changes but who is known to hold it. */
   | { readonly outcome: 'duplicate'; readonly entry: StoredAd; readonly repeatOnLink: boolean }
-  /** Older than the stored one. */
-  | { readonly outcome: 'stale'; readonly entry: StoredAd }
+  /** Older than the stored one, or not newer than the newest ever seen from its origin. */
+  | { readonly outcome: 'stale'; readonly entry?: StoredAd }
   | { readonly outcome: 'full' };
 
 /** The sender of an envelope: the last director on its path, or the origin itself. */
@@ -51,6 +69,7 @@ export function linkOf(envelope: Pick<Envelope, 'seenBy'>): string {
 
 export class AdStore {
   private readonly ads = new Map<string, StoredAd>();
+  private readonly records = new Map<string, OriginRecord>();
 
   constructor(readonly maxAds: number) {}
 
@@ -64,6 +83,16 @@ export class AdStore {
 
   all(): IterableIterator<StoredAd> {
     return this.ads.values();
+  }
+
+  /** The replay record of an origin ("kind:origin"). */
+  record(key: string): OriginRecord | undefined {
+    return this.records.get(key);
+  }
+
+  /** Origins with a record (at least every stored origin). */
+  get recordCount(): number {
+    return this.records.size;
   }
 
   /**
@@ -80,6 +109,9 @@ export class AdStore {
   ): OfferOutcome {
     const key = originKey(envelope.ad);
     const stored = this.ads.get(key);
+    const record = this.records.get(key);
+    if (stored === undefined && record !== undefined && compareAds(envelope.ad, record.newest) <= 0)
+      return { outcome: 'stale' };
     if (stored !== undefined) {
       const order = compareAds(envelope.ad, stored.ad);
       if (order < 0) return { outcome: 'stale', entry: stored };
@@ -91,7 +123,7 @@ export class AdStore {
         if (stored.arrivedFrom.size < MAX_SEEN_BY) stored.arrivedFrom.add(link);
         return { outcome: 'duplicate', entry: stored, repeatOnLink };
       }
-    } else if (this.ads.size >= this.maxAds) return { outcome: 'full' };
+    } else if (record === undefined && this.records.size >= this.maxAds) return { outcome: 'full' };
     const entry: StoredAd = {
       key,
       ad: envelope.ad,
@@ -105,12 +137,19 @@ export class AdStore {
       arrivedFrom: new Set([link]),
     };
     this.ads.set(key, entry);
+    const { startTime, instance, generation } = envelope.ad;
+    const longestMs = Math.max(record?.longestMs ?? 0, envelope.ad.expires - envelope.ad.issuedAt);
+    this.records.set(key, {
+      newest: { startTime, instance, generation },
+      longestMs,
+      keepUntil: Math.max(record?.keepUntil ?? 0, now + 2 * longestMs + SIGNED_SKEW_ALLOWANCE_MS),
+    });
     return stored === undefined
       ? { outcome: 'stored', entry }
       : { outcome: 'stored', entry, previous: stored };
   }
 
-  /** Removes and returns every ad expired at `now`. */
+  /** Removes and returns every ad expired at `now`; drops the records that have served their time. */
   expire(now: number): StoredAd[] {
     const gone: StoredAd[] = [];
     for (const [key, entry] of this.ads)
@@ -118,6 +157,8 @@ export class AdStore {
         this.ads.delete(key);
         gone.push(entry);
       }
+    for (const [key, record] of this.records)
+      if (record.keepUntil <= now && !this.ads.has(key)) this.records.delete(key);
     return gone;
   }
 

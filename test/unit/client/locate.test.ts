@@ -80,9 +80,59 @@ describe('locate', () => {
     await assert.rejects(
       locate('web', { directors: ['http://d1.test'], get: fakeGet(new Set()) }),
       (error: LocateError) =>
-        /no director answered for web \(http:\/\/d1\.test: connection refused\) and no anycast URL is known/.test(
+        /no director answered for web with a node \(http:\/\/d1\.test: connection refused\) and no anycast URL is known/.test(
           error.message,
         ),
+    );
+  });
+
+  it('treats a 503, an empty list and a timeout alike: the next director, then anycast', async () => {
+    const answers: Record<string, () => Promise<JsonResponse>> = {
+      'd1.test': () =>
+        Promise.resolve({ status: 503, body: { error: 'director d1 is still catching up' } }),
+      'd2.test': () => Promise.resolve({ status: 200, body: { nodes: [] } }),
+      'd3.test': () => Promise.reject(new Error('no answer within 1000 ms')),
+      'd4.test': () =>
+        Promise.resolve({
+          status: 200,
+          body: { nodes: [{ name: 'a', url: 'http://a.test/', load: 0, sameSite: true }] },
+        }),
+    };
+    const get = (url: string): Promise<JsonResponse> => answers[new URL(url).host]!();
+    const directors = ['http://d1.test', 'http://d2.test', 'http://d3.test'];
+    const fallback = await locate('web', { directors, anycast: 'http://203.0.113.80/', get });
+    assert.equal(fallback.source, 'anycast');
+    assert.deepEqual(fallback.urls, ['http://203.0.113.80/']);
+    assert.deepEqual(
+      fallback.tried.map((t) => t.error),
+      [
+        'HTTP 503: director d1 is still catching up',
+        'no node is up for web there',
+        'no answer within 1000 ms',
+      ],
+    );
+    const found = await locate('web', { directors: [...directors, 'http://d4.test'], get });
+    assert.equal(found.director, 'http://d4.test');
+    assert.deepEqual(found.urls, ['http://a.test/']);
+  });
+
+  it('names the discovery URL and the reason when the document cannot be read', async () => {
+    await assert.rejects(
+      locate('web', {
+        discovery: 'http://disc.test/.well-known/anycast-guard',
+        get: () =>
+          Promise.reject(
+            new Error('http://disc.test/.well-known/anycast-guard: connection refused'),
+          ),
+      }),
+      (error: LocateError) => {
+        assert.match(
+          error.message,
+          /^no director to ask for web: cannot read the discovery document http:\/\/disc\.test\/\.well-known\/anycast-guard: .*connection refused; and no anycast URL is known/,
+        );
+        assert.doesNotMatch(error.message, /give --discovery/);
+        return true;
+      },
     );
   });
 });

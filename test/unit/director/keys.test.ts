@@ -117,7 +117,7 @@ describe('trusted keys', () => {
         /add a line "node edge-9 ed25519 <public key>"/.test(error.message),
     );
     const directorAd = {
-      v: 1 as const,
+      v: 2 as const,
       kind: 'director' as const,
       origin: 'edge-1',
       startTime: 1,

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { parseEnvelope } from '../../../src/director/ad.js';
-import { localExpiry, SKEW_TOLERANCE_MS } from '../../../src/director/expiry.js';
+import {
+  localExpiry,
+  SIGNED_SKEW_ALLOWANCE_MS,
+  signedTimeProblem,
+  SKEW_TOLERANCE_MS,
+} from '../../../src/director/expiry.js';
 import { PeerQueue } from '../../../src/director/queue.js';
 import { AdStore } from '../../../src/director/store.js';
 import { envelope, KeyRing, nodeAd } from './support.js';
@@ -20,11 +25,29 @@ describe('expiry with clock-skew correction', () => {
   });
 
   it('counts the remaining lifetime from our now when the sender’s clock is off', () => {
-    // The sender's clock is an hour behind ours.
+    // The sender's clock is 10 s behind ours.
     const e = envelope(ad, key, T);
-    assert.equal(localExpiry(e, T + 3_600_000), T + 3_600_000 + 30_000);
-    // An hour ahead: the ad is not taken as already expired.
-    assert.equal(localExpiry(e, T - 3_600_000), T - 3_600_000 + 30_000);
+    assert.equal(localExpiry(e, T + 10_000), T + 10_000 + 30_000);
+    // 40 s behind: the signed expiry plus the allowance caps it.
+    assert.equal(localExpiry(e, T + 40_000), T + 30_000 + SIGNED_SKEW_ALLOWANCE_MS);
+    // 10 s ahead: the ad is not taken as already expired.
+    assert.equal(localExpiry(e, T - 10_000), T - 10_000 + 30_000);
+  });
+
+  it('refuses by the signed times alone, whatever the envelope says', () => {
+    const e = envelope(ad, key, T);
+    // An hour later, re-sent in a fresh envelope: dead.
+    const replay = { ...e, sentAt: T + 3_600_000, expiresAt: T + 3_600_000 + 30_000 };
+    assert.ok(localExpiry(replay, T + 3_600_000) <= T + 3_600_000);
+    assert.match(
+      signedTimeProblem(ad, T + 3_600_000) ?? '',
+      /^its signed expiry passed 3570 s ago \(allowance for clock skew 30 s\)$/,
+    );
+    assert.equal(signedTimeProblem(ad, T + 30_000 + SIGNED_SKEW_ALLOWANCE_MS - 1), undefined);
+    assert.ok(signedTimeProblem(ad, T + 30_000 + SIGNED_SKEW_ALLOWANCE_MS) !== undefined);
+    // Signed an hour ahead of our clock: not valid yet.
+    assert.match(signedTimeProblem(ad, T - 3_600_000) ?? '', /issued 3600 s in the future/);
+    assert.equal(signedTimeProblem(ad, T - SIGNED_SKEW_ALLOWANCE_MS), undefined);
   });
 
   it('never lets a forwarder stretch an ad past its signed lifetime', () => {
@@ -35,7 +58,7 @@ describe('expiry with clock-skew correction', () => {
 
   it('a forwarder that held the ad for a while passes on what is left of it', () => {
     const e = { ...envelope(ad, key, T), sentAt: T + 20_000, expiresAt: T + 30_000 };
-    assert.equal(localExpiry(e, T + 500_000), T + 500_000 + 10_000);
+    assert.equal(localExpiry(e, T + 25_000), T + 25_000 + 10_000);
   });
 });
 
@@ -104,6 +127,65 @@ describe('the store', () => {
       ['b'],
     );
     assert.equal(store.size, 1);
+  });
+});
+
+describe('replay records', () => {
+  it('keeps the newest ad of an origin past its expiry, so it and older ads stay out', () => {
+    const store = new AdStore(10);
+    const instance = randomUUID();
+    const g = (generation: number) =>
+      envelope(
+        nodeAd({
+          origin: 'n1',
+          issuedAt: T,
+          instance,
+          startTime: T,
+          generation,
+          lifetimeMs: 30_000,
+        }),
+        key,
+      );
+    assert.equal(store.offer(g(5), T + 30_000, T).outcome, 'stored');
+    assert.equal(store.offer(g(6), T + 30_000, T).outcome, 'stored', 'the farewell');
+    assert.deepEqual(
+      store.expire(T + 30_000).map((e) => e.ad.generation),
+      [6],
+    );
+    assert.equal(store.size, 0);
+    // Gone from the table, but neither it nor the older "up" ad comes back.
+    assert.equal(store.offer(g(6), T + 60_000, T + 30_000).outcome, 'stale');
+    assert.equal(store.offer(g(5), T + 60_000, T + 30_000).outcome, 'stale');
+    const record = store.record('node:n1');
+    assert.equal(record?.newest.generation, 6);
+    // Twice the longest lifetime plus the skew allowance after it was last stored.
+    assert.equal(record?.keepUntil, T + 2 * 30_000 + SIGNED_SKEW_ALLOWANCE_MS);
+    store.expire(T + 2 * 30_000 + SIGNED_SKEW_ALLOWANCE_MS - 1);
+    assert.equal(store.recordCount, 1);
+    store.expire(T + 2 * 30_000 + SIGNED_SKEW_ALLOWANCE_MS);
+    assert.equal(store.recordCount, 0);
+    // A newer ad is welcome at any time.
+    assert.equal(store.offer(g(7), T + 200_000, T + 100_000).outcome, 'stored');
+  });
+
+  it('counts records against the maximum, so churn cannot grow it without bound', () => {
+    const store = new AdStore(1);
+    const a = envelope(nodeAd({ origin: 'a', issuedAt: T }), key);
+    const b = envelope(nodeAd({ origin: 'b', issuedAt: T }), key);
+    assert.equal(store.offer(a, T + 1000, T).outcome, 'stored');
+    store.expire(T + 1000);
+    assert.equal(store.size, 0);
+    assert.equal(store.offer(b, T + 2000, T + 1000).outcome, 'full');
+  });
+
+  it('refuses an ad of format v1 with the reason', () => {
+    const old = { ...envelope(nodeAd({ origin: 'n1', issuedAt: T }), key) };
+    const result = parseEnvelope({ ...old, ad: { ...old.ad, v: 1 } });
+    assert.ok(!result.ok);
+    assert.match(
+      result.error,
+      /^ad\.v: format v1 is no longer accepted \(its signed expiry was not enforced\): the origin runs an older release and must be upgraded to sign v2 ads$/,
+    );
   });
 });
 

@@ -51,7 +51,7 @@ export interface NodeAdInput {
 
 export function nodeAd(input: NodeAdInput): NodeAd {
   return {
-    v: 1,
+    v: 2,
     kind: 'node',
     origin: input.origin,
     startTime: input.startTime ?? input.issuedAt - 1000,
