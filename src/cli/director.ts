@@ -2,17 +2,24 @@
  * `anycast-guard director --config FILE`: a director in the foreground.
  *
  * SIGTERM / SIGINT: close the API and exit 0. SIGHUP: re-read the trusted keys file
- * (a bad file is logged and the running keys kept).
+ * and, with [tls], the certificate, key and CA files (open connections are kept; a
+ * bad file is logged and the running keys or certificate kept).
  */
+import { readFile } from 'node:fs/promises';
+import ipaddr from 'ipaddr.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock/index.js';
 import {
   Director,
   DirectorServer,
+  loadClientTls,
   loadDirectorConfig,
   loadPrivateKey,
   loadTrustedKeys,
+  type ClientTls,
+  type DirectorConfig,
+  type DirectorServerTls,
 } from '../director/index.js';
 import { createDaemonLogger } from '../log/index.js';
 import { runKeysGenerate, runKeysPublic } from './keys.js';
@@ -29,6 +36,7 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
   const logger: Logger = createDaemonLogger({ level: options.logLevel ?? config.logLevel });
   const key = await loadPrivateKey(config.keyFile);
   const trusted = await loadTrustedKeys(config.trustedKeys);
+  let tls = await loadTls(config);
   const director = new Director({
     name: config.name,
     advertiseUrl: config.advertiseUrl,
@@ -45,12 +53,14 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
     sites: config.sites,
     clock: systemClock,
     log: logger.child({ component: 'director' }),
+    tls: () => tls?.client,
   });
   const server = new DirectorServer({
     director,
     host: config.listen.host,
     port: config.listen.port,
     log: logger.child({ component: 'director-api' }),
+    ...(tls === undefined ? {} : { tls: tls.server }),
   });
   // Listening first: peers that probe this director at once find it.
   await server.start();
@@ -61,9 +71,16 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
       listen: server.address,
       url: config.advertiseUrl,
       trustedKeys: trusted.size,
+      tls: tls !== undefined,
+      mutualTls: tls?.server.clientCa !== undefined,
     },
     'director listening',
   );
+  if (tls === undefined && !isLoopback(config.listen.host))
+    logger.warn(
+      { event: 'director.plain_http', listen: config.listen },
+      'serving plain HTTP on a non-loopback address: set [tls] cert_file and key_file',
+    );
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) process.exit(1);
@@ -78,6 +95,20 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', () => {
+    if (tls !== undefined)
+      loadTls(config).then(
+        (next) => {
+          if (next === undefined) return;
+          server.reloadTls(next.server);
+          tls = next;
+          logger.info({ event: 'director.tls_reloaded' }, 'SIGHUP: certificate reloaded');
+        },
+        (error: unknown) =>
+          logger.error(
+            { event: 'director.tls_reload_failed', err: errorMessage(error) },
+            'SIGHUP: keeping the running certificate',
+          ),
+      );
     loadTrustedKeys(config.trustedKeys).then(
       (keys) => {
         director.setTrustedKeys(keys);
@@ -94,6 +125,29 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
     );
   });
   await director.start();
+}
+
+/** The server's certificate and key, and what its own requests to peers verify with. */
+async function loadTls(
+  config: DirectorConfig,
+): Promise<{ server: DirectorServerTls; client: ClientTls } | undefined> {
+  const files = config.tls;
+  if (files === undefined) return undefined;
+  const [own, clientCa] = await Promise.all([
+    loadClientTls({
+      certFile: files.certFile,
+      keyFile: files.keyFile,
+      ...(files.caFile === undefined ? {} : { caFile: files.caFile }),
+    }),
+    files.clientCaFile === undefined ? undefined : readFile(files.clientCaFile, 'utf8'),
+  ]);
+  const server: DirectorServerTls = {
+    cert: own.cert ?? '',
+    key: own.key ?? '',
+    ...(clientCa === undefined ? {} : { clientCa }),
+  };
+  // Its own certificate doubles as the client certificate peers with mutual TLS ask for.
+  return { server, client: own };
 }
 
 /** Registers `director`, `locate` and `keys` on the command line (src/cli/main.ts). */
@@ -169,6 +223,14 @@ export function registerDirectorCommands(program: Command): void {
     .action(async (options: { key: string; role: string; origin: string }) => {
       await runKeysPublic(options.key, options, (text) => console.log(text));
     });
+}
+
+function isLoopback(host: string): boolean {
+  try {
+    return ipaddr.process(host).range() === 'loopback';
+  } catch {
+    return false;
+  }
 }
 
 function collect(value: string, previous: string[]): string[] {

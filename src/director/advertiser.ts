@@ -20,7 +20,7 @@ import type { Clock, TimerHandle } from '../clock/index.js';
 import type { NodeDirectorsConfig } from './node-settings.js';
 import { AD_VERSION, originKey, type Envelope, type NodeAd, type ServiceAd } from './ad.js';
 import { normalizeUrl } from './director.js';
-import { errorText, requestJson, type JsonResponse } from './http.js';
+import { errorText, requestJson, type ClientTls, type JsonResponse } from './http.js';
 import { signAd } from './keys.js';
 import { PeerLink, httpTransport, type LinkStatus, type LinkTransport } from './link.js';
 import type { StoredAd } from './store.js';
@@ -40,6 +40,8 @@ export interface AdvertiserOptions {
   readonly random?: () => number;
   /** Also send to the directors that reachable directors know (default true). */
   readonly learnDirectors?: boolean;
+  /** The CA and client certificate for https:// directors (config.tls, read). */
+  readonly tls?: ClientTls;
   /** Start time and instance ID (tests of restarts); default now and a random UUID. */
   readonly startTime?: number;
   readonly instance?: string;
@@ -73,9 +75,12 @@ export class NodeAdvertiser {
     this.options = options;
     this.instance = options.instance ?? randomUUID();
     this.startTime = options.startTime ?? options.clock.now();
-    this.transport = options.transport ?? httpTransport(options.config.timeoutMs);
+    const tls = options.tls;
+    this.transport = options.transport ?? httpTransport(options.config.timeoutMs, () => tls);
     this.get =
-      options.get ?? ((url, timeoutMs) => requestJson(url, { timeoutMs, maxBytes: 4 << 20 }));
+      options.get ??
+      ((url, timeoutMs) =>
+        requestJson(url, { timeoutMs, maxBytes: 4 << 20, ...(tls === undefined ? {} : { tls }) }));
     for (const url of options.config.urls) this.addDirector(url);
   }
 

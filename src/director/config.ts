@@ -38,6 +38,17 @@ export interface DirectorConfig {
   readonly services: Readonly<Record<string, { readonly anycastUrl?: string }>>;
   readonly sites: readonly SiteConfig[];
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** HTTPS: the server certificate and key; with clientCaFile, POST /v1/ads needs a client certificate. */
+  readonly tls?: DirectorTlsConfig;
+}
+
+export interface DirectorTlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Verifies https:// peers (and the discovery URL) instead of the system store. */
+  readonly caFile?: string;
+  /** Client certificates for POST /v1/ads must be signed by this CA (mutual TLS). */
+  readonly clientCaFile?: string;
 }
 
 const absolute = z.string().startsWith('/', 'must be an absolute path');
@@ -70,6 +81,14 @@ const schema = z.strictObject({
   timeout: seconds({ max: 60 }).optional(),
   max_ads: wholeNumber(1, 1_000_000).optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).optional() }).optional(),
+  tls: z
+    .strictObject({
+      cert_file: absolute,
+      key_file: absolute,
+      ca_file: absolute.optional(),
+      client_ca_file: absolute.optional(),
+    })
+    .optional(),
   services: z
     .record(nameSchema, z.strictObject({ anycast_url: httpUrlSchema.optional() }))
     .optional(),
@@ -134,7 +153,9 @@ export function parseDirectorConfig(text: string, source: string): DirectorConfi
     source,
     name: raw.name,
     listen,
-    advertiseUrl: raw.advertise_url ?? `http://${joinHostPort(listen.host, listen.port)}`,
+    advertiseUrl:
+      raw.advertise_url ??
+      `${raw.tls === undefined ? 'http' : 'https'}://${joinHostPort(listen.host, listen.port)}`,
     keyFile: raw.key_file,
     trustedKeys: raw.trusted_keys,
     peers: raw.peers ?? [],
@@ -157,6 +178,18 @@ export function parseDirectorConfig(text: string, source: string): DirectorConfi
       ...(s.lon === undefined ? {} : { lon: s.lon }),
     })),
     logLevel: raw.log?.level ?? 'info',
+    ...(raw.tls === undefined
+      ? {}
+      : {
+          tls: {
+            certFile: raw.tls.cert_file,
+            keyFile: raw.tls.key_file,
+            ...(raw.tls.ca_file === undefined ? {} : { caFile: raw.tls.ca_file }),
+            ...(raw.tls.client_ca_file === undefined
+              ? {}
+              : { clientCaFile: raw.tls.client_ca_file }),
+          },
+        }),
   };
 }
 

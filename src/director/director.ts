@@ -39,7 +39,7 @@ import {
 } from './ad.js';
 import { DirectorError } from './errors.js';
 import { localExpiry, signedTimeProblem } from './expiry.js';
-import { errorText, requestJson, type JsonResponse } from './http.js';
+import { errorText, requestJson, type ClientTls, type JsonResponse } from './http.js';
 import { signAd, type TrustedKeys } from './keys.js';
 import {
   PeerLink,
@@ -94,6 +94,8 @@ export interface DirectorOptions {
   readonly random?: () => number;
   /** Ads per page of a catch-up pull (default 2,000, the most a page holds). */
   readonly pullPage?: number;
+  /** CA and client certificate for https:// peers (read per request: SIGHUP replaces it). */
+  readonly tls?: () => ClientTls | undefined;
 }
 
 export interface PeerView {
@@ -180,10 +182,18 @@ export class Director {
     this.advertiseUrl = options.advertiseUrl;
     this.store = new AdStore(options.maxAds ?? 100_000);
     this.sites = new SiteMap(options.sites ?? []);
-    this.transport = options.transport ?? httpTransport(this.timeoutMs);
+    const tls = options.tls ?? (() => undefined);
+    this.transport = options.transport ?? httpTransport(this.timeoutMs, tls);
     this.get =
       options.get ??
-      ((url, timeoutMs) => requestJson(url, { timeoutMs, maxBytes: 64 * 1024 * 1024 }));
+      ((url, timeoutMs) => {
+        const clientTls = tls();
+        return requestJson(url, {
+          timeoutMs,
+          maxBytes: 64 * 1024 * 1024,
+          ...(clientTls === undefined ? {} : { tls: clientTls }),
+        });
+      });
     this.selfUrls.add(normalizeUrl(options.advertiseUrl));
     for (const url of options.peers ?? []) this.addCandidate(url, 'config');
     // Signed before anything can ask for it (the API listens before start()).

@@ -7,7 +7,7 @@ export {
   type DirectorOptions,
   type DiscoveryDocument,
 } from './director.js';
-export { DirectorServer } from './server.js';
+export { DirectorServer, type DirectorServerTls } from './server.js';
 export { DirectorError, type DirectorErrorCode } from './errors.js';
 export {
   localExpiry,
@@ -29,5 +29,17 @@ export { AdStore, type StoredAd } from './store.js';
 export { PeerQueue } from './queue.js';
 export { NodeAdvertiser, type AdvertiserOptions, type AdvertiserStatus } from './advertiser.js';
 export { buildDirectors, type NodeDirectorsConfig } from './node-settings.js';
-export { loadDirectorConfig, parseDirectorConfig, type DirectorConfig } from './config.js';
-export { errorText, requestJson, type JsonResponse } from './http.js';
+export {
+  loadDirectorConfig,
+  parseDirectorConfig,
+  type DirectorConfig,
+  type DirectorTlsConfig,
+} from './config.js';
+export {
+  errorText,
+  loadClientTls,
+  requestJson,
+  type ClientTls,
+  type ClientTlsFiles,
+  type JsonResponse,
+} from './http.js';

@@ -14,7 +14,7 @@ import type { Clock, TimerHandle } from '../clock/index.js';
 import { backoffDelay } from '../util/index.js';
 import type { Envelope } from './ad.js';
 import { describeAd } from './ad.js';
-import { requestJson, errorText } from './http.js';
+import { requestJson, errorText, type ClientTls } from './http.js';
 import { orderKey } from './order.js';
 import { PeerQueue } from './queue.js';
 import type { StoredAd } from './store.js';
@@ -230,15 +230,20 @@ export class PeerLink {
 }
 
 /** The real transport: POST /v1/ads with the batch; 4xx is permanent, the rest is retried. */
-export function httpTransport(timeoutMs: number): LinkTransport {
+export function httpTransport(
+  timeoutMs: number,
+  tls: () => ClientTls | undefined = () => undefined,
+): LinkTransport {
   return {
     async send(url, envelopes) {
       let response;
+      const clientTls = tls();
       try {
         response = await requestJson(new URL('/v1/ads', url).toString(), {
           method: 'POST',
           body: { ads: envelopes },
           timeoutMs,
+          ...(clientTls === undefined ? {} : { tls: clientTls }),
         });
       } catch (error) {
         return { ok: false, permanent: false, error: errorMessage(error) };

@@ -5,7 +5,8 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { httpUrlSchema, nameSchema, NAME_PATTERN } from './ad.js';
+import { httpUrlSchema, nameSchema, NAME_PATTERN, probeSchema, type ProbeSpec } from './ad.js';
+import type { ClientTlsFiles } from './http.js';
 import { type IssueList, isTable, seconds, validate } from '../validation/index.js';
 
 export interface NodeDirectorsConfig {
@@ -25,7 +26,13 @@ export interface NodeDirectorsConfig {
   readonly site?: string;
   readonly lat?: number;
   readonly lon?: number;
+  /** For https:// directors: a CA instead of the system store, a client certificate. */
+  readonly tls?: ClientTlsFiles;
+  /** What directors probe at `url` to tell whether this node is reachable from outside. */
+  readonly probe?: ProbeSpec;
 }
+
+const absolute = z.string().startsWith('/', 'must be an absolute path');
 
 const schema = z.strictObject({
   discovery_url: httpUrlSchema.optional(),
@@ -39,6 +46,20 @@ const schema = z.strictObject({
   site: nameSchema.optional(),
   lat: z.number().min(-90).max(90).optional(),
   lon: z.number().min(-180).max(180).optional(),
+  tls: z
+    .strictObject({
+      ca_file: absolute.optional(),
+      cert_file: absolute.optional(),
+      key_file: absolute.optional(),
+    })
+    .optional(),
+  probe: z
+    .strictObject({
+      path: probeSchema.shape.path.optional(),
+      interval: seconds({ max: 3600 }).optional(),
+      timeout: seconds({ max: 60 }).optional(),
+    })
+    .optional(),
 });
 
 export function buildDirectors(raw: unknown, issues: IssueList): NodeDirectorsConfig | undefined {
@@ -70,6 +91,24 @@ export function buildDirectors(raw: unknown, issues: IssueList): NodeDirectorsCo
       ['directors', 'name'],
       `is required: the hostname "${name}" is not a valid origin name`,
     );
+  if (
+    section.tls !== undefined &&
+    (section.tls.cert_file === undefined) !== (section.tls.key_file === undefined)
+  )
+    issues.add(
+      ['directors', 'tls', section.tls.cert_file === undefined ? 'cert_file' : 'key_file'],
+      'is required with the other (a client certificate needs its key)',
+    );
+  const probe = section.probe;
+  if (probe !== undefined && (probe.interval ?? 5) < 0.1)
+    issues.add(['directors', 'probe', 'interval'], 'must be at least 0.1 s');
+  if (probe !== undefined && (probe.timeout ?? 2) < 0.1)
+    issues.add(['directors', 'probe', 'timeout'], 'must be at least 0.1 s');
+  if (probe !== undefined && (probe.timeout ?? 2) > (probe.interval ?? 5))
+    issues.add(
+      ['directors', 'probe', 'timeout'],
+      `must not be longer than the probe interval (${probe.interval ?? 5} s)`,
+    );
   if (issues.count > before) return undefined;
   return {
     ...(section.discovery_url === undefined ? {} : { discoveryUrl: section.discovery_url }),
@@ -83,5 +122,23 @@ export function buildDirectors(raw: unknown, issues: IssueList): NodeDirectorsCo
     ...(section.site === undefined ? {} : { site: section.site }),
     ...(section.lat === undefined ? {} : { lat: section.lat }),
     ...(section.lon === undefined ? {} : { lon: section.lon }),
+    ...(section.tls === undefined
+      ? {}
+      : {
+          tls: {
+            ...(section.tls.ca_file === undefined ? {} : { caFile: section.tls.ca_file }),
+            ...(section.tls.cert_file === undefined ? {} : { certFile: section.tls.cert_file }),
+            ...(section.tls.key_file === undefined ? {} : { keyFile: section.tls.key_file }),
+          },
+        }),
+    ...(probe === undefined
+      ? {}
+      : {
+          probe: {
+            path: probe.path ?? '/health',
+            intervalMs: Math.round((probe.interval ?? 5) * 1000),
+            timeoutMs: Math.round((probe.timeout ?? 2) * 1000),
+          },
+        }),
   };
 }

@@ -19,8 +19,10 @@
  * At most `maxConnections` connections are open at once (fewer when the open-file
  * limit is low: src/http/connection-limit.ts); more are closed as they are accepted.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import {
   HttpError,
@@ -28,6 +30,7 @@ import {
   closeServer,
   connectionCap,
   createHttpServer,
+  createTlsHttpServer,
   decodePathSegment,
   errorReply,
   jsonReply,
@@ -37,6 +40,8 @@ import {
   sendReply,
   type HttpReply,
   type HttpTimeouts,
+  type Server,
+  type ServerTls,
 } from '../http/index.js';
 import { NAME_PATTERN } from './ad.js';
 import { DISCOVERY_PATH, type Director } from './director.js';
@@ -55,6 +60,27 @@ export interface DirectorServerOptions {
   readonly timeouts?: Partial<HttpTimeouts>;
   /** Default DIRECTOR_MAX_CONNECTIONS, and never more than the open-file limit allows. */
   readonly maxConnections?: number;
+  /** Serve HTTPS. With `ca` (the client CA), POST /v1/ads needs a client certificate it signed. */
+  readonly tls?: DirectorServerTls;
+}
+
+/** The server certificate and key (PEM), and the CA client certificates must chain to. */
+export interface DirectorServerTls {
+  readonly cert: string;
+  readonly key: string;
+  readonly clientCa?: string;
+}
+
+function secureOptions(tls: DirectorServerTls): ServerTls {
+  // The certificate is asked for but not required: locate and GETs stay open to all;
+  // only POST /v1/ads checks it (route()).
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.clientCa === undefined
+      ? {}
+      : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false }),
+  };
 }
 
 export class DirectorServer {
@@ -79,13 +105,27 @@ export class DirectorServer {
 
   async start(): Promise<void> {
     this.maxConnections = connectionCap(this.options.maxConnections ?? DIRECTOR_MAX_CONNECTIONS);
-    const server = createHttpServer(
-      (request, response) => void this.handle(request, response),
-      this.options.timeouts,
-      { maxConnections: this.maxConnections, onRefused: () => this.refused.record() },
-    );
+    const handler = (request: IncomingMessage, response: ServerResponse): void =>
+      void this.handle(request, response);
+    const limits = { maxConnections: this.maxConnections, onRefused: () => this.refused.record() };
+    const tls = this.options.tls;
+    const server =
+      tls === undefined
+        ? createHttpServer(handler, this.options.timeouts, limits)
+        : createTlsHttpServer(handler, secureOptions(tls), this.options.timeouts, limits);
     this.server = server;
     await listen(server, { host: this.options.host, port: this.options.port });
+  }
+
+  /**
+   * New certificate, key or client CA (SIGHUP): new handshakes use them; connections
+   * already open keep theirs and are not dropped.
+   */
+  reloadTls(tls: DirectorServerTls): void {
+    const server = this.server;
+    if (server === undefined || this.options.tls === undefined)
+      throw new Error('this director does not serve HTTPS');
+    (server as TlsServer).setSecureContext(secureOptions(tls));
   }
 
   async stop(): Promise<void> {
@@ -136,6 +176,14 @@ export class DirectorServer {
         );
     };
     if (path === '/v1/ads') {
+      if (method === 'POST' && this.options.tls?.clientCa !== undefined) {
+        const socket = request.socket as TLSSocket;
+        if (!socket.authorized)
+          throw new HttpError(
+            403,
+            `POST /v1/ads needs a client certificate signed by this director's client CA (${String(socket.authorizationError ?? 'none was given')})`,
+          );
+      }
       if (method === 'POST')
         return { director: director.name, results: director.ingest(await readAds(request)) };
       only('GET');

@@ -17,8 +17,11 @@ export {
   MAX_HEADER_BYTES,
   closeServer,
   createHttpServer,
+  createTlsHttpServer,
   listen,
   type HttpServerOptions,
+  type Server,
+  type ServerTls,
   type HttpTimeouts,
   type RequestHandler,
 } from './server.js';

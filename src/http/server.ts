@@ -4,8 +4,22 @@
  * hold a socket for long; and a cap on open connections (connection-limit.ts), so
  * many clients together cannot take the descriptors the rest of the process needs.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as PlainServer,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer, type Server as TlsServer } from 'node:https';
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import { connectionCap } from './connection-limit.js';
+
+/** An HTTP or an HTTPS server: both have the same limits and are closed alike. */
+export type Server = PlainServer | TlsServer;
+
+/** What an HTTPS server is made with; server.setSecureContext replaces the context later. */
+export type ServerTls = SecureContextOptions &
+  Pick<TlsOptions, 'requestCert' | 'rejectUnauthorized'>;
 
 export interface HttpTimeouts {
   /**
@@ -55,17 +69,38 @@ export function createHttpServer(
   handler: RequestHandler,
   timeouts: Partial<HttpTimeouts> = {},
   options: HttpServerOptions = {},
-): Server {
+): PlainServer {
+  const server = createServer(serverOptions(timeouts), handler);
+  return limitServer(server, timeouts, options);
+}
+
+/** The same server over TLS (the director's `tls`). */
+export function createTlsHttpServer(
+  handler: RequestHandler,
+  tls: ServerTls,
+  timeouts: Partial<HttpTimeouts> = {},
+  options: HttpServerOptions = {},
+): TlsServer {
+  const server = createHttpsServer({ ...serverOptions(timeouts), ...tls }, handler);
+  return limitServer(server, timeouts, options);
+}
+
+function serverOptions(timeouts: Partial<HttpTimeouts>) {
   const limits = { ...HTTP_TIMEOUTS, ...timeouts };
-  const server = createServer(
-    {
-      headersTimeout: limits.headersMs,
-      requestTimeout: limits.requestMs,
-      connectionsCheckingInterval: limits.checkIntervalMs,
-      maxHeaderSize: MAX_HEADER_BYTES,
-    },
-    handler,
-  );
+  return {
+    headersTimeout: limits.headersMs,
+    requestTimeout: limits.requestMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
+    maxHeaderSize: MAX_HEADER_BYTES,
+  };
+}
+
+function limitServer<S extends Server>(
+  server: S,
+  timeouts: Partial<HttpTimeouts>,
+  options: HttpServerOptions,
+): S {
+  const limits = { ...HTTP_TIMEOUTS, ...timeouts };
   server.keepAliveTimeout = limits.keepAliveMs;
   server.maxConnections = Math.max(
     1,

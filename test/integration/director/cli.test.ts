@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parsePrivateKey, parseTrustedKeys, publicKeyText } from '../../../src/director/keys.js';
+import { requestJson } from '../../../src/director/http.js';
+import { loggedEvent } from '../../helpers/log-events.js';
+import { eventually } from '../../helpers/raw-peer.js';
 import { CLI, Fleet, getJson } from './fleet.js';
 
 const run = promisify(execFile);
@@ -113,8 +116,21 @@ describe('anycast-guard director', () => {
   it('serves its API and exits 0 on SIGTERM', async () => {
     const director = fleet.directors[0]!;
     await director.start();
-    const health = await getJson<{ status: string; name: string }>(`${director.url}/healthz`);
-    assert.deepEqual([health.status, health.name], ['ok', 'd1']);
+    // No peers: not ready until it has waited one interval (2 s) for the nodes' ads.
+    const early = await requestJson(`${director.url}/healthz`, { timeoutMs: 5000 });
+    assert.equal(early.status, 503);
+    assert.deepEqual(
+      [(early.body as { status: string }).status, (early.body as { ready: boolean }).ready],
+      ['not-ready', false],
+    );
+    assert.match(early.headers?.['retry-after'] ?? '', /^[12]$/);
+    const locating = await requestJson(`${director.url}/v1/locate/web`, { timeoutMs: 5000 });
+    assert.equal(locating.status, 503);
+    await eventually(() => loggedEvent(director.output, 'director.ready'), 'd1 ready', 10_000);
+    const health = await getJson<{ status: string; name: string; ready: boolean }>(
+      `${director.url}/healthz`,
+    );
+    assert.deepEqual([health.status, health.name, health.ready], ['ok', 'd1', true]);
     const doc = await getJson<{ directors: string[]; services: Record<string, unknown> }>(
       `${director.url}/.well-known/anycast-guard`,
     );
@@ -143,7 +159,7 @@ describe('anycast-guard director', () => {
     assert.equal(result.code, 1);
     assert.match(
       result.stderr,
-      /no director answered for web \(http:\/\/127\.0\.0\.1:1: .*\) and no anycast URL is known/,
+      /no director answered for web with a node \(http:\/\/127\.0\.0\.1:1: .*\) and no anycast URL is known/,
     );
   });
 });
