@@ -178,6 +178,12 @@ export function registerDirectorCommands(program: Command): void {
     .option('--prefer-anycast', 'put the anycast URL first')
     .option('--client <ip>', 'rank for this client address instead of this host')
     .option('--timeout <ms>', 'per-director timeout in milliseconds', positiveInt, 1000)
+    .option(
+      '--ca-file <path>',
+      'verify https:// directors with this CA instead of the system store',
+    )
+    .option('--cert-file <path>', 'a client certificate, for directors that ask for one')
+    .option('--key-file <path>', "the client certificate's key")
     .option('--json', 'print the whole answer as JSON')
     .action(
       async (
@@ -190,6 +196,9 @@ export function registerDirectorCommands(program: Command): void {
           client?: string;
           timeout: number;
           json?: boolean;
+          caFile?: string;
+          certFile?: string;
+          keyFile?: string;
         },
       ) => {
         await runLocate(

@@ -1,5 +1,6 @@
 /** `anycast-guard locate SERVICE`: the URLs to use for a service, best first, one a line. */
 import { locate, type LocateOptions } from '../client/index.js';
+import { loadClientTls } from '../director/index.js';
 
 export interface LocateCliOptions {
   readonly discovery?: string;
@@ -9,6 +10,9 @@ export interface LocateCliOptions {
   readonly json?: boolean;
   readonly timeout?: number;
   readonly client?: string;
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
 }
 
 export async function runLocate(
@@ -17,7 +21,14 @@ export async function runLocate(
   print: (text: string) => void,
   printError: (text: string) => void,
 ): Promise<void> {
+  const files = {
+    ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
+    ...(options.certFile === undefined ? {} : { certFile: options.certFile }),
+    ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
+  };
+  const tls = Object.keys(files).length === 0 ? undefined : await loadClientTls(files);
   const locateOptions: LocateOptions = {
+    ...(tls === undefined ? {} : { tls }),
     ...(options.discovery === undefined ? {} : { discovery: options.discovery }),
     ...(options.director === undefined ? {} : { directors: options.director }),
     ...(options.anycast === undefined ? {} : { anycast: options.anycast }),

@@ -12,7 +12,13 @@
  *
  * `preferAnycast` puts the anycast URL first (Pelican's Client.PreferAnycast).
  */
-import { errorText, type JsonResponse, type RankedNode, requestJson } from '../director/index.js';
+import {
+  errorText,
+  requestJson,
+  type ClientTls,
+  type JsonResponse,
+  type RankedNode,
+} from '../director/index.js';
 import { errorMessage } from '../util/index.js';
 
 export interface LocateOptions {
@@ -28,6 +34,8 @@ export interface LocateOptions {
   /** The client address to rank for (default: the address the director sees). */
   readonly client?: string;
   readonly get?: (url: string, timeoutMs: number) => Promise<JsonResponse>;
+  /** For https:// URLs: a CA instead of the system store, a client certificate. */
+  readonly tls?: ClientTls;
 }
 
 /** A node as a director ranks it (GET /v1/locate/{service}). */
@@ -63,7 +71,12 @@ export async function locate(service: string, options: LocateOptions): Promise<L
   const timeoutMs = options.timeoutMs ?? 1000;
   const get =
     options.get ??
-    ((url: string, timeout: number) => requestJson(url, { timeoutMs: timeout, maxBytes: 4 << 20 }));
+    ((url: string, timeout: number) =>
+      requestJson(url, {
+        timeoutMs: timeout,
+        maxBytes: 4 << 20,
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
+      }));
   const tried: { url: string; error: string }[] = [];
   const directors: string[] = [];
   let anycast = options.anycast;

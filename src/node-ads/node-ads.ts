@@ -11,6 +11,7 @@ import { systemClock } from '../clock/index.js';
 import type { DaemonConfig } from '../config/index.js';
 import type { DaemonStatus } from '../daemon/index.js';
 import {
+  loadClientTls,
   loadPrivateKey,
   MAX_PREFIXES,
   MAX_SERVICES,
@@ -47,7 +48,7 @@ export class NodeDirectors {
     private readonly logger: Logger,
   ) {}
 
-  /** Reads the key file now, so a missing key stops the start before anything is announced. */
+  /** Reads the key (and TLS) files now, so a missing one stops the start before anything is announced. */
   static async create(
     config: DaemonConfig,
     status: StatusSource,
@@ -103,10 +104,14 @@ export class NodeDirectors {
     config: NodeDirectorsConfig | undefined,
   ): Promise<NodeAdvertiser | undefined> {
     if (config === undefined) return undefined;
-    const key = await loadPrivateKey(config.keyFile);
+    const [key, tls] = await Promise.all([
+      loadPrivateKey(config.keyFile),
+      config.tls === undefined ? undefined : loadClientTls(config.tls),
+    ]);
     return new NodeAdvertiser({
       config,
       key,
+      ...(tls === undefined ? {} : { tls }),
       services: () => servicesOf(this.status()),
       clock: systemClock,
       log: this.logger.child({ component: 'directors' }),

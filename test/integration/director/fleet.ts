@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { systemClock } from '../../../src/clock/index.js';
-import type { ServiceAd } from '../../../src/director/ad.js';
+import type { ProbeSpec, ServiceAd } from '../../../src/director/ad.js';
 import { NodeAdvertiser } from '../../../src/director/advertiser.js';
-import { requestJson } from '../../../src/director/http.js';
+import { requestJson, type ClientTls } from '../../../src/director/http.js';
 import { generateKey, privateKeyPem, trustedKeyLine } from '../../../src/director/keys.js';
 import { loggedEvent } from '../../helpers/log-events.js';
 import { eventually } from '../../helpers/raw-peer.js';
@@ -29,8 +29,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function getJson<T>(url: string): Promise<T> {
-  const response = await requestJson(url, { timeoutMs: 5000 });
+export async function getJson<T>(url: string, tls?: ClientTls): Promise<T> {
+  const response = await requestJson(url, {
+    timeoutMs: 5000,
+    ...(tls === undefined ? {} : { tls }),
+  });
   if (response.status !== 200) throw new Error(`${url}: HTTP ${response.status}`);
   return response.body as T;
 }
@@ -41,7 +44,10 @@ export interface DirectorSpec {
   readonly discoverPeers?: boolean;
   readonly discoveryUrl?: string;
   readonly intervalSeconds?: number;
+  /** Top-level keys. */
   readonly extra?: string;
+  /** Tables of the director's own (e.g. [tls]), after the top-level keys. */
+  readonly tables?: string;
 }
 
 export class DirectorProcess {
@@ -132,9 +138,11 @@ export class Fleet {
   async defineDirectors(
     specs: (urls: readonly string[]) => readonly DirectorSpec[],
     count: number,
+    options: { https?: boolean } = {},
   ): Promise<void> {
     const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
-    const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+    const scheme = options.https === true ? 'https' : 'http';
+    const urls = ports.map((p) => `${scheme}://127.0.0.1:${p}`);
     const list = specs(urls);
     for (const [i, spec] of list.entries()) {
       const configPath = join(this.dir, `${spec.name}.toml`);
@@ -151,6 +159,7 @@ interval = ${spec.intervalSeconds ?? 2}
 timeout = 1
 ${spec.discoveryUrl === undefined ? '' : `discovery_url = "${spec.discoveryUrl}"`}
 ${spec.extra ?? ''}
+${spec.tables ?? ''}
 [services.web]
 anycast_url = "http://203.0.113.80/"
 [sites.ams]
@@ -175,6 +184,12 @@ level = "info"
       discoveryUrl?: string;
       /** Spread the first ads over this many ms. */
       staggerMs?: number;
+      /** For https:// directors. */
+      tls?: ClientTls;
+      /** What directors probe at each node's URL (then `nodeUrl` must be real). */
+      probe?: ProbeSpec;
+      nodeUrl?: (name: string) => string;
+      lifetimeMs?: number;
     } = {},
   ): void {
     for (const [i, name] of names.entries()) {
@@ -195,10 +210,12 @@ level = "info"
             ...(options.discoveryUrl === undefined ? {} : { discoveryUrl: options.discoveryUrl }),
             keyFile: '',
             intervalMs: options.intervalMs ?? 60_000,
-            adLifetimeMs: Math.max(120_000, (options.intervalMs ?? 60_000) * 3),
+            adLifetimeMs:
+              options.lifetimeMs ?? Math.max(120_000, (options.intervalMs ?? 60_000) * 3),
             timeoutMs: 1000,
             name,
-            url: `http://${name}.fleet.test:8080/`,
+            url: options.nodeUrl?.(name) ?? `http://${name}.fleet.test:8080/`,
+            ...(options.probe === undefined ? {} : { probe: options.probe }),
             site: i % 2 === 0 ? 'ams' : 'nyc',
             ...(i % 2 === 0 ? { lat: 52.37, lon: 4.9 } : { lat: 40.71, lon: -74 }),
           },
@@ -210,6 +227,7 @@ level = "info"
           ...(options.learnDirectors === undefined
             ? {}
             : { learnDirectors: options.learnDirectors }),
+          ...(options.tls === undefined ? {} : { tls: options.tls }),
         });
       handle.advertiser = make();
       if (options.staggerMs === undefined) handle.advertiser.start();
