@@ -48,6 +48,7 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
     intervalMs: config.intervalMs,
     adLifetimeMs: config.adLifetimeMs,
     maxAds: config.maxAds,
+    skewAllowanceMs: config.clockSkewMs,
     requestTimeoutMs: config.timeoutMs,
     services: config.services,
     sites: config.sites,

@@ -18,6 +18,7 @@ import {
 } from '../validation/index.js';
 import { LOG_LEVELS } from '../log/index.js';
 import { httpUrlSchema, nameSchema } from './ad.js';
+import { SIGNED_SKEW_ALLOWANCE_MS } from './expiry.js';
 import type { SiteConfig } from './locate.js';
 import { joinHostPort } from '../util/index.js';
 
@@ -35,6 +36,8 @@ export interface DirectorConfig {
   readonly adLifetimeMs: number;
   readonly timeoutMs: number;
   readonly maxAds: number;
+  /** How far an origin's clock may be off before its signed times refuse its ads. */
+  readonly clockSkewMs: number;
   readonly services: Readonly<Record<string, { readonly anycastUrl?: string }>>;
   readonly sites: readonly SiteConfig[];
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -80,6 +83,7 @@ const schema = z.strictObject({
   ad_lifetime: seconds({ max: 86_400 }).optional(),
   timeout: seconds({ max: 60 }).optional(),
   max_ads: wholeNumber(1, 1_000_000).optional(),
+  clock_skew: seconds({ zero: true, max: 300 }).optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).optional() }).optional(),
   tls: z
     .strictObject({
@@ -165,6 +169,7 @@ export function parseDirectorConfig(text: string, source: string): DirectorConfi
     adLifetimeMs: (raw.ad_lifetime ?? interval * 3) * 1000,
     timeoutMs: (raw.timeout ?? 2) * 1000,
     maxAds: raw.max_ads ?? 100_000,
+    clockSkewMs: Math.round((raw.clock_skew ?? SIGNED_SKEW_ALLOWANCE_MS / 1000) * 1000),
     services: Object.fromEntries(
       Object.entries(raw.services ?? {}).map(([name, s]) => [
         name,

@@ -38,7 +38,7 @@ import {
   type NodeAd,
 } from './ad.js';
 import { DirectorError } from './errors.js';
-import { localExpiry, signedTimeProblem } from './expiry.js';
+import { localExpiry, SIGNED_SKEW_ALLOWANCE_MS, signedTimeProblem } from './expiry.js';
 import { errorText, requestJson, type ClientTls, type JsonResponse } from './http.js';
 import { signAd, type TrustedKeys } from './keys.js';
 import {
@@ -94,6 +94,8 @@ export interface DirectorOptions {
   readonly random?: () => number;
   /** Ads per page of a catch-up pull (default 2,000, the most a page holds). */
   readonly pullPage?: number;
+  /** How far an origin's clock may be off (default SIGNED_SKEW_ALLOWANCE_MS). */
+  readonly skewAllowanceMs?: number;
   /** CA and client certificate for https:// peers (read per request: SIGHUP replaces it). */
   readonly tls?: () => ClientTls | undefined;
 }
@@ -180,7 +182,10 @@ export class Director {
     this.log = options.log;
     this.startTime = options.clock.now();
     this.advertiseUrl = options.advertiseUrl;
-    this.store = new AdStore(options.maxAds ?? 100_000);
+    this.store = new AdStore(
+      options.maxAds ?? 100_000,
+      options.skewAllowanceMs ?? SIGNED_SKEW_ALLOWANCE_MS,
+    );
     this.sites = new SiteMap(options.sites ?? []);
     const tls = options.tls ?? (() => undefined);
     this.transport = options.transport ?? httpTransport(this.timeoutMs, tls);
@@ -313,12 +318,12 @@ export class Director {
       return { origin, status: 'refused', error: errorMessage(error) };
     }
     // The signed times, by this director's clock: a replay in a fresh envelope is still dead.
-    const timeProblem = signedTimeProblem(envelope.ad, now);
+    const timeProblem = signedTimeProblem(envelope.ad, now, this.store.skewAllowanceMs);
     if (timeProblem !== undefined) {
       this.count(from, 'expired');
       return { origin, status: 'expired', error: `${describeAd(envelope.ad)}: ${timeProblem}` };
     }
-    const expiresAt = localExpiry(envelope, now);
+    const expiresAt = localExpiry(envelope, now, this.store.skewAllowanceMs);
     if (expiresAt <= now) {
       this.count(from, 'expired');
       return { origin, status: 'expired', error: `${describeAd(envelope.ad)} has expired` };

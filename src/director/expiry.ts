@@ -21,7 +21,8 @@ import type { Ad, Envelope } from './ad.js';
 export const SKEW_TOLERANCE_MS = 100;
 /**
  * How far an origin's clock may be off from a director's before its ads are refused
- * as expired (or not yet valid). Documented in docs/directors.md ("Replay").
+ * as expired (or not yet valid): the default of the director's `clock_skew`.
+ * Documented in docs/directors.md ("Replay").
  */
 export const SIGNED_SKEW_ALLOWANCE_MS = 30_000;
 
@@ -29,18 +30,24 @@ export const SIGNED_SKEW_ALLOWANCE_MS = 30_000;
 export function signedTimeProblem(
   ad: Pick<Ad, 'issuedAt' | 'expires'>,
   now: number,
+  allowanceMs = SIGNED_SKEW_ALLOWANCE_MS,
 ): string | undefined {
-  if (ad.expires + SIGNED_SKEW_ALLOWANCE_MS <= now)
-    return `its signed expiry passed ${Math.round((now - ad.expires) / 1000)} s ago (allowance for clock skew ${SIGNED_SKEW_ALLOWANCE_MS / 1000} s)`;
-  if (ad.issuedAt - SIGNED_SKEW_ALLOWANCE_MS > now)
-    return `it is signed as issued ${Math.round((ad.issuedAt - now) / 1000)} s in the future (allowance for clock skew ${SIGNED_SKEW_ALLOWANCE_MS / 1000} s)`;
+  const allowance = `allowance for clock skew ${allowanceMs / 1000} s`;
+  if (ad.expires + allowanceMs <= now)
+    return `its signed expiry passed ${Math.round((now - ad.expires) / 1000)} s ago (${allowance})`;
+  if (ad.issuedAt - allowanceMs > now)
+    return `it is signed as issued ${Math.round((ad.issuedAt - now) / 1000)} s in the future (${allowance})`;
   return undefined;
 }
 
 /** The local epoch ms at which the ad in `envelope` expires; at or before `now` means expired. */
-export function localExpiry(envelope: Envelope, now: number): number {
+export function localExpiry(
+  envelope: Envelope,
+  now: number,
+  allowanceMs = SIGNED_SKEW_ALLOWANCE_MS,
+): number {
   const signedLifetime = envelope.ad.expires - envelope.ad.issuedAt;
-  const signedEnd = envelope.ad.expires + SIGNED_SKEW_ALLOWANCE_MS;
+  const signedEnd = envelope.ad.expires + allowanceMs;
   const remaining = Math.min(envelope.expiresAt - envelope.sentAt, signedLifetime);
   if (Math.abs(now - envelope.sentAt) > SKEW_TOLERANCE_MS)
     return Math.min(now + remaining, signedEnd);

@@ -71,7 +71,11 @@ export class AdStore {
   private readonly ads = new Map<string, StoredAd>();
   private readonly records = new Map<string, OriginRecord>();
 
-  constructor(readonly maxAds: number) {}
+  constructor(
+    readonly maxAds: number,
+    /** The clock-skew allowance the signed times are checked with (expiry.ts). */
+    readonly skewAllowanceMs = SIGNED_SKEW_ALLOWANCE_MS,
+  ) {}
 
   get size(): number {
     return this.ads.size;
