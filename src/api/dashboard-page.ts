@@ -233,6 +233,9 @@ const SCRIPT = `
         d.failures + (d.lastError ? ': ' + d.lastError : ''), d.queued,
       ]);
     }) : [], ads ? 'no directors known' + (ads.discoveryError ? ': ' + ads.discoveryError : '') : 'no [directors] configured');
+    document.getElementById('outside').textContent = ads && ads.outside
+      ? 'From outside: ' + ads.outside.summary + (ads.outside.unreachableFrom.length ? ' (' + ads.outside.unreachableFrom.join(', ') + ')' : '')
+      : '';
   }
   async function getJson(path) {
     var res = await fetch(path, { cache: 'no-store' });
@@ -295,6 +298,7 @@ const BODY = `
 <table><thead><tr><th>Address</th><th>Device</th><th>Services</th><th>On the device</th><th>Added by</th><th>Problem</th></tr></thead><tbody id="addresses"></tbody></table>
 <h2>Directors</h2>
 <table><thead><tr><th>Director</th><th>URL</th><th>State</th><th>Ads sent</th><th>Last ad</th><th>Failures</th><th>Queued</th></tr></thead><tbody id="directors"></tbody></table>
+<p id="outside"></p>
 <h2>Recent transitions</h2>
 <table><thead><tr><th>Time</th><th>Service</th><th>Change</th><th>Reason</th></tr></thead><tbody id="transitions"></tbody></table>
 </main>

@@ -153,6 +153,11 @@ export function renderStatus(status: StatusView, now: number): string {
           ]),
         ),
       );
+    const outside = status.directors.outside;
+    if (outside !== undefined)
+      lines.push(
+        `from outside: ${outside.summary}${outside.unreachableFrom.length === 0 ? '' : ` (${outside.unreachableFrom.join(', ')})`}${outside.excluded ? ': clients are not sent here' : ''}`,
+      );
   }
   return lines.join('\n');
 }

@@ -24,6 +24,7 @@ import { errorText, requestJson, type ClientTls, type JsonResponse } from './htt
 import { signAd } from './keys.js';
 import { PeerLink, httpTransport, type LinkStatus, type LinkTransport } from './link.js';
 import type { StoredAd } from './store.js';
+import type { OutsideView } from './vantage.js';
 import { errorMessage } from '../util/index.js';
 
 export interface AdvertiserOptions {
@@ -53,6 +54,11 @@ export interface AdvertiserStatus {
   readonly generation: number;
   readonly directors: readonly LinkStatus[];
   readonly discoveryError?: string;
+  /**
+   * With [directors] probe: what the directors see of this node from outside, as the
+   * last director asked said it ("unreachable from 2 of 3 directors").
+   */
+  readonly outside?: OutsideView & { readonly director: string; readonly at: number };
 }
 
 const MAX_DIRECTORS = 256;
@@ -70,6 +76,7 @@ export class NodeAdvertiser {
   private soon: TimerHandle | undefined;
   private running = false;
   private discoveryError: string | undefined;
+  private outside: AdvertiserStatus['outside'];
 
   constructor(options: AdvertiserOptions) {
     this.options = options;
@@ -134,6 +141,7 @@ export class NodeAdvertiser {
       generation: this.generation,
       directors: [...this.links.values()].map((l) => l.status()),
       ...(this.discoveryError === undefined ? {} : { discoveryError: this.discoveryError }),
+      ...(this.outside === undefined ? {} : { outside: this.outside }),
     };
   }
 
@@ -162,6 +170,7 @@ export class NodeAdvertiser {
       expires: now + config.adLifetimeMs,
       node: {
         url: config.url,
+        ...(config.probe === undefined ? {} : { probe: { ...config.probe } }),
         ...(config.site === undefined ? {} : { site: config.site }),
         ...(config.lat === undefined ? {} : { lat: config.lat }),
         ...(config.lon === undefined ? {} : { lon: config.lon }),
@@ -232,6 +241,41 @@ export class NodeAdvertiser {
     }, this.options.config.intervalMs);
   }
 
+  /** What a director says of this node's reachability from outside; false when it cannot say. */
+  private async readOutside(url: string): Promise<boolean> {
+    const { config, clock } = this.options;
+    try {
+      const target = new URL('/v1/nodes', url);
+      target.searchParams.set('name', config.name);
+      const response = await this.get(target.toString(), config.timeoutMs);
+      if (response.status !== 200) return false;
+      const nodes = (response.body as { nodes?: unknown }).nodes;
+      const mine = Array.isArray(nodes)
+        ? (nodes as { instance?: unknown; outside?: unknown }[]).find(
+            (n) => n.instance === this.instance,
+          )
+        : undefined;
+      if (mine === undefined || !isOutsideView(mine.outside)) return false;
+      const view = mine.outside;
+      if (view.summary !== this.outside?.summary)
+        this.options.log[view.unreachableFrom.length === 0 ? 'info' : 'warn'](
+          { event: 'advertiser.outside_view', summary: view.summary, director: url },
+          `directors say: ${view.summary}`,
+        );
+      this.outside = {
+        unreachableFrom: view.unreachableFrom,
+        directors: view.directors,
+        excluded: view.excluded,
+        summary: view.summary,
+        director: url,
+        at: clock.now(),
+      };
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The discovery document, then one reachable director's list of the directors it knows. */
   private async refreshDirectors(): Promise<void> {
     const { config } = this.options;
@@ -259,7 +303,11 @@ export class NodeAdvertiser {
         this.discoveryError = message;
       }
     }
-    if (this.options.learnDirectors === false) return;
+    if (this.options.learnDirectors === false) {
+      if (config.probe !== undefined)
+        for (const url of this.links.keys()) if (await this.readOutside(url)) break;
+      return;
+    }
     const urls = [...this.links.keys()];
     const start = Math.floor((this.options.random ?? Math.random)() * urls.length);
     for (let i = 0; i < urls.length; i++) {
@@ -273,12 +321,25 @@ export class NodeAdvertiser {
             const u = (k as { url?: unknown }).url;
             if (typeof u === 'string' && isHttp(u)) this.addDirector(u);
           }
+        if (config.probe !== undefined) await this.readOutside(url);
         return;
       } catch {
         // The next one.
       }
     }
   }
+}
+
+function isOutsideView(value: unknown): value is OutsideView {
+  const v = value as Partial<OutsideView> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray(v.unreachableFrom) &&
+    typeof v.directors === 'number' &&
+    typeof v.excluded === 'boolean' &&
+    typeof v.summary === 'string'
+  );
 }
 
 function isHttp(text: string): boolean {

@@ -30,13 +30,23 @@ import type { Clock, TimerHandle } from '../clock/index.js';
 import {
   AD_VERSION,
   MAX_SEEN_BY,
+  MAX_UNREACHABLE,
   describeAd,
   originKey,
   parseEnvelope,
   type DirectorAd,
   type Envelope,
   type NodeAd,
+  type Unreachable,
 } from './ad.js';
+import {
+  afterProbe,
+  outsideView,
+  outsideViews,
+  probeDue,
+  type OutsideView,
+  type ProbeState,
+} from './vantage.js';
 import { DirectorError } from './errors.js';
 import { localExpiry, SIGNED_SKEW_ALLOWANCE_MS, signedTimeProblem } from './expiry.js';
 import { errorText, requestJson, type ClientTls, type JsonResponse } from './http.js';
@@ -94,6 +104,8 @@ export interface DirectorOptions {
   readonly random?: () => number;
   /** Ads per page of a catch-up pull (default 2,000, the most a page holds). */
   readonly pullPage?: number;
+  /** How outside probes are made (default HTTP GET, small answers). */
+  readonly probeGet?: (url: string, timeoutMs: number) => Promise<JsonResponse>;
   /** How far an origin's clock may be off (default SIGNED_SKEW_ALLOWANCE_MS). */
   readonly skewAllowanceMs?: number;
   /** CA and client certificate for https:// peers (read per request: SIGHUP replaces it). */
@@ -172,6 +184,11 @@ export class Director {
   /** Caught up: pulled a ready peer's table, or waited one interval (readiness()). */
   private readyReason: string | undefined;
   private readyTimer: TimerHandle | undefined;
+  /** Outside probes of the nodes that ask for them, by node name (vantage.ts). */
+  private readonly probes = new Map<string, ProbeState>();
+  private readonly probing = new Set<string>();
+  private readonly probeGet: (url: string, timeoutMs: number) => Promise<JsonResponse>;
+  private reissueTimer: TimerHandle | undefined;
   private trusted: TrustedKeys;
 
   constructor(options: DirectorOptions) {
@@ -196,6 +213,16 @@ export class Director {
         return requestJson(url, {
           timeoutMs,
           maxBytes: 64 * 1024 * 1024,
+          ...(clientTls === undefined ? {} : { tls: clientTls }),
+        });
+      });
+    this.probeGet =
+      options.probeGet ??
+      ((url, timeoutMs) => {
+        const clientTls = tls();
+        return requestJson(url, {
+          timeoutMs,
+          maxBytes: 64 * 1024,
           ...(clientTls === undefined ? {} : { tls: clientTls }),
         });
       });
@@ -273,6 +300,7 @@ export class Director {
     if (this.tickTimer !== undefined) this.clock.clearTimeout(this.tickTimer);
     if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
     if (this.readyTimer !== undefined) this.clock.clearTimeout(this.readyTimer);
+    if (this.reissueTimer !== undefined) this.clock.clearTimeout(this.reissueTimer);
     for (const peer of this.peers.values()) peer.link.stop();
   }
 
@@ -453,7 +481,7 @@ export class Director {
       generation: ++this.generation,
       issuedAt: now,
       expires: now + lifetime,
-      director: { url: this.advertiseUrl },
+      director: { url: this.advertiseUrl, ...this.unreachableList() },
     };
     const envelope: Envelope = {
       ad,
@@ -464,6 +492,84 @@ export class Director {
     };
     const offered = this.store.offer(envelope, ad.expires, now);
     if (offered.outcome === 'stored') this.forward(offered.entry);
+  }
+
+  /** The nodes this director cannot reach, for its own ad (absent when none). */
+  private unreachableList(): { unreachable?: Unreachable[] } {
+    const list: Unreachable[] = [];
+    for (const [node, state] of this.probes)
+      if (state.unreachableSince !== undefined && list.length < MAX_UNREACHABLE)
+        list.push({ node, since: state.unreachableSince, error: state.error ?? 'unreachable' });
+    return list.length === 0 ? {} : { unreachable: list };
+  }
+
+  /** Probes every node whose probe is due (each sweep); a verdict that flips is re-advertised at once. */
+  private probeNodes(now: number): void {
+    const probed = new Set<string>();
+    for (const entry of this.store.all()) {
+      if (entry.ad.kind !== 'node' || entry.ad.node.probe === undefined) continue;
+      const name = entry.ad.origin;
+      const spec = entry.ad.node.probe;
+      probed.add(name);
+      if (this.probing.has(name) || !probeDue(this.probes.get(name), spec, now)) continue;
+      this.probing.add(name);
+      const url = new URL(spec.path, entry.ad.node.url).toString();
+      void this.probeGet(url, spec.timeoutMs)
+        .then(
+          (response) =>
+            response.status >= 200 && response.status < 400
+              ? ({ ok: true } as const)
+              : ({ ok: false, error: `${url}: ${errorText(response)}` } as const),
+          (error: unknown) => ({ ok: false, error: errorMessage(error) }) as const,
+        )
+        .then((result) => {
+          this.probing.delete(name);
+          if (!this.running) return;
+          const next = afterProbe(this.probes.get(name), result, this.clock.now());
+          this.probes.set(name, next.state);
+          if (!next.changed) return;
+          if (next.state.unreachableSince === undefined)
+            this.log.info({ event: 'director.node_reachable', node: name }, 'node reachable again');
+          else
+            this.log.warn(
+              { event: 'director.node_unreachable', node: name, error: next.state.error },
+              'cannot reach a node from here',
+            );
+          this.reissueSoon();
+        });
+    }
+    // Nodes gone, or no longer asking to be probed: their verdicts go too.
+    let dropped = false;
+    for (const [name, state] of this.probes)
+      if (!probed.has(name) && !this.probing.has(name)) {
+        this.probes.delete(name);
+        dropped ||= state.unreachableSince !== undefined;
+      }
+    if (dropped) this.reissueSoon();
+  }
+
+  /** A new own ad on the next tick (verdicts flipping together make one ad). */
+  private reissueSoon(): void {
+    if (this.reissueTimer !== undefined || !this.running) return;
+    this.reissueTimer = this.clock.setTimeout(() => {
+      this.reissueTimer = undefined;
+      if (this.running) this.issueOwnAd();
+    }, 0);
+  }
+
+  /** What the directors alive say about reaching each node from outside. */
+  private outside(now: number): Map<string, OutsideView> {
+    const directors: DirectorAd[] = [];
+    for (const entry of this.store.all())
+      if (entry.ad.kind === 'director' && entry.expiresAt > now) directors.push(entry.ad);
+    return outsideViews(directors);
+  }
+
+  private directorsAlive(now: number): number {
+    let count = 0;
+    for (const entry of this.store.all())
+      if (entry.ad.kind === 'director' && entry.expiresAt > now) count++;
+    return count;
   }
 
   /** This director's own signed ad, as an envelope (GET /v1/directors). */
@@ -622,6 +728,7 @@ export class Director {
   sweep(): void {
     const now = this.clock.now();
     this.flushRefusedLog(false);
+    if (this.running) this.probeNodes(now);
     for (const entry of this.store.expire(now)) {
       this.log.info({ event: 'director.ad_expired', ad: describeAd(entry.ad) }, 'ad expired');
       if (entry.ad.kind === 'director') {
@@ -708,9 +815,14 @@ export class Director {
   nodes(): unknown[] {
     const now = this.clock.now();
     const out: unknown[] = [];
+    const outside = this.outside(now);
+    const alive = this.directorsAlive(now);
     for (const entry of this.store.all()) {
       if (entry.ad.kind !== 'node') continue;
       const ad = entry.ad;
+      const view =
+        outside.get(ad.origin) ??
+        (ad.node.probe === undefined ? undefined : outsideView([], alive));
       out.push({
         name: ad.origin,
         ...ad.node,
@@ -722,6 +834,7 @@ export class Director {
         expiresInMs: entry.expiresAt - now,
         from: entry.from,
         path: [`node ${ad.origin}`, ...entry.seenBy.map((s) => s.name)],
+        ...(view === undefined ? {} : { outside: view }),
       });
     }
     return out;
@@ -785,8 +898,15 @@ export class Director {
   } {
     const now = this.clock.now();
     const ads: NodeAd[] = [];
+    const outside = this.outside(now);
+    // A node a majority of directors cannot reach is not handed out, whatever it says.
     for (const entry of this.store.all())
-      if (entry.ad.kind === 'node' && entry.expiresAt > now) ads.push(entry.ad);
+      if (
+        entry.ad.kind === 'node' &&
+        entry.expiresAt > now &&
+        outside.get(entry.ad.origin)?.excluded !== true
+      )
+        ads.push(entry.ad);
     const client = this.sites.place(clientIp);
     const nodes = rankNodes(ads, service, client, this.options.random);
     const anycast = this.options.services?.[service]?.anycastUrl;

@@ -27,6 +27,15 @@ export { rankNodes, SiteMap, distanceKm, type SiteConfig, type RankedNode } from
 export { compareAds, supersedes, orderKey } from './order.js';
 export { AdStore, type StoredAd } from './store.js';
 export { PeerQueue } from './queue.js';
+export {
+  afterProbe,
+  outsideView,
+  outsideViews,
+  probeDue,
+  PROBE_FAILURES_TO_DOWN,
+  type OutsideView,
+  type ProbeState,
+} from './vantage.js';
 export { NodeAdvertiser, type AdvertiserOptions, type AdvertiserStatus } from './advertiser.js';
 export { buildDirectors, type NodeDirectorsConfig } from './node-settings.js';
 export {

@@ -100,8 +100,11 @@ export function buildDirectors(raw: unknown, issues: IssueList): NodeDirectorsCo
       'is required with the other (a client certificate needs its key)',
     );
   const probe = section.probe;
-  if (probe !== undefined && (probe.interval ?? 5) < 0.1)
-    issues.add(['directors', 'probe', 'interval'], 'must be at least 0.1 s');
+  if (probe !== undefined && (probe.interval ?? 5) < 1)
+    issues.add(
+      ['directors', 'probe', 'interval'],
+      'must be at least 1 s (directors probe at most once a second)',
+    );
   if (probe !== undefined && (probe.timeout ?? 2) < 0.1)
     issues.add(['directors', 'probe', 'timeout'], 'must be at least 0.1 s');
   if (probe !== undefined && (probe.timeout ?? 2) > (probe.interval ?? 5))
