@@ -223,6 +223,8 @@ export class Director {
         return requestJson(url, {
           timeoutMs,
           maxBytes: 64 * 1024,
+          // Names the prober in the node's logs.
+          headers: { 'user-agent': `anycast-guard-director/${options.name}` },
           ...(clientTls === undefined ? {} : { tls: clientTls }),
         });
       });

@@ -86,6 +86,8 @@ export interface RequestOptions {
   readonly maxBytes?: number;
   /** For https:// URLs: the CA and client certificate (default: the system store, none). */
   readonly tls?: ClientTls;
+  /** More request headers (e.g. a prober's user-agent). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const AGENT_OPTIONS = { keepAlive: true, maxSockets: 8, keepAliveMsecs: 10_000 };
@@ -115,6 +117,7 @@ export async function requestJson(url: string, options: RequestOptions): Promise
           agent: https ? httpsAgent(options.tls) : agents.http,
           headers: {
             accept: 'application/json',
+            ...options.headers,
             ...(payload === undefined
               ? {}
               : {
