@@ -124,6 +124,83 @@ describe('the node’s [directors] section', () => {
   });
 });
 
+describe('TLS and outside probes in the configuration', () => {
+  it('a director with [tls] defaults to an https:// advertise URL; paths must be absolute', () => {
+    const base = 'name = "d"\nkey_file = "/k"\ntrusted_keys = "/t"\nlisten = "0.0.0.0:8441"\n';
+    const config = parseDirectorConfig(
+      `${base}clock_skew = 5\n[tls]\ncert_file = "/c.pem"\nkey_file = "/k.pem"\n`,
+      'd.toml',
+    );
+    assert.equal(config.advertiseUrl, 'https://0.0.0.0:8441');
+    assert.deepEqual(config.tls, { certFile: '/c.pem', keyFile: '/k.pem' });
+    assert.equal(config.clockSkewMs, 5000);
+    assert.throws(
+      () => parseDirectorConfig(`${base}clock_skew = 900\n[tls]\ncert_file = "c.pem"\n`, 'd.toml'),
+      (error: ConfigError) => {
+        const text = error.issues.map((i) => `${i.path}: ${i.message}`).join('\n');
+        assert.match(text, /clock_skew: must be a number of seconds from 0 to 300/);
+        assert.match(text, /tls\.cert_file: must be an absolute path/);
+        assert.match(text, /tls\.key_file: /);
+        return true;
+      },
+    );
+  });
+
+  it('the node side reads tls and probe, with the probe defaults', () => {
+    const issues = new IssueList();
+    const config = buildDirectors(
+      {
+        urls: ['https://127.0.0.1:8441'],
+        key_file: '/k',
+        url: 'http://198.51.100.7/',
+        name: 'edge-1',
+        tls: { ca_file: '/ca.pem', cert_file: '/c.pem', key_file: '/c.key' },
+        probe: {},
+      },
+      issues,
+    );
+    assert.deepEqual(issues.items, []);
+    assert.deepEqual(config?.tls, { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/c.key' });
+    assert.deepEqual(config?.probe, { path: '/health', intervalMs: 5000, timeoutMs: 2000 });
+    const bad = new IssueList();
+    buildDirectors(
+      {
+        urls: ['https://d/'],
+        key_file: '/k',
+        url: 'http://x/',
+        name: 'n',
+        tls: { cert_file: '/c.pem' },
+        probe: { path: 'health', interval: 2, timeout: 3 },
+      },
+      bad,
+    );
+    assert.deepEqual(
+      bad.items.map((i) => i.path).sort(),
+      ['directors.probe.path'],
+      'the schema first',
+    );
+    const half = new IssueList();
+    buildDirectors(
+      {
+        urls: ['https://d/'],
+        key_file: '/k',
+        url: 'http://x/',
+        name: 'n',
+        tls: { cert_file: '/c.pem' },
+        probe: { interval: 2, timeout: 3 },
+      },
+      half,
+    );
+    assert.deepEqual(
+      half.items.map((i) => `${i.path}: ${i.message}`),
+      [
+        'directors.tls.key_file: is required with the other (a client certificate needs its key)',
+        'directors.probe.timeout: must not be longer than the probe interval (2 s)',
+      ],
+    );
+  });
+});
+
 describe('[directors] through the node config parser', () => {
   it('is parsed into DaemonConfig.directors, and its problems are named at their keys', async () => {
     const { parseConfig } = await import('../../../src/config/index.js');
@@ -200,5 +277,7 @@ describe('examples/director.toml', () => {
     const config = parseDirectorConfig(readFileSync(path, 'utf8'), path);
     assert.equal(config.name, 'dir-ams');
     assert.equal(config.sites.length, 2);
+    assert.equal(config.clockSkewMs, 30_000);
+    assert.equal(config.tls?.clientCaFile, '/etc/anycast-guard/clients-ca.pem');
   });
 });
