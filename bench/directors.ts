@@ -10,11 +10,17 @@
  *   per node ad signed;
  * - each director's CPU (utime+stime over the window) and memory (VmRSS, VmHWM).
  *
- *   npm run build && node dist/bench/directors.js [--nodes 1000] [--seconds 60]
+ * Twice in one run, side by side: plain HTTP, then HTTPS everywhere (directors with
+ * [tls], nodes verifying with the test CA; certificates made with openssl), with the
+ * ratio TLS / plain of each number (goal: within 2x).
+ *
+ *   npm run build && node dist/bench/directors.js [--nodes 1000] [--seconds 60] [--only plain|tls]
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { loadClientTls, type ClientTls } from '../src/director/http.js';
+import { TestCa } from '../test/integration/director/director-certs.js';
 import { Fleet, getJson, type DirectorsAnswer } from '../test/integration/director/fleet.js';
 
 const { values } = parseArgs({
@@ -22,6 +28,7 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '25' },
+    only: { type: 'string' },
   },
 });
 const NODE_COUNT = Number(values.nodes);
@@ -49,11 +56,14 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-async function deliveries(fleet: Fleet): Promise<{ fromNodes: number; fromDirectors: number }> {
+async function deliveries(
+  fleet: Fleet,
+  tls: ClientTls | undefined,
+): Promise<{ fromNodes: number; fromDirectors: number }> {
   let fromNodes = 0;
   let fromDirectors = 0;
   for (const director of fleet.directors) {
-    const answer = await getJson<DirectorsAnswer>(`${director.url}/v1/directors`);
+    const answer = await getJson<DirectorsAnswer>(`${director.url}/v1/directors`, tls);
     for (const [from, c] of Object.entries(answer.received)) {
       if (from.startsWith('probe ') || from.startsWith('pull ')) continue;
       const n = c.stored + c.duplicate + c.stale + c.refused;
@@ -64,12 +74,31 @@ async function deliveries(fleet: Fleet): Promise<{ fromNodes: number; fromDirect
   return { fromNodes, fromDirectors };
 }
 
-async function main(): Promise<void> {
+interface RunResult {
+  readonly median: number;
+  readonly p99: number;
+  readonly messagesPerAd: number;
+  readonly cpuPercent: number;
+}
+
+async function runOnce(mode: 'plain' | 'tls'): Promise<RunResult> {
   const names = ['d1', 'd2', 'd3', 'd4', 'd5'];
   const nodeNames = Array.from({ length: NODE_COUNT }, (_, i) => `node-${i}`);
-  const fleet = await Fleet.create('bench-directors');
+  const fleet = await Fleet.create(`bench-directors-${mode}`);
   try {
     await fleet.makeKeys(names, nodeNames);
+    let tls: ClientTls | undefined;
+    const tables: string[] = [];
+    if (mode === 'tls') {
+      const ca = await TestCa.create(fleet.dir, 'ca');
+      for (const name of names) {
+        const issued = await ca.issue(name);
+        tables.push(
+          `[tls]\ncert_file = "${issued.cert}"\nkey_file = "${issued.key}"\nca_file = "${ca.caFile}"\n`,
+        );
+      }
+      tls = await loadClientTls({ caFile: ca.caFile });
+    }
     await fleet.defineDirectors(
       (urls) =>
         names.map((name, i) => ({
@@ -77,8 +106,10 @@ async function main(): Promise<void> {
           peers: urls.filter((_, j) => j !== i),
           intervalSeconds: 10,
           extra: '',
+          ...(tables[i] === undefined ? {} : { tables: tables[i] }),
         })),
       5,
+      { https: mode === 'tls' },
     );
     for (const director of fleet.directors) await director.start();
     const urls = fleet.directors.map((d) => d.url);
@@ -86,14 +117,17 @@ async function main(): Promise<void> {
       intervalMs: INTERVAL_MS,
       learnDirectors: false,
       staggerMs: INTERVAL_MS,
+      ...(tls === undefined ? {} : { tls }),
     });
-    console.log(`${NODE_COUNT} nodes, 5 directors (full mesh); warming up ${WARMUP_S} s`);
+    console.log(
+      `[${mode}] ${NODE_COUNT} nodes, 5 directors (full mesh, ${urls[0]?.split(':')[0]}); warming up ${WARMUP_S} s`,
+    );
     await delay(WARMUP_S * 1000);
 
     const pids = fleet.directors.map((d) => d.child!.pid!);
     const before = pids.map(sample);
     const adsBefore = fleet.nodes.reduce((n, node) => n + node.advertiser.status().generation, 0);
-    const sentBefore = await deliveries(fleet);
+    const sentBefore = await deliveries(fleet, tls);
     const started = Date.now();
     const latencies: number[] = [];
     let lost = 0;
@@ -130,7 +164,7 @@ async function main(): Promise<void> {
       for (const director of fleet.directors) {
         const { nodes } = await getJson<{
           nodes: { name: string; generation: number; receivedAt: number }[];
-        }>(`${director.url}/v1/nodes?${query}`);
+        }>(`${director.url}/v1/nodes?${query}`, tls);
         for (const n of nodes) {
           const want = sent.get(n.name)?.generation ?? 0;
           if (n.generation > want) overtaken.add(n.name);
@@ -150,30 +184,58 @@ async function main(): Promise<void> {
     const elapsed = (Date.now() - started) / 1000;
     const after = pids.map(sample);
     const adsAfter = fleet.nodes.reduce((n, node) => n + node.advertiser.status().generation, 0);
-    const sentAfter = await deliveries(fleet);
+    const sentAfter = await deliveries(fleet, tls);
     const ads = adsAfter - adsBefore;
     const fromNodes = sentAfter.fromNodes - sentBefore.fromNodes;
     const fromDirectors = sentAfter.fromDirectors - sentBefore.fromDirectors;
     latencies.sort((a, b) => a - b);
 
     console.log(
-      `window ${elapsed.toFixed(1)} s: ${ads} node ads signed (${(ads / elapsed).toFixed(0)}/s)`,
+      `[${mode}] window ${elapsed.toFixed(1)} s: ${ads} node ads signed (${(ads / elapsed).toFixed(0)}/s)`,
     );
     console.log(
-      `transition to all 5 directors: median ${quantile(latencies, 0.5)} ms, p99 ${quantile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms (${latencies.length} samples; ${lost} overtaken by the node's next interval ad; ${missing} not everywhere after 1.5 s)`,
+      `[${mode}] transition to all 5 directors: median ${quantile(latencies, 0.5)} ms, p99 ${quantile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms (${latencies.length} samples; ${lost} overtaken by the node's next interval ad; ${missing} not everywhere after 1.5 s)`,
     );
     console.log(
-      `messages per node ad: ${((fromNodes + fromDirectors) / ads).toFixed(2)} (${(fromNodes / ads).toFixed(2)} node→director, ${(fromDirectors / ads).toFixed(2)} director→director, director ads included)`,
+      `[${mode}] messages per node ad: ${((fromNodes + fromDirectors) / ads).toFixed(2)} (${(fromNodes / ads).toFixed(2)} node→director, ${(fromDirectors / ads).toFixed(2)} director→director, director ads included)`,
     );
+    let cpuTotal = 0;
     for (const [i, director] of fleet.directors.entries()) {
       const cpu = ((after[i]!.cpuMs - before[i]!.cpuMs) / (elapsed * 1000)) * 100;
+      cpuTotal += cpu;
       console.log(
-        `${director.name}: CPU ${cpu.toFixed(1)} % of one core, RSS ${after[i]!.rssMb.toFixed(0)} MB, peak ${after[i]!.hwmMb.toFixed(0)} MB`,
+        `[${mode}] ${director.name}: CPU ${cpu.toFixed(1)} % of one core, RSS ${after[i]!.rssMb.toFixed(0)} MB, peak ${after[i]!.hwmMb.toFixed(0)} MB`,
       );
     }
+    return {
+      median: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      messagesPerAd: (fromNodes + fromDirectors) / ads,
+      cpuPercent: cpuTotal / fleet.directors.length,
+    };
   } finally {
     await fleet.close();
   }
+}
+
+async function main(): Promise<void> {
+  const modes = (['plain', 'tls'] as const).filter(
+    (m) => values.only === undefined || values.only === m,
+  );
+  const results = new Map<string, RunResult>();
+  for (const mode of modes) results.set(mode, await runOnce(mode));
+  const plain = results.get('plain');
+  const tls = results.get('tls');
+  if (plain === undefined || tls === undefined) return;
+  const row = (what: string, p: number, t: number, digits = 0) =>
+    `${what.padEnd(34)} ${p.toFixed(digits).padStart(8)} ${t.toFixed(digits).padStart(8)} ${(t / p).toFixed(2).padStart(8)}x`;
+  console.log(
+    `\n${''.padEnd(34)} ${'plain'.padStart(8)} ${'tls'.padStart(8)} ${'tls/plain'.padStart(9)}`,
+  );
+  console.log(row('transition, median ms', plain.median, tls.median));
+  console.log(row('transition, p99 ms', plain.p99, tls.p99));
+  console.log(row('messages per node ad', plain.messagesPerAd, tls.messagesPerAd, 2));
+  console.log(row('director CPU, % of a core (mean)', plain.cpuPercent, tls.cpuPercent, 1));
 }
 
 await main();
