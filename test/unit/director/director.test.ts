@@ -421,3 +421,71 @@ describe('the table, a page at a time', () => {
     assert.equal(d1.page(undefined, 0, 100).ads.length, 6, 'and its own director ad');
   });
 });
+
+describe('readiness and replay, one director at a time', () => {
+  it('is not ready until it pulled a ready peer, or waited one interval without one', async () => {
+    const clock = new ManualClock();
+    const ring = new KeyRing();
+    for (const name of ['d1', 'd2', 'd3']) ring.key('director', name);
+    const net = new Network(clock, ring);
+    const d1 = net.add('d1', { intervalMs: 10_000 });
+    const d3 = net.add('d3', { intervalMs: 10_000, peers: [net.url('d1')] });
+    await d1.start();
+    await d3.start();
+    await settle(clock);
+    assert.deepEqual(d1.readiness(), { ready: false, retryAfterMs: 10_000 });
+    assert.equal(
+      d3.readiness().ready,
+      false,
+      'its only peer was not ready: its table proves nothing',
+    );
+    clock.advance(9_999);
+    await settle(clock);
+    assert.equal(d1.readiness().ready, false);
+    clock.advance(1);
+    await settle(clock);
+    assert.deepEqual(d1.readiness(), { ready: true, reason: 'waited one interval for ads' });
+    const d2 = net.add('d2', { intervalMs: 10_000, peers: [net.url('d1')] });
+    await d2.start();
+    assert.deepEqual(d2.readiness(), { ready: true, reason: 'pulled from d1' });
+    for (const d of [d1, d2, d3]) d.stop();
+  });
+
+  it('a node ad comes back neither after its expiry nor as an older one', async () => {
+    const { clock, ring, net } = await network(['d1'], () => []);
+    const d1 = net.directors.get('d1')!;
+    const instance = randomUUID();
+    const at = clock.now();
+    const ad = (generation: number) =>
+      nodeAd({
+        origin: 'n1',
+        issuedAt: at,
+        startTime: at,
+        instance,
+        generation,
+        lifetimeMs: 30_000,
+      });
+    assert.equal(post(d1, ring, ad(2))[0]?.status, 'stored');
+    assert.equal(post(d1, ring, ad(1))[0]?.status, 'stale');
+    clock.advance(30_000);
+    d1.sweep();
+    assert.deepEqual(origins(d1), []);
+    // Re-posted in a fresh envelope: the record says it is not new.
+    const fresh = {
+      ...envelope(ad(2), ring.key('node', 'n1')),
+      sentAt: clock.now(),
+      expiresAt: clock.now() + 30_000,
+    };
+    assert.equal(d1.ingest([fresh])[0]?.status, 'stale');
+    clock.advance(30_000);
+    const later = { ...fresh, sentAt: clock.now(), expiresAt: clock.now() + 30_000 };
+    const refused = d1.ingest([later])[0];
+    assert.equal(refused?.status, 'expired');
+    assert.match(
+      refused?.error ?? '',
+      /its signed expiry passed 30 s ago \(allowance for clock skew 30 s\)/,
+    );
+    assert.deepEqual(origins(d1), []);
+    d1.stop();
+  });
+});

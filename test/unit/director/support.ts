@@ -129,11 +129,14 @@ export class Network {
       path === '/v1/directors'
         ? director.directors()
         : path === '/v1/ads'
-          ? director.page(
-              undefined,
-              Number(new URL(url).searchParams.get('offset') ?? 0),
-              Number(new URL(url).searchParams.get('limit') ?? 2000),
-            )
+          ? {
+              ...director.page(
+                undefined,
+                Number(new URL(url).searchParams.get('offset') ?? 0),
+                Number(new URL(url).searchParams.get('limit') ?? 2000),
+              ),
+              ready: director.readiness().ready,
+            }
           : path === '/.well-known/anycast-guard'
             ? director.discovery()
             : undefined;
