@@ -196,4 +196,61 @@ timeout = 0.5
       'it touched BGP',
     );
   });
+
+  it('with [directors] probe, its status says what the directors see from outside, and the route stays', async () => {
+    await fleet.directors[0]!.start();
+    const text = await readFile(fixture.configPath, 'utf8');
+    const path = join(fixture.dir, 'probe.toml');
+    // Its url (127.0.1.1:8080) has nothing listening: the director cannot reach it.
+    await writeFile(
+      path,
+      text
+        .replace(
+          'timeout = 0.5\n',
+          'timeout = 0.5\nprobe = { path = "/health", interval = 1, timeout = 0.5 }\n',
+        )
+        .replace(/socket = ".*"/, `socket = "${fixture.dir}/probe.sock"`),
+    );
+    output = '';
+    const started = spawn(process.execPath, [CLI, 'run', '--config', path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = started;
+    started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exit = new Promise<number | null>((resolve) => started.once('exit', (c) => resolve(c)));
+    await eventually(announced, 'the route', 10_000);
+    await eventually(
+      () => loggedEvent(fleet.directors[0]!.output, 'director.node_unreachable'),
+      'the director to give up on reaching edge-1',
+      15_000,
+    );
+    // The node reads it from a director every interval.
+    let status = '';
+    const deadline = Date.now() + 15_000;
+    while (!/^from outside: unreachable/m.test(status)) {
+      assert.ok(Date.now() < deadline, `the node never heard it: ${status}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = (
+        await execFileAsync(process.execPath, [
+          CLI,
+          'status',
+          '--socket',
+          `${fixture.dir}/probe.sock`,
+        ])
+      ).stdout;
+    }
+    assert.match(
+      status,
+      /^from outside: unreachable from 1 of 1 directors \(d1\): clients are not sent here$/m,
+    );
+    const { nodes } = await getJson<{ nodes: { name: string }[] }>(
+      `${fleet.directors[0]!.url}/v1/locate/web`,
+    );
+    assert.deepEqual(nodes, [], 'left out of locate');
+    assert.ok(announced(), 'a director never takes the route away');
+    started.kill('SIGTERM');
+    assert.equal(await exit, 0, output);
+    child = undefined;
+  });
 });
