@@ -6,13 +6,13 @@
  * bad file is logged and the running keys or certificate kept).
  */
 import { readFile } from 'node:fs/promises';
-import ipaddr from 'ipaddr.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock/index.js';
 import {
   Director,
   DirectorServer,
+  isPlainRemote,
   loadClientTls,
   loadDirectorConfig,
   loadPrivateKey,
@@ -77,7 +77,7 @@ export async function runDirector(options: DirectorRunOptions): Promise<void> {
     },
     'director listening',
   );
-  if (tls === undefined && !isLoopback(config.listen.host))
+  if (tls === undefined && !isLoopbackHost(config.listen.host))
     logger.warn(
       { event: 'director.plain_http', listen: config.listen },
       'serving plain HTTP on a non-loopback address: set [tls] cert_file and key_file',
@@ -235,12 +235,8 @@ export function registerDirectorCommands(program: Command): void {
     });
 }
 
-function isLoopback(host: string): boolean {
-  try {
-    return ipaddr.process(host).range() === 'loopback';
-  } catch {
-    return false;
-  }
+function isLoopbackHost(host: string): boolean {
+  return !isPlainRemote(`http://${host.includes(':') ? `[${host}]` : host}/`);
 }
 
 function collect(value: string, previous: string[]): string[] {

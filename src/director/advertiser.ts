@@ -15,6 +15,7 @@
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
+import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import type { NodeDirectorsConfig } from './node-settings.js';
@@ -219,6 +220,11 @@ export class NodeAdvertiser {
   private addDirector(url: string): void {
     const normalized = normalizeUrl(url);
     if (this.links.has(normalized) || this.links.size >= MAX_DIRECTORS) return;
+    if (isPlainRemote(normalized))
+      this.options.log.warn(
+        { event: 'advertiser.plain_http', director: normalized },
+        'sending ads over plain HTTP off loopback: locate answers built from them can be altered on the way; use https://',
+      );
     const link = new PeerLink({
       url: normalized,
       clock: this.options.clock,
@@ -340,6 +346,19 @@ function isOutsideView(value: unknown): value is OutsideView {
     typeof v.excluded === 'boolean' &&
     typeof v.summary === 'string'
   );
+}
+
+/** An http:// URL whose host is not a loopback address (a name counts as remote). */
+export function isPlainRemote(text: string): boolean {
+  try {
+    const url = new URL(text);
+    if (url.protocol !== 'http:') return false;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (host === 'localhost') return false;
+    return !ipaddr.isValid(host) || ipaddr.process(host).range() !== 'loopback';
+  } catch {
+    return false;
+  }
 }
 
 function isHttp(text: string): boolean {

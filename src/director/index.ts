@@ -36,7 +36,12 @@ export {
   type OutsideView,
   type ProbeState,
 } from './vantage.js';
-export { NodeAdvertiser, type AdvertiserOptions, type AdvertiserStatus } from './advertiser.js';
+export {
+  isPlainRemote,
+  NodeAdvertiser,
+  type AdvertiserOptions,
+  type AdvertiserStatus,
+} from './advertiser.js';
 export { buildDirectors, type NodeDirectorsConfig } from './node-settings.js';
 export {
   loadDirectorConfig,

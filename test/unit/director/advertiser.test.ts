@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/clock/index.js';
 import type { NodeDirectorsConfig } from '../../../src/director/node-settings.js';
 import type { Envelope, ServiceAd } from '../../../src/director/ad.js';
-import { NodeAdvertiser } from '../../../src/director/advertiser.js';
+import { isPlainRemote, NodeAdvertiser } from '../../../src/director/advertiser.js';
 import { generateKey, verifyAd } from '../../../src/director/keys.js';
 import type { LinkTransport } from '../../../src/director/link.js';
 import { settle, silent } from './support.js';
@@ -124,5 +124,24 @@ describe('the node advertiser', () => {
     assert.equal(b.lastAd?.generation, 1);
     void a.advertiser.stop();
     void b.stop();
+  });
+});
+
+describe('plain HTTP off loopback', () => {
+  it('is told apart from loopback and from https', () => {
+    for (const url of [
+      'http://198.51.100.7:8441',
+      'http://dir.example.net/',
+      'http://[2001:db8::1]/',
+    ])
+      assert.equal(isPlainRemote(url), true, url);
+    for (const url of [
+      'http://127.0.0.1:8441',
+      'http://127.1.2.3/',
+      'http://[::1]:8441',
+      'http://localhost/',
+      'https://198.51.100.7/',
+    ])
+      assert.equal(isPlainRemote(url), false, url);
   });
 });
