@@ -243,6 +243,9 @@ export class NodeAdvertiser {
     if (!this.running) return;
     this.intervalTimer = this.options.clock.setTimeout(() => {
       this.advertise();
+      // A director in backoff gets the interval ad now, not after up to 30 s: one that
+      // restarted hears every node within an interval, which its readiness counts on.
+      for (const link of this.links.values()) link.retryNow();
       void this.refreshDirectors().finally(() => this.scheduleInterval());
     }, this.options.config.intervalMs);
   }

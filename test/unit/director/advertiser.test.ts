@@ -23,9 +23,10 @@ function fleet() {
   const clock = new ManualClock();
   const received = new Map<string, Envelope[]>();
   const hung: string[] = [];
+  const down = new Set(['http://dead.test']);
   const transport: LinkTransport = {
     send(url, envelopes) {
-      if (url.includes('dead'))
+      if (down.has(url))
         return Promise.resolve({ ok: false, permanent: false, error: 'connection refused' });
       if (url.includes('hung')) {
         hung.push(url);
@@ -51,7 +52,15 @@ function fleet() {
     get: () => Promise.reject(new Error('no discovery here')),
     random: () => 0.5,
   });
-  return { clock, received, hung, advertiser, key, set: (s: ServiceAd[]) => (services = s) };
+  return {
+    clock,
+    received,
+    hung,
+    down,
+    advertiser,
+    key,
+    set: (s: ServiceAd[]) => (services = s),
+  };
 }
 
 describe('the node advertiser', () => {
@@ -102,6 +111,27 @@ describe('the node advertiser', () => {
     assert.equal(after?.lastSentAt, undefined, 'the dead one never did');
     const d2 = advertiser.status().directors.find((d) => d.url === 'http://d2.test');
     assert.ok(d2?.lastSentAt !== undefined && d2.lastSentAt <= clock.now());
+    await advertiser.stop();
+  });
+
+  it('a director in a long backoff hears the next interval ad once it is back', async () => {
+    const { clock, received, down, advertiser } = fleet();
+    advertiser.start();
+    // Until its backoff reaches past the next interval ad (up to 30 s).
+    const waiting = () =>
+      (advertiser.status().directors.find((d) => d.url === 'http://dead.test')?.retryAt ?? 0) -
+      clock.now();
+    for (let i = 0; i < 300 && waiting() <= 20_000; i++) {
+      clock.advance(250);
+      await settle(clock);
+    }
+    assert.ok(waiting() > 20_000, 'in a long backoff');
+    // Back, e.g. after a restart: it must not wait out a backoff of up to 30 s.
+    down.delete('http://dead.test');
+    const nextInterval = 10_000 - (clock.now() % 10_000);
+    clock.advance(nextInterval);
+    await settle(clock);
+    assert.ok((received.get('http://dead.test')?.length ?? 0) >= 1, 'within one interval');
     await advertiser.stop();
   });
 
