@@ -414,6 +414,8 @@ export class GobgpRouter implements Router {
   readonly confPath: string;
   readonly logPath: string;
   readonly pidPath: string;
+  /** The gRPC API on a unix socket as well: reachable from outside the namespace. */
+  readonly apiSocket: string;
 
   constructor(
     private readonly host: LabHost,
@@ -428,6 +430,7 @@ export class GobgpRouter implements Router {
     this.confPath = join(this.dir, 'gobgpd.toml');
     this.logPath = join(this.dir, 'gobgpd.log');
     this.pidPath = join(this.dir, 'gobgpd.pid');
+    this.apiSocket = join(this.dir, 'api.sock');
     writeFileSync(this.confPath, conf);
   }
 
@@ -447,7 +450,7 @@ export class GobgpRouter implements Router {
           '-f',
           this.confPath,
           '--api-hosts',
-          `127.0.0.1:${this.apiPort}`,
+          `127.0.0.1:${this.apiPort},unix://${this.apiSocket}`,
           '--pprof-disable',
           '-l',
           'info',

@@ -1,6 +1,6 @@
 /**
- * GoBGP: local paths in gobgpd's global RIB, through the gobgp CLI (see backend.ts for
- * why the CLI). IPv4 and IPv6; degraded attributes (MED, communities, large communities,
+ * GoBGP: local paths in gobgpd's global RIB, through gobgpd's gRPC API (GoBGP 3.x,
+ * gobgp-api.proto). IPv4 and IPv6; degraded attributes (MED, communities, large communities,
  * AS-path prepend) are carried, so `down = { med = … }` works.
  * See docs/announcer-gobgp.md.
  */
@@ -11,7 +11,8 @@ import { describeGobgpSettings, parseGobgpSettings, type GobgpSettings } from '.
 export { GobgpAnnouncer } from './announcer.js';
 export type { GobgpAnnouncerOptions } from './announcer.js';
 export { GobgpBackend } from './backend.js';
-export { parseLocalPaths } from './rib.js';
+export type { GobgpConnection } from './client.js';
+export { encodePath, localPaths, type GobgpPath } from './paths.js';
 export type { GobgpSettings } from './settings.js';
 
 export const gobgpDefinition: AnnouncerDefinition<GobgpSettings> = {

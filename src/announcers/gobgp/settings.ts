@@ -1,7 +1,10 @@
 /**
  * The `[announcers.gobgp]` table. Every key has a default, so `prefixes.gobgp = [...]`
- * alone drives the gobgpd on this host through /usr/bin/gobgp and its default API
- * address (gobgpd's `--api-hosts` default, 127.0.0.1:50051).
+ * alone drives the gobgpd on this host through its gRPC API at its default address
+ * (gobgpd's `--api-hosts` default, 127.0.0.1:50051).
+ *
+ * `gobgp` (the path of the gobgp CLI) is gone: the announcer no longer runs the CLI, and
+ * an old config naming it is told so rather than having the key silently ignored.
  */
 import { z } from 'zod';
 import {
@@ -14,16 +17,14 @@ import {
 } from '../../validation/index.js';
 import { joinHostPort } from '../../util/index.js';
 
-/** How the gobgp CLI reaches gobgpd: `-u HOST -p PORT`, or `--target unix://PATH`. */
+/** Where gobgpd's gRPC API listens: TCP, or a unix socket (`unix:///path`). */
 export type GobgpApi =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
   | { readonly kind: 'unix'; readonly target: string };
 
 export interface GobgpSettings {
-  /** Path of the gobgp CLI (default /usr/bin/gobgp, from Debian's gobgpd package). */
-  readonly gobgp: string;
   readonly api: GobgpApi;
-  /** How long one gobgp run may take, ms. */
+  /** How long one gRPC call may take, ms. */
   readonly timeoutMs: number;
   /** Re-read gobgpd's RIB this often and repair it, ms (0: only on changes). */
   readonly resyncMs: number;
@@ -31,7 +32,6 @@ export interface GobgpSettings {
   readonly nextHop: { readonly ipv4?: string; readonly ipv6?: string };
 }
 
-export const DEFAULT_GOBGP = '/usr/bin/gobgp';
 export const DEFAULT_API = '127.0.0.1:50051';
 export const DEFAULT_TIMEOUT_S = 10;
 export const DEFAULT_RESYNC_S = 30;
@@ -39,10 +39,6 @@ export const DEFAULT_RESYNC_S = 30;
 const UNIX_TARGET = /^unix:\/\/\/\S+$/;
 
 const schema = z.strictObject({
-  gobgp: z
-    .string()
-    .refine((v) => v.startsWith('/'), 'must be an absolute path to the gobgp CLI')
-    .default(DEFAULT_GOBGP),
   api: z
     .string()
     .refine(
@@ -74,10 +70,18 @@ export function parseGobgpSettings(
   path: KeyPath,
   issues: IssueList,
 ): GobgpSettings | undefined {
+  if (typeof raw === 'object' && raw !== null && 'gobgp' in raw) {
+    issues.add(
+      [...path, 'gobgp'],
+      "is no longer used: the GoBGP announcer talks to gobgpd's gRPC API itself (set api to gobgpd's --api-hosts address) and never runs the gobgp CLI; remove this key",
+    );
+    const { gobgp: _gone, ...rest } = raw as Record<string, unknown>;
+    validate(schema, rest, path, issues);
+    return undefined;
+  }
   const table = validate(schema, raw, path, issues);
   if (table === undefined) return undefined;
   return {
-    gobgp: table.gobgp,
     api: parseApi(table.api),
     timeoutMs: Math.round(table.timeout * 1000),
     resyncMs: Math.round(table.resync_interval * 1000),
@@ -88,11 +92,11 @@ export function parseGobgpSettings(
   };
 }
 
-/** One line for `check-config`: the CLI, the API it talks to, next hops, timers. */
+/** One line for `check-config`: the API it talks to, next hops, timers. */
 export function describeGobgpSettings(settings: GobgpSettings): string {
   const hops = [settings.nextHop.ipv4, settings.nextHop.ipv6].filter((h) => h !== undefined);
   return [
-    `${settings.gobgp} to API ${describeApi(settings.api)}`,
+    `gRPC API ${describeApi(settings.api)}`,
     hops.length === 0 ? "next hop gobgpd's own" : `next hop ${hops.join(', ')}`,
     `timeout ${settings.timeoutMs / 1000} s`,
     settings.resyncMs === 0 ? 'no periodic resync' : `resync every ${settings.resyncMs / 1000} s`,

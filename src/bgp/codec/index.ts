@@ -11,6 +11,7 @@ export {
   decodeShutdownCommunication,
 } from './notification.js';
 export { nlriLength } from './nlri.js';
+export { decodeAttributes, encodeAttributes } from './attributes.js';
 export {
   CommunityError,
   parseCommunity,

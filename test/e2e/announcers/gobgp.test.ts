@@ -8,17 +8,17 @@
  *    the operator's own path in gobgpd is never touched; breaking withdraws, mending
  *    restores; a SIGKILLed run leaves its paths in gobgpd and the next start deletes them
  *    before any check has passed; SIGTERM withdraws everything.
- * 2. The announcer in this process: gobgpd stopped (gobgp's own words in status) and
- *    started again (the resync puts back what the restart lost), the CLI missing.
+ * 2. The announcer in this process, over gobgpd's API on a unix socket: gobgpd stopped
+ *    (unreachable in status) and started again (the resync puts back what the restart
+ *    lost), nothing listening at the API address.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
-import { runCommand } from '../../../src/announcers/command.js';
 import { GobgpAnnouncer } from '../../../src/announcers/gobgp/index.js';
 import { systemClock } from '../../../src/clock/index.js';
-import { findExecutable, requireLab, waitFor } from '../../lab/index.js';
+import { requireLab, waitFor } from '../../lab/index.js';
 import type { GobgpRouter } from '../../lab/index.js';
 import { isTransition, records, startDaemon, waitForLog } from '../harness.js';
 import { gobgpLab, waitAtRouter } from './gobgp-lab.js';
@@ -27,7 +27,6 @@ const V4 = '203.0.113.80/32';
 const V6 = '2001:db8::80/128';
 const DEGRADED = '203.0.113.81/32';
 const OPERATOR = '198.51.100.0/24';
-const GOBGP = findExecutable('gobgp') ?? '/usr/bin/gobgp';
 
 function config(apiDir: string, apiPort: number, url: string, degradedUrl: string): string {
   return `[api]
@@ -36,7 +35,6 @@ socket = "${apiDir}/control.sock"
 state_dir = "${apiDir}"
 
 [announcers.gobgp]
-gobgp = "${GOBGP}"
 api = "127.0.0.1:${apiPort}"
 
 [services.web]
@@ -157,17 +155,16 @@ test(
 );
 
 test(
-  'GoBGP announcer: gobgpd down and back (resync), the gobgp CLI missing',
+  'GoBGP announcer: gobgpd down and back (resync), nothing at the API address',
   { timeout: 120_000 },
   async (t) => {
     if (!(await requireLab(t, ['bird', 'gobgp']))) return;
     const { lab, node, gobgpd, control } = await gobgpLab(t);
-    // The announcer runs in this process, so gobgp must reach the API inside the node
-    // namespace: run it through `ip netns exec`.
-    const inNode = (argv: readonly string[]) => ['ip', 'netns', 'exec', node.ns.netns, ...argv];
+    // The announcer runs in this process, outside the node namespace: it reaches gobgpd's
+    // API through the unix socket the lab also gives it.
+    const target = `unix://${gobgpd.apiSocket}`;
     const settings = {
-      gobgp: GOBGP,
-      api: { kind: 'tcp' as const, host: '127.0.0.1', port: gobgpd.apiPort },
+      api: { kind: 'unix' as const, target },
       timeoutMs: 10_000,
       resyncMs: 300,
       nextHop: {},
@@ -175,7 +172,7 @@ test(
     const announcer = new GobgpAnnouncer(
       settings,
       { logger: pino({ level: 'silent' }), clock: systemClock, stateDir: join(lab.dir, 'state') },
-      { retryMs: 100, run: (argv, options) => runCommand(inNode(argv), options) },
+      { retryMs: 100 },
     );
     t.after(() => announcer.stop('test over'));
     await announcer.start();
@@ -184,7 +181,7 @@ test(
     await waitAtRouter(control, V4, true);
     assert.equal(announcer.status().detail?.asn, 65001);
 
-    // gobgpd stopped: unreachable, in gobgp's words, retried.
+    // gobgpd stopped: unreachable, retried.
     await gobgpd.stop();
     await waitAtRouter(control, V4, false);
     announcer.reconcile();
@@ -193,9 +190,9 @@ test(
       until: (s) => s.state === 'failing' && s.lastError?.code === 'ANNOUNCER_DAEMON_UNREACHABLE',
       timeoutMs: 20_000,
     });
-    assert.equal(
+    assert.ok(
+      down.lastError?.message.startsWith(`gobgpd does not answer on ${target} (`),
       down.lastError?.message,
-      `gobgpd does not answer on 127.0.0.1:${gobgpd.apiPort} (gobgp: context deadline exceeded): is it running with --api-hosts 127.0.0.1:${gobgpd.apiPort}?`,
     );
     t.diagnostic(`status while gobgpd is down: ${down.lastError?.message ?? ''}`);
 
@@ -210,20 +207,20 @@ test(
       until: (s) => s === 'in-sync',
     });
 
-    // The CLI missing: a clear, coded failure.
+    // Nothing listens at the API address: a clear, coded failure.
     const missing = new GobgpAnnouncer(
-      { ...settings, gobgp: '/nonexistent/gobgp', resyncMs: 0 },
+      { ...settings, api: { kind: 'unix', target: `unix://${lab.dir}/nothing.sock` }, resyncMs: 0 },
       { logger: pino({ level: 'silent' }), clock: systemClock, stateDir: join(lab.dir, 'state2') },
       { retryMs: 60_000, stopTimeoutMs: 200 },
     );
     await missing.start();
     missing.announce({ prefix: V6, attributes: {} });
     const failing = await waitFor(() => missing.status(), {
-      what: 'missing CLI fails',
+      what: 'nothing at the API address fails',
       until: (s) => s.state === 'failing',
     });
-    assert.equal(failing.lastError?.code, 'ANNOUNCER_COMMAND_NOT_FOUND');
-    assert.match(failing.lastError?.message ?? '', /cannot run \/nonexistent\/gobgp: not found/);
+    assert.equal(failing.lastError?.code, 'ANNOUNCER_DAEMON_UNREACHABLE');
+    assert.match(failing.lastError?.message ?? '', /nothing\.sock/);
     await missing.stop('test');
   },
 );
