@@ -1,8 +1,17 @@
 /**
- * The FRRouting backend of the sync loop: each sync reads bgpd's running configuration
- * (`vtysh -d bgpd -c 'show running-config'`), works out which owned `network` statements
- * differ from what is wanted, and changes only those in one vtysh run that ends by printing
- * the configuration again, which is what the result is checked against.
+ * The FRRouting backend of the sync loop: each sync works out which owned `network`
+ * statements of bgpd's running configuration differ from what is wanted, and changes only
+ * those in one vtysh run that ends by printing the configuration again, which is what the
+ * result is checked against.
+ *
+ * One vtysh run per sync: the configuration the last successful sync read back is what
+ * the next one plans against, as long as the loop trusts its last result (`applied` is
+ * given). When it does not (the first sync, after any failure, at every periodic resync),
+ * the running configuration is read first, a second run. A plan made on a stale copy (FRR
+ * restarted, an operator edited it) cannot pass unnoticed: a `no network` FRR does not
+ * have makes vtysh fail, and the closing read-back is checked against every owned route;
+ * either way the sync fails and the retry reads afresh. A vtysh or bgpd that died fails
+ * the run the same way.
  *
  * It never writes FRR's configuration file (no `write memory`): what it adds lives in the
  * running configuration only, so an FRR restart loses it and the next sync (a change, or
@@ -63,6 +72,8 @@ export class FrrBackend implements RouteBackend {
   private lastAnswer = '';
   /** Instances whose import-check was already warned about (once per process). */
   private readonly warned = new Set<string>();
+  /** bgpd's running configuration as the last successful sync left it. */
+  private known: BgpRunningConfig | undefined;
 
   constructor(
     private readonly settings: FrroutingSettings,
@@ -80,9 +91,13 @@ export class FrrBackend implements RouteBackend {
   }
 
   async sync(request: SyncRequest): Promise<void> {
-    const { wanted, owned } = request;
-    const before = await this.readConfig();
+    const { wanted, owned, applied } = request;
+    const cached = applied === undefined ? undefined : this.known;
+    // Unknown until this sync succeeds.
+    this.known = undefined;
+    const before = cached ?? (await this.readConfig());
     const plan = planSync(before, wanted, owned);
+    let after = before;
     this.noteImportCheck(before, wanted.values());
     const commands = syncCommands(plan.changes);
     if (commands.length > 0) {
@@ -93,7 +108,7 @@ export class FrrBackend implements RouteBackend {
           verdict.code,
           `FRRouting (${this.who}) did not take ${describeChanges(plan.changes)}: ${verdict.reason}`,
         );
-      const after = this.parse(answer, 'after the change');
+      after = this.parse(answer, 'after the change');
       const wrong = mismatches(after, wanted, new Map<string, RouteRef>([...owned, ...wanted]));
       if (wrong.length > 0)
         throw new AnnouncerFailure(
@@ -130,6 +145,7 @@ export class FrrBackend implements RouteBackend {
         'ANNOUNCER_REJECTED',
         `FRRouting (${this.who}): ${problems.join('; ')}`,
       );
+    this.known = after;
   }
 
   detail(): Readonly<Record<string, string | number | boolean>> {

@@ -119,9 +119,11 @@ export class GobgpBackend implements RouteBackend {
     const byFamily: Record<Family, string[]> = { ipv4: [], ipv6: [] };
     for (const route of owned) byFamily[familyOf(route)].push(route.prefix);
     const out = new Map<string, GobgpPath>();
-    for (const family of ['ipv4', 'ipv6'] as const)
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      if (byFamily[family].length === 0) continue;
       for (const [prefix, path] of await this.gobgpd.localPaths(family, byFamily[family]))
         out.set(prefix, path);
+    }
     return out;
   }
 }

@@ -174,7 +174,7 @@ describe('FRRouting announcer', () => {
     frr.add('blue', 65002);
     const { clock, announcer } = setup({}, frr);
     await drive(clock, announcer.start());
-    // bgpd changed its ASN in that VRF between our read and our write.
+    // bgpd changed its ASN in that VRF after our read (start's), before our write.
     const original = frr.run;
     let reads = 0;
     const patched = new FrrAnnouncer(
@@ -183,8 +183,7 @@ describe('FRRouting announcer', () => {
       {
         run: async (argv, options) => {
           const result = await original(argv, options);
-          // The read before the write (the first read is start's).
-          if (argv.length === 7 && argv[6] === 'show running-config' && ++reads === 2) {
+          if (argv.length === 7 && argv[6] === 'show running-config' && ++reads === 1) {
             const blue = frr.instances.get('blue');
             if (blue !== undefined) blue.asn = 65003;
           }
@@ -203,6 +202,48 @@ describe('FRRouting announcer', () => {
     await settle(clock, patched, 1_000);
     assert.equal(patched.status().state, 'in-sync', 'the retry reads the ASN again');
     assert.deepEqual(frr.networks('blue'), ['203.0.113.123/32']);
+    await drive(clock, announcer.stop('test'));
+  });
+
+  it('in step, one vtysh run per sync: no read before the change', async () => {
+    const { clock, frr, announcer } = setup();
+    await drive(clock, announcer.start());
+    announcer.announce(route('203.0.113.53/32'));
+    await settle(clock, announcer);
+    for (const [i, prefix] of ['203.0.113.54/32', '203.0.113.55/32'].entries()) {
+      const calls = frr.calls.length;
+      if (i === 0) announcer.announce(route(prefix));
+      else announcer.withdraw(route('203.0.113.54/32'));
+      await settle(clock, announcer);
+      assert.equal(frr.calls.length, calls + 1, 'one run: the change and its read-back');
+      assert.equal(frr.calls.at(-1)?.at(-1), 'show running-config');
+    }
+    assert.deepEqual(frr.networks(), ['203.0.113.53/32']);
+    await drive(clock, announcer.stop('test'));
+  });
+
+  it('a stale copy cannot pass: FRR lost our statement, the next change notices and repairs', async () => {
+    const { clock, frr, announcer } = setup();
+    await drive(clock, announcer.start());
+    announcer.announce(route('203.0.113.53/32'));
+    announcer.announce(route('203.0.113.54/32'));
+    await settle(clock, announcer);
+    // bgpd restarted between two syncs (before the periodic resync): both statements gone.
+    frr.instances.get('default')?.networks.ipv4.splice(0);
+    announcer.withdraw(route('203.0.113.53/32'));
+    await settle(clock, announcer);
+    // `no network 203.0.113.53/32` was refused: FRR does not have it.
+    assert.equal(announcer.status().state, 'failing');
+    await settle(clock, announcer, 1_000);
+    assert.equal(announcer.status().state, 'in-sync');
+    assert.deepEqual(frr.networks(), ['203.0.113.54/32'], 'the retry read FRR afresh');
+    // Lost again, and this time only an add: the read-back shows the other one missing.
+    frr.instances.get('default')?.networks.ipv4.splice(0);
+    announcer.announce(route('203.0.113.55/32'));
+    await settle(clock, announcer);
+    assert.equal(announcer.status().lastError?.code, 'ANNOUNCER_REJECTED');
+    await settle(clock, announcer, 1_000);
+    assert.deepEqual(frr.networks().sort(), ['203.0.113.54/32', '203.0.113.55/32']);
     await drive(clock, announcer.stop('test'));
   });
 
