@@ -98,7 +98,6 @@ export class FrrBackend implements RouteBackend {
     const before = cached ?? (await this.readConfig());
     const plan = planSync(before, wanted, owned);
     let after = before;
-    this.noteImportCheck(before, wanted.values());
     const commands = syncCommands(plan.changes);
     if (commands.length > 0) {
       const answer = await this.vtysh(commands);
@@ -109,6 +108,7 @@ export class FrrBackend implements RouteBackend {
           `FRRouting (${this.who}) did not take ${describeChanges(plan.changes)}: ${verdict.reason}`,
         );
       after = this.parse(answer, 'after the change');
+      this.describeInstances(after);
       const wrong = mismatches(after, wanted, new Map<string, RouteRef>([...owned, ...wanted]));
       if (wrong.length > 0)
         throw new AnnouncerFailure(
@@ -122,6 +122,8 @@ export class FrrBackend implements RouteBackend {
         'FRRouting network statements changed',
       );
     }
+    // On what FRR runs now, which the read-back shows best (an operator may have changed it).
+    this.noteImportCheck(after, wanted.values());
     const problems: string[] = [];
     if (plan.noInstance.length > 0) {
       const vrfs = [...new Set(plan.noInstance.map((r) => frrVrf(r.vrf)))];
@@ -170,8 +172,12 @@ export class FrrBackend implements RouteBackend {
           : `FRRouting (${this.who}) refused show running-config: ${verdict.reason}`,
       );
     const config = this.parse(answer, 'reading it');
-    this.instances = [...config.instances.values()].map((i) => routerLine(i.asn, i.vrf)).join('; ');
+    this.describeInstances(config);
     return config;
+  }
+
+  private describeInstances(config: BgpRunningConfig): void {
+    this.instances = [...config.instances.values()].map((i) => routerLine(i.asn, i.vrf)).join('; ');
   }
 
   private parse(answer: CommandResult, when: string): BgpRunningConfig {
