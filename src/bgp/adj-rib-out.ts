@@ -8,6 +8,12 @@
  *
  * Active only while the session is Established: `start` gives it the connection
  * and sends the whole table, `stop` forgets what the peer had.
+ *
+ * Memory: a route is its prefix key (prefix.ts, the NLRI as a short string) in the
+ * Loc-RIB, pointing at attributes interned by the speaker (routes with equal attributes
+ * share one object), and the same key here pointing at the signature of what was sent,
+ * one string per attribute set. Each attribute set is exported and encoded once per
+ * session and family (ExportedAttributes), and UPDATEs are packed from the keys.
  */
 import { encodeMessage } from './codec/index.js';
 import type { Connection } from './connection.js';
@@ -17,31 +23,26 @@ import {
   type ExportContext,
   type RouteAttributes,
 } from './export-policy.js';
-import type { Family, Prefix } from './prefix.js';
-import type { PathAttributes, UpdateMessage } from './types.js';
-import { announceUpdates, endOfRib, FIXED_UPDATE_BYTES, withdrawUpdates } from './update-packer.js';
+import { familyOfKey, type Family } from './prefix.js';
+import type { UpdateMessage } from './types.js';
+import {
+  encodeForPacking,
+  endOfRib,
+  packAnnouncements,
+  packWithdrawals,
+  type EncodedAttributes,
+} from './update-packer.js';
 
-export interface LocRoute {
-  readonly prefix: Prefix;
-  readonly attributes: RouteAttributes;
-}
-
-/** The speaker-wide table of what we want announced, shared by every peer. */
+/** The speaker-wide table of what we want announced, by prefix key, shared by every peer. */
 export interface LocRib {
-  get(key: string): LocRoute | undefined;
-  entries(): IterableIterator<[string, LocRoute]>;
+  get(key: string): RouteAttributes | undefined;
+  keys(): IterableIterator<string>;
 }
 
-interface SentRoute {
-  readonly prefix: Prefix;
-  readonly signature: string;
-}
-
+/** One attribute set as one peer gets it, encoded once. */
 interface ExportedAttributes {
-  readonly attributes: PathAttributes;
+  readonly encoded: EncodedAttributes;
   readonly signature: string;
-  /** Encoded size with no NLRI, for the packer. */
-  readonly size: number;
 }
 
 /** Prefix changes examined per flush step; keeps each step short so the event loop stays free. */
@@ -49,8 +50,8 @@ const FLUSH_BATCH = 4000;
 const EMPTY = new Uint8Array(0);
 
 export class AdjRibOut {
-  /** What the peer has from us, by prefix key. */
-  private readonly sent = new Map<string, SentRoute>();
+  /** What the peer has from us: prefix key to the signature of its attributes. */
+  private readonly sent = new Map<string, string>();
   /** Prefixes that need another look. */
   private readonly dirty = new Set<string>();
   /** Set while Established. */
@@ -100,7 +101,7 @@ export class AdjRibOut {
     this.exportCache = new WeakMap();
     this.sent.clear();
     this.dirty.clear();
-    for (const [key] of this.locRib.entries()) this.dirty.add(key);
+    for (const key of this.locRib.keys()) this.dirty.add(key);
     this.endOfRibPending = true;
     this.scheduleFlush();
   }
@@ -115,8 +116,7 @@ export class AdjRibOut {
     this.exportContext = context;
     this.exportFamilies = exportFamilies;
     this.exportCache = new WeakMap();
-    for (const [key, route] of this.locRib.entries())
-      if (added.has(route.prefix.family)) this.dirty.add(key);
+    for (const key of this.locRib.keys()) if (added.has(familyOfKey(key))) this.dirty.add(key);
     this.scheduleFlush();
   }
 
@@ -138,8 +138,8 @@ export class AdjRibOut {
   /** RFC 2918 section 4: re-advertise the Adj-RIB-Out of that family. False if we export none of it. */
   routeRefresh(family: Family): boolean {
     if (!this.exportFamilies.has(family)) return false;
-    for (const [key, route] of this.sent) {
-      if (route.prefix.family === family && !this.dirty.has(key)) {
+    for (const key of this.sent.keys()) {
+      if (familyOfKey(key) === family && !this.dirty.has(key)) {
         this.sent.delete(key);
         this.dirty.add(key);
       }
@@ -192,51 +192,39 @@ export class AdjRibOut {
   }
 
   private flushStep(connection: Connection): void {
-    const withdrawals: Record<Family, Prefix[]> = { ipv4: [], ipv6: [] };
-    const groups = new Map<
-      string,
-      { family: Family; exported: ExportedAttributes; prefixes: Prefix[] }
-    >();
+    const withdrawals: Record<Family, string[]> = { ipv4: [], ipv6: [] };
+    const groups = new Map<ExportedAttributes, string[]>();
     let examined = 0;
     for (const key of this.dirty) {
       this.dirty.delete(key);
+      const family = familyOfKey(key);
       const wanted = this.locRib.get(key);
       const exported =
-        wanted === undefined || !this.exportFamilies.has(wanted.prefix.family)
+        wanted === undefined || !this.exportFamilies.has(family)
           ? null
-          : this.exported(wanted.attributes, wanted.prefix.family);
+          : this.exported(wanted, family);
       const previous = this.sent.get(key);
-      if (wanted === undefined || exported === null) {
+      if (exported === null) {
         if (previous !== undefined) {
-          withdrawals[previous.prefix.family].push(previous.prefix);
+          withdrawals[family].push(key);
           this.sent.delete(key);
         }
-      } else if (previous?.signature !== exported.signature) {
-        const groupKey = `${wanted.prefix.family}|${exported.signature}`;
-        let group = groups.get(groupKey);
+      } else if (previous !== exported.signature) {
+        // Grouped by the exported object: one per attribute set and family.
+        let group = groups.get(exported);
         if (group === undefined) {
-          group = { family: wanted.prefix.family, exported, prefixes: [] };
-          groups.set(groupKey, group);
+          group = [];
+          groups.set(exported, group);
         }
-        group.prefixes.push(wanted.prefix);
-        this.sent.set(key, { prefix: wanted.prefix, signature: exported.signature });
+        group.push(key);
+        this.sent.set(key, exported.signature);
       }
       if (++examined >= FLUSH_BATCH) break;
     }
-    for (const family of ['ipv4', 'ipv6'] as const) {
-      for (const update of withdrawUpdates(family, withdrawals[family]))
-        this.writeUpdate(connection, update);
-    }
-    for (const group of groups.values()) {
-      for (const update of announceUpdates(
-        group.family,
-        group.exported.attributes,
-        group.exported.size,
-        group.prefixes,
-      )) {
-        this.writeUpdate(connection, update);
-      }
-    }
+    const emit = (bytes: Uint8Array): void => this.writeBytes(connection, bytes);
+    for (const family of ['ipv4', 'ipv6'] as const)
+      packWithdrawals(family, withdrawals[family], emit);
+    for (const [exported, keys] of groups) packAnnouncements(exported.encoded, keys, emit);
   }
 
   /** The peer's view of a route's attributes, computed once per attribute set and family. */
@@ -254,15 +242,14 @@ export class AdjRibOut {
     const result =
       path === undefined
         ? null
-        : {
-            attributes: path,
-            signature: attributesSignature(path),
-            size:
-              encodeMessage({ type: 'update', withdrawn: [], attributes: path, nlri: [] }, codec)
-                .length - FIXED_UPDATE_BYTES,
-          };
+        : { encoded: encodeForPacking(family, path, codec), signature: attributesSignature(path) };
     entry[family] = result;
     return result;
+  }
+
+  private writeBytes(connection: Connection, bytes: Uint8Array): void {
+    connection.write(bytes);
+    this.sentUpdates++;
   }
 
   private writeUpdate(connection: Connection, update: UpdateMessage): void {

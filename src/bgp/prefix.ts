@@ -102,7 +102,44 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** A stable map key. Cheaper than formatPrefix for hot paths. */
+/**
+ * A stable map key, and a compact one: the family ("4" or "6") then the prefix's NLRI
+ * encoding (RFC 4271 section 4.3: length octet, then the significant octets, host bits
+ * zero) as one-byte characters, so an IPv4 /32 is a 6-character string and an IPv6 /128
+ * an 18-character one. Equal prefixes give equal keys. The packer writes NLRI straight
+ * from it (writeKeyNlri), so a table of keys needs no Prefix objects to be sent.
+ */
 export function prefixKey(prefix: Prefix): string {
-  return `${prefix.family === 'ipv4' ? 4 : 6}:${prefix.length}:${Buffer.from(prefix.bytes).toString('hex')}`;
+  const n = (prefix.length + 7) >> 3;
+  const codes = new Array<number>(n + 2);
+  codes[0] = prefix.family === 'ipv4' ? KEY_IPV4 : KEY_IPV6;
+  codes[1] = prefix.length;
+  for (let i = 0; i < n; i++) codes[i + 2] = prefix.bytes[i] ?? 0;
+  return String.fromCharCode(...codes);
+}
+
+const KEY_IPV4 = 0x34; // "4"
+const KEY_IPV6 = 0x36; // "6"
+
+export function familyOfKey(key: string): Family {
+  return key.charCodeAt(0) === KEY_IPV4 ? 'ipv4' : 'ipv6';
+}
+
+/** On-wire size of the key's NLRI entry. */
+export function keyNlriLength(key: string): number {
+  return key.length - 1;
+}
+
+/** Writes the key's NLRI entry at `at`; returns the end offset. */
+export function writeKeyNlri(out: Uint8Array, at: number, key: string): number {
+  let p = at;
+  for (let i = 1; i < key.length; i++) out[p++] = key.charCodeAt(i);
+  return p;
+}
+
+export function prefixFromKey(key: string): Prefix {
+  const family = familyOfKey(key);
+  const bytes = new Uint8Array(familyBytes(family));
+  for (let i = 2; i < key.length; i++) bytes[i - 2] = key.charCodeAt(i);
+  return { family, length: key.charCodeAt(1), bytes };
 }

@@ -36,12 +36,11 @@ import {
 } from './options.js';
 import { normalizeAddress } from './connection.js';
 import type { ReceivedRoute } from './adj-rib-in.js';
-import type { LocRoute } from './adj-rib-out.js';
 import { ceaseNotification, rejectSocket } from './notifications.js';
 import { withPasswordFromFile } from './password-file.js';
 import type { PeerConfig } from './peer-config.js';
 import { PeerSession, type PeerStatus } from './peer-session.js';
-import { formatPrefix, parsePrefix, prefixKey, type Prefix } from './prefix.js';
+import { formatPrefix, parsePrefix, prefixFromKey, prefixKey, type Prefix } from './prefix.js';
 
 const STOP_FLUSH_TIMEOUT_MS = 3000;
 const STOP_CLOSE_TIMEOUT_MS = 3000;
@@ -56,7 +55,8 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   private readonly options: SpeakerOptions;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly locRib = new Map<string, LocRoute>();
+  /** Prefix key to its (interned) attributes: see adj-rib-out.ts on memory. */
+  private readonly locRib = new Map<string, RouteAttributes>();
   private readonly interned = new Map<string, RouteAttributes>();
   private readonly internedByInput = new Map<string, RouteAttributes>();
   private readonly sessions = new Map<string, PeerSession>();
@@ -142,7 +142,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   announce(prefix: string | Prefix, attributes: AnnounceAttributes = {}): void {
     const parsed = typeof prefix === 'string' ? parsePrefix(prefix) : prefix;
     const key = prefixKey(parsed);
-    this.locRib.set(key, { prefix: parsed, attributes: this.intern(attributes) });
+    this.locRib.set(key, this.intern(attributes));
     for (const session of this.sessions.values()) session.routeChanged(key);
   }
 
@@ -156,9 +156,9 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   }
 
   announced(): { prefix: string; attributes: RouteAttributes }[] {
-    return [...this.locRib.values()].map((r) => ({
-      prefix: formatPrefix(r.prefix),
-      attributes: r.attributes,
+    return [...this.locRib].map(([key, attributes]) => ({
+      prefix: formatPrefix(prefixFromKey(key)),
+      attributes,
     }));
   }
 

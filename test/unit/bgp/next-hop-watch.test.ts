@@ -8,7 +8,8 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { Duplex } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/clock/index.js';
-import { AdjRibOut, type LocRoute } from '../../../src/bgp/adj-rib-out.js';
+import { AdjRibOut } from '../../../src/bgp/adj-rib-out.js';
+import type { RouteAttributes } from '../../../src/bgp/export-policy.js';
 import { decodeMessage } from '../../../src/bgp/codec/index.js';
 import { Connection } from '../../../src/bgp/connection.js';
 import { NEXT_HOP_RETRY_MS, type AddressSource } from '../../../src/bgp/next-hop.js';
@@ -145,12 +146,10 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 
 describe('Adj-RIB-Out widened by a found next hop', () => {
   it('sends the held-back IPv6 routes and re-sends nothing the peer has', async () => {
-    const routes = new Map<string, LocRoute>();
-    for (const text of ['203.0.113.10/32', '2001:db8::10/128']) {
-      const prefix = parsePrefix(text);
-      routes.set(prefixKey(prefix), { prefix, attributes: {} });
-    }
-    const rib = new AdjRibOut({ get: (key) => routes.get(key), entries: () => routes.entries() });
+    const routes = new Map<string, RouteAttributes>();
+    for (const text of ['203.0.113.10/32', '2001:db8::10/128'])
+      routes.set(prefixKey(parsePrefix(text)), {});
+    const rib = new AdjRibOut(routes);
     const { socket, updates } = recordingSocket();
     const connection = new Connection(
       socket,

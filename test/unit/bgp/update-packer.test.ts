@@ -1,15 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeMessage, encodeMessage } from '../../../src/bgp/codec/index.js';
+import { decodeMessage, encodeMessage, nlriLength } from '../../../src/bgp/codec/index.js';
 import { exportAttributes, type ExportContext } from '../../../src/bgp/export-policy.js';
 import {
   formatPrefix,
+  keyNlriLength,
+  parsePrefix,
   prefixFromBytes,
+  prefixFromKey,
+  prefixKey,
   type Family,
   type Prefix,
 } from '../../../src/bgp/prefix.js';
-import { announceUpdates, endOfRib, withdrawUpdates } from '../../../src/bgp/update-packer.js';
+import type { MpReach, UpdateMessage } from '../../../src/bgp/types.js';
+import {
+  encodeForPacking,
+  endOfRib,
+  packAnnouncements,
+  packWithdrawals,
+} from '../../../src/bgp/update-packer.js';
 
 const context: ExportContext = {
   localAsn: 65001,
@@ -22,16 +32,10 @@ const context: ExportContext = {
   localPref: 100,
 };
 
-function attributesSize(family: Family): {
-  attributes: ReturnType<typeof exportAttributes>;
-  size: number;
-} {
+function encoded(family: Family) {
   const attributes = exportAttributes({}, family, context);
   assert.ok(attributes !== undefined);
-  const size =
-    encodeMessage({ type: 'update', withdrawn: [], attributes, nlri: [] }, { fourOctetAs: true })
-      .length - 23;
-  return { attributes, size };
+  return { attributes, encoded: encodeForPacking(family, attributes, { fourOctetAs: true }) };
 }
 
 const prefixArb = (family: Family): fc.Arbitrary<Prefix> =>
@@ -45,23 +49,46 @@ const prefixArb = (family: Family): fc.Arbitrary<Prefix> =>
     )
     .map(([length, bytes]) => prefixFromBytes(family, length, bytes));
 
+function collect(pack: (emit: (m: Uint8Array) => void) => void): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  pack((m) => out.push(m));
+  return out;
+}
+
+describe('prefix keys', () => {
+  it('a key gives its prefix back, and equal prefixes give equal keys', () => {
+    for (const family of ['ipv4', 'ipv6'] as const)
+      fc.assert(
+        fc.property(prefixArb(family), (prefix) => {
+          const key = prefixKey(prefix);
+          assert.deepEqual(prefixFromKey(key), prefix);
+          assert.equal(prefixKey(parsePrefix(formatPrefix(prefix))), key);
+          assert.equal(keyNlriLength(key), nlriLength(prefix));
+        }),
+      );
+  });
+});
+
 describe('update packing (4,096-byte limit)', () => {
   for (const family of ['ipv4', 'ipv6'] as const) {
-    it(`${family}: every prefix lands in exactly one UPDATE, each within 4096 bytes`, () => {
-      const { attributes, size } = attributesSize(family);
-      assert.ok(attributes !== undefined);
+    it(`${family}: every prefix lands in exactly one UPDATE, each within 4096 bytes, attributes intact`, () => {
+      const { attributes, encoded: e } = encoded(family);
       fc.assert(
         fc.property(fc.array(prefixArb(family), { maxLength: 1500 }), (prefixes) => {
-          const updates = announceUpdates(family, attributes, size, prefixes);
           const carried: string[] = [];
-          for (const update of updates) {
-            const bytes = encodeMessage(update, { fourOctetAs: true });
+          for (const bytes of collect((emit) =>
+            packAnnouncements(e, prefixes.map(prefixKey), emit),
+          )) {
             assert.ok(bytes.length <= 4096, `UPDATE of ${bytes.length} bytes`);
             const decoded = decodeMessage(bytes, { fourOctetAs: true });
             assert.ok(decoded.type === 'update');
             const nlri =
               family === 'ipv4' ? decoded.nlri : (decoded.attributes.mpReach?.nlri ?? []);
             carried.push(...nlri.map(formatPrefix));
+            const { mpReach, ...rest } = decoded.attributes;
+            const { mpReach: wantReach, ...wantRest } = attributes;
+            assert.deepEqual(rest, wantRest);
+            if (family === 'ipv6') assert.equal(mpReach?.nextHop, wantReach?.nextHop);
           }
           assert.deepEqual(carried, prefixes.map(formatPrefix));
         }),
@@ -73,8 +100,9 @@ describe('update packing (4,096-byte limit)', () => {
       fc.assert(
         fc.property(fc.array(prefixArb(family), { maxLength: 1500 }), (prefixes) => {
           const carried: string[] = [];
-          for (const update of withdrawUpdates(family, prefixes)) {
-            const bytes = encodeMessage(update, { fourOctetAs: true });
+          for (const bytes of collect((emit) =>
+            packWithdrawals(family, prefixes.map(prefixKey), emit),
+          )) {
             assert.ok(bytes.length <= 4096);
             const decoded = decodeMessage(bytes, { fourOctetAs: true });
             assert.ok(decoded.type === 'update');
@@ -91,13 +119,35 @@ describe('update packing (4,096-byte limit)', () => {
     });
   }
 
+  it('the same bytes as the codec encodes for the same UPDATE', () => {
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const { attributes, encoded: e } = encoded(family);
+      const prefixes = [parsePrefix(family === 'ipv4' ? '203.0.113.0/24' : '2001:db8::/48')];
+      const [packed] = collect((emit) => packAnnouncements(e, prefixes.map(prefixKey), emit));
+      const update: UpdateMessage =
+        family === 'ipv4'
+          ? { type: 'update', withdrawn: [], attributes, nlri: prefixes }
+          : {
+              type: 'update',
+              withdrawn: [],
+              attributes: {
+                ...attributes,
+                mpReach: { ...(attributes.mpReach as MpReach), nlri: prefixes },
+              },
+              nlri: [],
+            };
+      assert.deepEqual(packed, encodeMessage(update, { fourOctetAs: true }));
+    }
+  });
+
   it('fills UPDATEs: 100,000 IPv4 /32 take 125 messages at most', () => {
-    const { attributes, size } = attributesSize('ipv4');
-    assert.ok(attributes !== undefined);
-    const prefixes = Array.from({ length: 100_000 }, (_, i) =>
-      prefixFromBytes('ipv4', 32, Uint8Array.of(198, 18 + (i >> 16), (i >> 8) & 255, i & 255)),
+    const { encoded: e } = encoded('ipv4');
+    const keys = Array.from({ length: 100_000 }, (_, i) =>
+      prefixKey(
+        prefixFromBytes('ipv4', 32, Uint8Array.of(198, 18 + (i >> 16), (i >> 8) & 255, i & 255)),
+      ),
     );
-    const updates = announceUpdates('ipv4', attributes, size, prefixes);
+    const updates = collect((emit) => packAnnouncements(e, keys, emit));
     // (4096 - 23 - attributes) / 5 bytes per /32 ≈ 800 prefixes per UPDATE.
     assert.ok(updates.length <= 125, `${updates.length} UPDATEs`);
   });
