@@ -59,7 +59,8 @@ protocol bgp node6 from node {
 `;
 }
 
-export async function birdNodeLab(t: Teardown): Promise<BirdNodeLab> {
+/** `extraConf` is appended to the node's BIRD configuration (a benchmark's static routes). */
+export async function birdNodeLab(t: Teardown, extraConf = ''): Promise<BirdNodeLab> {
   const lab = await Lab.create();
   t.after(() => lab.teardown());
   const routerNs = await lab.namespace('router');
@@ -67,7 +68,7 @@ export async function birdNodeLab(t: Teardown): Promise<BirdNodeLab> {
   const router = await lab.startBird(routerNs, routerConf(node));
 
   const { ipv4File, ipv6File } = writeInitialFiles(join(lab.dir, 'node1-bird-prefixes'));
-  const conf = adaptExample(example('bird.conf'), ipv4File, ipv6File);
+  const conf = adaptExample(example('bird.conf'), ipv4File, ipv6File) + extraConf;
   const nodeBird = await lab.startBird(node.ns, conf, { name: 'nodebird' });
   return { lab, node, router, nodeBird, ipv4File, ipv6File };
 }
