@@ -147,7 +147,7 @@ export class GrpcGobgp implements GobgpConnection {
   }
 
   localPaths(family: Family, prefixes: readonly string[]): Promise<Map<string, GobgpPath>> {
-    if (prefixes.length === 0) return Promise.resolve(new Map());
+    if (prefixes.length === 0) return Promise.resolve(new Map<string, GobgpPath>());
     return this.call(
       'ListPath',
       (client) =>

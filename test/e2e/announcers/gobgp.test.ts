@@ -159,7 +159,7 @@ test(
   { timeout: 120_000 },
   async (t) => {
     if (!(await requireLab(t, ['bird', 'gobgp']))) return;
-    const { lab, node, gobgpd, control } = await gobgpLab(t);
+    const { lab, gobgpd, control } = await gobgpLab(t);
     // The announcer runs in this process, outside the node namespace: it reaches gobgpd's
     // API through the unix socket the lab also gives it.
     const target = `unix://${gobgpd.apiSocket}`;
