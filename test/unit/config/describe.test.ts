@@ -108,16 +108,16 @@ describe('describeConfig: routing-daemon announcers', () => {
 
   it('prints the GoBGP keys that are set', () => {
     const text = summary(
-      '[announcers.gobgp]\ngobgp = "/opt/gobgp"\napi = "unix:///run/gobgpd.sock"\nresync_interval = 5\nnext_hop = { ipv4 = "198.18.0.1" }',
+      '[announcers.gobgp]\napi = "unix:///run/gobgpd.sock"\nresync_interval = 5\nnext_hop = { ipv4 = "198.18.0.1" }',
       'gobgp',
     );
     assert.match(
       text,
-      /^announcer gobgp: GoBGP, \/opt\/gobgp to API unix:\/\/\/run\/gobgpd.sock, next hop 198.18.0.1, timeout 10 s, resync every 5 s$/m,
+      /^announcer gobgp: GoBGP, gRPC API unix:\/\/\/run\/gobgpd.sock, next hop 198.18.0.1, timeout 10 s, resync every 5 s$/m,
     );
     assert.match(
       summary('', 'gobgp'),
-      /^announcer gobgp: GoBGP, \/usr\/bin\/gobgp to API 127.0.0.1:50051, next hop gobgpd's own,/m,
+      /^announcer gobgp: GoBGP, gRPC API 127.0.0.1:50051, next hop gobgpd's own,/m,
     );
   });
 
