@@ -205,7 +205,7 @@ async function routesFrom(control: BirdControl, protocol: string): Promise<numbe
   const text = await control.command(`show route protocol ${protocol} count`);
   // One line per table; BIRD adds a "Total: …" line when the protocol has several.
   let total = 0;
-  for (const match of text.matchAll(/^(\d+) of \d+ routes/gm)) total += Number(match[1]);
+  for (const match of text.matchAll(/^\s*(\d+) of \d+ routes/gm)) total += Number(match[1]);
   return total;
 }
 
