@@ -126,7 +126,7 @@ export class GrpcGobgp implements GobgpConnection {
       return await work(this.connect());
     } catch (error) {
       this.close();
-      throw callFailure(this.api, method, error);
+      throw error instanceof AnnouncerFailure ? error : callFailure(this.api, method, error);
     }
   }
 

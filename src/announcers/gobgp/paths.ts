@@ -21,6 +21,7 @@ import {
   parsePrefix,
   type PathAttributes,
 } from '../../bgp/index.js';
+import { errorMessage } from '../../util/index.js';
 import { AnnouncerFailure } from '../errors.js';
 
 export type Family = 'ipv4' | 'ipv6';
@@ -124,9 +125,14 @@ export function decodePath(pattrs: readonly Uint8Array[], what: string): GobgpPa
   }
   let attrs: PathAttributes;
   try {
-    attrs = decodeAttributes(bytes, 0, total, FOUR_OCTET, true).attributes;
+    const decoded = decodeAttributes(bytes, 0, total, FOUR_OCTET, true);
+    // What a BGP session would treat as withdrawn or partly discard (RFC 7606) is not a
+    // path this announcer can compare: bad output, not a different path.
+    const fault = decoded.treatAsWithdraw ?? decoded.discarded[0];
+    if (fault !== undefined) throw fault;
+    attrs = decoded.attributes;
   } catch (error) {
-    throw bad(what, `path attributes gobgpd sent do not decode: ${String(error)}`);
+    throw bad(what, `path attributes gobgpd sent do not decode: ${errorMessage(error)}`);
   }
   const nextHop = attrs.nextHop ?? attrs.mpReach?.nextHop;
   return {
