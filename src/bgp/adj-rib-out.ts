@@ -54,6 +54,12 @@ export class AdjRibOut {
   private readonly sent = new Map<string, string>();
   /** Prefixes that need another look. */
   private readonly dirty = new Set<string>();
+  /**
+   * The rest of the whole table to send after Established: a walk over the Loc-RIB's keys
+   * rather than a copy of them all into `dirty` (120,000 keys would be a Set of their own).
+   * A key changed meanwhile is also in `dirty`; whichever comes second finds it sent.
+   */
+  private tableWalk: Iterator<string> | undefined;
   /** Set while Established. */
   private connection: Connection | undefined;
   private negotiatedFamilies: readonly Family[] = [];
@@ -101,7 +107,7 @@ export class AdjRibOut {
     this.exportCache = new WeakMap();
     this.sent.clear();
     this.dirty.clear();
-    for (const key of this.locRib.keys()) this.dirty.add(key);
+    this.tableWalk = this.locRib.keys();
     this.endOfRibPending = true;
     this.scheduleFlush();
   }
@@ -125,6 +131,7 @@ export class AdjRibOut {
     this.connection = undefined;
     this.sent.clear();
     this.dirty.clear();
+    this.tableWalk = undefined;
     this.endOfRibPending = false;
     this.resolveFlushWaiters();
   }
@@ -157,7 +164,11 @@ export class AdjRibOut {
   flushed(): Promise<void> {
     if (this.isFlushed()) return Promise.resolve();
     const promise = new Promise<void>((resolve) => this.flushWaiters.push(resolve));
-    const idle = !this.flushScheduled && this.dirty.size === 0 && !this.endOfRibPending;
+    const idle =
+      !this.flushScheduled &&
+      this.dirty.size === 0 &&
+      this.tableWalk === undefined &&
+      !this.endOfRibPending;
     // Only bytes in the socket buffer are left: an empty write's callback tells when they are out.
     if (idle) this.connection?.socket.write(EMPTY, () => this.checkFlushed());
     return promise;
@@ -176,7 +187,7 @@ export class AdjRibOut {
   private flush(): void {
     const connection = this.connection;
     if (connection === undefined) return;
-    while (this.dirty.size > 0) {
+    while (this.dirty.size > 0 || this.tableWalk !== undefined) {
       if (connection.needsDrain) return; // resumed by `drained`
       this.flushStep(connection);
       if (!connection.isOpen) return;
@@ -195,8 +206,19 @@ export class AdjRibOut {
     const withdrawals: Record<Family, string[]> = { ipv4: [], ipv6: [] };
     const groups = new Map<ExportedAttributes, string[]>();
     let examined = 0;
-    for (const key of this.dirty) {
-      this.dirty.delete(key);
+    const next = (): string | undefined => {
+      for (const key of this.dirty) {
+        this.dirty.delete(key);
+        return key;
+      }
+      const walked = this.tableWalk?.next();
+      if (walked === undefined || walked.done === true) {
+        this.tableWalk = undefined;
+        return undefined;
+      }
+      return walked.value;
+    };
+    for (let key = next(); key !== undefined; key = next()) {
       const family = familyOfKey(key);
       const wanted = this.locRib.get(key);
       const exported =
@@ -259,7 +281,8 @@ export class AdjRibOut {
 
   private isFlushed(): boolean {
     if (this.connection === undefined) return true;
-    if (this.dirty.size > 0 || this.endOfRibPending || this.flushScheduled) return false;
+    if (this.dirty.size > 0 || this.tableWalk !== undefined) return false;
+    if (this.endOfRibPending || this.flushScheduled) return false;
     return this.connection.pendingBytes === 0;
   }
 

@@ -7,6 +7,7 @@ import {
   formatPrefix,
   keyNlriLength,
   parsePrefix,
+  parsePrefixFully,
   prefixFromBytes,
   prefixFromKey,
   prefixKey,
@@ -56,6 +57,32 @@ function collect(pack: (emit: (m: Uint8Array) => void) => void): Uint8Array[] {
 }
 
 describe('prefix keys', () => {
+  it('the IPv4 shortcut of parsePrefix agrees with the full parser, mistakes included', () => {
+    const outcome = (parse: (t: string) => Prefix, text: string): string => {
+      try {
+        return formatPrefix(parse(text));
+      } catch (error) {
+        return `error: ${(error as Error).message}`;
+      }
+    };
+    const ipv4ish = fc.oneof(
+      prefixArb('ipv4').map(formatPrefix),
+      fc
+        .tuple(
+          fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 5 }),
+          fc.nat(40),
+        )
+        .map(([parts, length]) => `${parts.join('.')}/${length}`),
+      fc.stringMatching(/^[0-9./ ]{0,20}$/),
+    );
+    fc.assert(
+      fc.property(ipv4ish, (text) => {
+        assert.equal(outcome(parsePrefix, text), outcome(parsePrefixFully, text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('a key gives its prefix back, and equal prefixes give equal keys', () => {
     for (const family of ['ipv4', 'ipv6'] as const)
       fc.assert(
