@@ -138,6 +138,8 @@ export class AdjRibOut {
 
   /** The speaker's table changed for this prefix key. */
   routeChanged(key: string): void {
+    // Not Established: nothing to diff against; `start` walks the whole table anyway.
+    if (this.connection === undefined) return;
     this.dirty.add(key);
     this.scheduleFlush();
   }
@@ -205,26 +207,27 @@ export class AdjRibOut {
   private flushStep(connection: Connection): void {
     const withdrawals: Record<Family, string[]> = { ipv4: [], ipv6: [] };
     const groups = new Map<ExportedAttributes, string[]>();
-    let examined = 0;
-    const next = (): string | undefined => {
-      for (const key of this.dirty) {
-        this.dirty.delete(key);
-        return key;
-      }
-      const walked = this.tableWalk?.next();
-      if (walked === undefined || walked.done === true) {
-        this.tableWalk = undefined;
-        return undefined;
-      }
-      return walked.value;
-    };
-    for (let key = next(); key !== undefined; key = next()) {
+    // Runs of routes share attributes: the last lookup is kept, so most keys cost no
+    // export-cache or group lookup (the hot loop of a full-table send).
+    let lastAttributes: RouteAttributes | undefined;
+    let lastFamily: Family | undefined;
+    let lastExported: ExportedAttributes | null = null;
+    let lastGroup: string[] | undefined;
+    for (let examined = 0; examined < FLUSH_BATCH; examined++) {
+      const key = this.nextDirty();
+      if (key === undefined) break;
       const family = familyOfKey(key);
       const wanted = this.locRib.get(key);
-      const exported =
-        wanted === undefined || !this.exportFamilies.has(family)
-          ? null
-          : this.exported(wanted, family);
+      let exported: ExportedAttributes | null = null;
+      if (wanted !== undefined && this.exportFamilies.has(family)) {
+        if (wanted !== lastAttributes || family !== lastFamily) {
+          lastAttributes = wanted;
+          lastFamily = family;
+          lastExported = this.exported(wanted, family);
+          lastGroup = undefined;
+        }
+        exported = lastExported;
+      }
       const previous = this.sent.get(key);
       if (exported === null) {
         if (previous !== undefined) {
@@ -233,20 +236,37 @@ export class AdjRibOut {
         }
       } else if (previous !== exported.signature) {
         // Grouped by the exported object: one per attribute set and family.
-        let group = groups.get(exported);
-        if (group === undefined) {
-          group = [];
-          groups.set(exported, group);
+        if (lastGroup === undefined) {
+          lastGroup = groups.get(exported);
+          if (lastGroup === undefined) {
+            lastGroup = [];
+            groups.set(exported, lastGroup);
+          }
         }
-        group.push(key);
+        lastGroup.push(key);
         this.sent.set(key, exported.signature);
       }
-      if (++examined >= FLUSH_BATCH) break;
     }
     const emit = (bytes: Uint8Array): void => this.writeBytes(connection, bytes);
     for (const family of ['ipv4', 'ipv6'] as const)
       packWithdrawals(family, withdrawals[family], emit);
     for (const [exported, keys] of groups) packAnnouncements(exported.encoded, keys, emit);
+  }
+
+  /** The next prefix to look at: changed ones first, then the rest of the initial table. */
+  private nextDirty(): string | undefined {
+    if (this.dirty.size > 0) {
+      const key = this.dirty.values().next().value as string;
+      this.dirty.delete(key);
+      return key;
+    }
+    if (this.tableWalk === undefined) return undefined;
+    const walked = this.tableWalk.next();
+    if (walked.done === true) {
+      this.tableWalk = undefined;
+      return undefined;
+    }
+    return walked.value;
   }
 
   /** The peer's view of a route's attributes, computed once per attribute set and family. */
