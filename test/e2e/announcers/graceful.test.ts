@@ -9,20 +9,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  findExecutable,
-  requireLab,
-  waitFor,
-  type BirdRouter,
-  type LabRoute,
-} from '../../lab/index.js';
+import { requireLab, waitFor, type BirdRouter, type LabRoute } from '../../lab/index.js';
 import { CLI, startDaemon, type Node } from '../harness.js';
 import { gobgpLab, waitAtRouter } from './gobgp-lab.js';
 import { exabgpLab } from './exabgp-lab.js';
 
 const V4 = '203.0.113.80/32';
 const GSHUT = '65535:0';
-const GOBGP = findExecutable('gobgp') ?? '/usr/bin/gobgp';
 
 function cli(socket: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -108,7 +101,6 @@ test(
       node,
       `${api(node)}
 [announcers.gobgp]
-gobgp = "${GOBGP}"
 api = "127.0.0.1:${gobgpd.apiPort}"
 ${service('gobgp', node)}`,
     );
