@@ -12,7 +12,8 @@
  *   precision of the kernel's boot time) is not the one the pidfile meant.
  * - Each run reads the pidfile again: rewritten (a restart), the new pid is watched and
  *   the old one forgotten. Absent, empty or naming no live process: failed.
- * - By name, /proc is scanned only while no watched process is alive.
+ * - By name, /proc is scanned only while no watched process is alive, and not on the
+ *   run an exit woke (the next interval run finds a restarted process).
  * - A zombie (exited, not yet reaped by its parent) counts as gone.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
@@ -160,7 +161,9 @@ export function createProcessCheck(
           wake === undefined
             ? (await pidsByName(proc, spec.name ?? '')).filter((pid) => adopt(pid))
             : alive();
-        if (pids.length === 0 && wake !== undefined) {
+        // After an exit with none left, gone at once: a scan of /proc takes tens of
+        // ms on a busy host, and a restarted process is found by the next interval run.
+        if (pids.length === 0 && wake !== undefined && !answersExit) {
           for (const pid of await pidsByName(proc, spec.name ?? '')) adopt(pid);
           pids.push(...alive());
         }
