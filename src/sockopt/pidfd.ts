@@ -63,9 +63,9 @@ function bind(): PidfdCalls | SockoptUnavailableError {
       eventfd: (flags) => f.eventfd(0, flags) as number,
       read: (fd, b, n) => Number(f.read(fd, b, n)),
       write: (fd, b, n) => Number(f.write(fd, b, n)),
-      poll: c.poll,
-      close: c.close,
-      errno: c.errno,
+      poll: (fds, n, t) => c.poll(fds, n, t),
+      close: (fd) => c.close(fd),
+      errno: () => c.errno(),
     };
   } catch (error) {
     return new SockoptUnavailableError(
