@@ -138,7 +138,12 @@ export function createProcessCheck(
         return answersExit && spec.fail_fast ? { ...result, failFast: true } : result;
       };
       try {
-        for (const entry of [...watched.values()]) if (entry.exited) forget(entry);
+        const exited = new Set<number>();
+        for (const entry of [...watched.values()])
+          if (entry.exited) {
+            exited.add(entry.pid);
+            forget(entry);
+          }
         if (spec.pidfile !== undefined) {
           const found = await pidFromFile(spec.pidfile);
           if (typeof found === 'string') {
@@ -146,9 +151,11 @@ export function createProcessCheck(
             return gone(found);
           }
           for (const entry of [...watched.values()]) if (entry.pid !== found.pid) forget(entry);
+          // The pidfile still names the process whose exit woke us: gone, no more to ask.
+          if (exited.has(found.pid)) return gone(`${what} (pid ${found.pid}) exited`);
           if (watched.get(found.pid)?.exited !== false) {
             const started = await startedAt(proc, found.pid);
-            if (started !== undefined && started > found.writtenAt + 1500)
+            if (started !== undefined && started > (await mtimeMs(spec.pidfile)) + 1500)
               return gone(
                 `pid ${found.pid} of ${spec.pidfile} belongs to a process started after the file was written (the pid was reused)`,
               );
@@ -192,15 +199,19 @@ export function createProcessCheck(
   };
 }
 
-/** The pid in a pidfile and when it was written, or why there is none. */
-async function pidFromFile(path: string): Promise<{ pid: number; writtenAt: number } | string> {
+/** When a pidfile was last written (epoch ms); +∞ when gone meanwhile (no verdict). */
+async function mtimeMs(path: string): Promise<number> {
+  return stat(path).then(
+    (s) => s.mtimeMs,
+    () => Number.POSITIVE_INFINITY,
+  );
+}
+
+/** The pid in a pidfile, or why there is none. */
+async function pidFromFile(path: string): Promise<{ pid: number } | string> {
   let text: string;
-  let writtenAt: number;
   try {
-    [text, writtenAt] = await Promise.all([
-      readFile(path, 'utf8'),
-      stat(path).then((s) => s.mtimeMs),
-    ]);
+    text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return `pidfile ${path} is absent`;
@@ -210,7 +221,7 @@ async function pidFromFile(path: string): Promise<{ pid: number; writtenAt: numb
   const pid = match?.[1] === undefined ? Number.NaN : Number(match[1]);
   if (!Number.isSafeInteger(pid) || pid < 1)
     return `pidfile ${path} holds no pid (${quote(text.slice(0, 40))})`;
-  return { pid, writtenAt };
+  return { pid };
 }
 
 let bootTimeMs: number | undefined;

@@ -62,7 +62,7 @@ describe('process check', () => {
       const failed = await eventually(() => results.find((r) => !r.ok), 'the exit noticed');
       assert.equal(failed.trigger, 'watch');
       assert.equal(failed.failFast, true);
-      assert.match(failed.reason, /is not running/);
+      assert.match(failed.reason, /exited/);
     } finally {
       await scheduler.stop();
     }
