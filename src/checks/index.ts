@@ -11,6 +11,7 @@ import { httpCheck } from './http.js';
 import { nginxCheck } from './nginx.js';
 import { processCheck } from './process.js';
 import { systemCheck } from './system.js';
+import { systemdCheck } from './systemd-unit.js';
 import { tcpCheck } from './tcp.js';
 import { tlsCheck } from './tls.js';
 import type { CheckType } from './types.js';
@@ -39,6 +40,7 @@ export type { CabourotteSpec } from './cabourotte.js';
 export type { SystemSpec } from './system.js';
 export type { NginxSpec } from './nginx.js';
 export type { ProcessSpec } from './process.js';
+export type { SystemdSpec } from './systemd-unit.js';
 
 /**
  * A check type with its spec type forgotten. `never` rather than `unknown`: what
@@ -63,6 +65,7 @@ export const checkTypes: Readonly<Record<string, AnyCheckType>> = Object.freeze(
   system: erase(systemCheck),
   nginx: erase(nginxCheck),
   process: erase(processCheck),
+  systemd: erase(systemdCheck),
 });
 
 export const checkTypeNames: readonly string[] = Object.freeze(Object.keys(checkTypes));

@@ -36,6 +36,7 @@ describe('check registry', () => {
       'nginx',
       'process',
       'system',
+      'systemd',
       'tcp',
       'tls',
     ]);
@@ -54,6 +55,7 @@ describe('check registry', () => {
       system: { max_memory_percent: 90 },
       nginx: { url: 'http://127.0.0.1/status' },
       process: { name: 'named' },
+      systemd: { unit: 'bind9.service' },
     };
     for (const name of checkTypeNames) {
       parse(name, minimal[name]);
