@@ -29,13 +29,13 @@ export const watchKeys = {
 };
 
 export interface WatchSpec {
-  readonly watch: boolean;
+  readonly watch?: boolean;
   readonly fail_fast?: boolean;
 }
 
 /** fail_fast means something only with an event to prove the service gone. */
 export function refineWatch(spec: WatchSpec, ctx: z.RefinementCtx): void {
-  if (spec.fail_fast === true && !spec.watch) {
+  if (spec.fail_fast === true && spec.watch !== true) {
     ctx.addIssue({
       code: 'custom',
       path: ['fail_fast'],

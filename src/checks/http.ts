@@ -67,7 +67,7 @@ export interface HttpSpec {
   readonly server_name?: string;
   readonly follow_redirects: boolean;
   /** Hold a TCP connection to the URL's host and port between runs (held-connection.ts). */
-  readonly watch: boolean;
+  readonly watch?: boolean;
   /** Default: `watch`. */
   readonly fail_fast?: boolean;
 }
@@ -144,7 +144,7 @@ export const httpSchema = z
 
 export function createHttpCheck(spec: HttpSpec, common: CheckCommon): HealthCheck {
   const probe = createHttpProbe(spec, common);
-  if (!spec.watch) return probe;
+  if (spec.watch !== true) return probe;
   const parsed = new URL(spec.url);
   const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
   return withHeldConnection(probe, urlHost(parsed), port, spec.fail_fast ?? true);

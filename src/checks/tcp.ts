@@ -28,7 +28,7 @@ export interface TcpSpec {
   readonly send?: string;
   readonly expect?: string;
   /** Hold a connection open between runs; its drop runs the check at once. */
-  readonly watch: boolean;
+  readonly watch?: boolean;
   /** Default: `watch`. */
   readonly fail_fast?: boolean;
 }
@@ -50,7 +50,7 @@ const replyLimit = 64 * 1024;
 
 export function createTcpCheck(spec: TcpSpec, common: CheckCommon): HealthCheck {
   const probe = createTcpProbe(spec, common);
-  return spec.watch
+  return spec.watch === true
     ? withHeldConnection(probe, spec.host, spec.port, spec.fail_fast ?? true)
     : probe;
 }
