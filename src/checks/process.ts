@@ -17,11 +17,18 @@
  * - A zombie (exited, not yet reaped by its parent) counts as gone.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { z } from 'zod';
 import { absolutePath } from './schema.js';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
 import { elapsedMs, fail, monotonicNow, pass, quote } from './util.js';
-import { closePidfd, openPidfd, pidfdExited, pidfdWatcher } from '../sockopt/index.js';
+import {
+  SockoptCallError,
+  closePidfd,
+  openPidfd,
+  pidfdExited,
+  pidfdWatcher,
+} from '../sockopt/index.js';
 import type { PidfdWatcher } from '../sockopt/index.js';
 import { errorReason } from '../util/index.js';
 
@@ -63,6 +70,12 @@ interface Watched {
   /** Stops watching and closes the pidfd. */
   readonly unwatch: () => void;
 }
+
+const DAEMON_ERRNOS: ReadonlySet<number> = new Set([
+  constants.errno.EMFILE,
+  constants.errno.ENFILE,
+  constants.errno.ENOMEM,
+]);
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/<pid>/stat's start time
 
@@ -177,11 +190,11 @@ export function createProcessCheck(
         if (pids.length === 0) return gone(`no ${what} is running`);
         return pass(`${what} is running (pid ${pids.join(', ')})`, elapsedMs(start));
       } catch (error) {
-        return fail(
-          `cannot tell whether ${what} runs: ${errorReason(error)}`,
-          elapsedMs(start),
-          error,
-        );
+        const reason = `cannot tell whether ${what} runs: ${errorReason(error)}`;
+        // Out of descriptors for a pidfd: the daemon's own want, not the service's.
+        if (error instanceof SockoptCallError && DAEMON_ERRNOS.has(error.errno))
+          return { ok: false, reason, durationMs: elapsedMs(start), fault: 'daemon' };
+        return fail(reason, elapsedMs(start), error);
       }
     },
     watch(callback: () => void): () => void {

@@ -179,6 +179,24 @@ describe('process check', () => {
     }
   });
 
+  it('stopped watches close their pidfds (and the worker its eventfd)', async () => {
+    const child = sleeper();
+    children.push(child);
+    const pidfile = join(dir.path, 'fds.pid');
+    await writeFile(pidfile, `${child.pid}\n`);
+    const { readdir } = await import('node:fs/promises');
+    const count = async () => (await readdir('/proc/self/fd')).length;
+    const before = await count();
+    for (let i = 0; i < 3; i++) {
+      const check = createProcessCheck({ pidfile, fail_fast: true }, common);
+      const { scheduler, results } = schedule(check);
+      await eventually(() => results[0], 'a run');
+      assert.equal(results[0]?.ok, true);
+      await scheduler.stop();
+    }
+    await eventually(async () => (await count()) <= before, 'the descriptors closed');
+  });
+
   it('one-shot runs (no watch) hold no descriptor', async () => {
     const child = sleeper();
     children.push(child);
