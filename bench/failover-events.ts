@@ -18,7 +18,9 @@
  * (test/lab/http-service-process.ts on 127.0.0.1:8080) and the tool under test, namespace
  * "router" with BIRD 2 (`debug { routes }`, `timeformat log "%s.%3f"`). Start = the bench's
  * Date.now() just before kill(2) (or the file's write); end = BIRD's "removed" log line
- * (same realtime clock, ms). After each round the service is started again (a new
+ * (same realtime clock, ms). For the kills, also when the bench (the service's parent)
+ * saw the exit: the kernel's own teardown of the process, a floor no checker beats
+ * for the pidfd (sockets close a little before). After each round the service is started again (a new
  * process, the pidfile rewritten) or the file removed, and the route awaited.
  *
  * Usage: node dist/bench/failover-events.js [--runs N] [--only http-1s,held-1s,...]
@@ -221,10 +223,17 @@ async function restartService(env: Env): Promise<void> {
   writeFileSync(env.pidfile, `${env.service.pid}\n`);
 }
 
-async function runVariant(env: Env, variant: Variant, runs: number): Promise<number[]> {
+interface Sample {
+  /** Break → BIRD's removal. */
+  readonly failoverMs: number;
+  /** Kill → the bench (the service's parent) saw the exit: the kernel's own teardown. */
+  readonly exitMs?: number;
+}
+
+async function runVariant(env: Env, variant: Variant, runs: number): Promise<Sample[]> {
   const protocol = PROTOCOL[variant.tool];
   const stop = await startTool(env, variant);
-  const failovers: number[] = [];
+  const samples: Sample[] = [];
   try {
     await waitPath(env.control, protocol, true);
     await delay(2 * variant.interval * 1000 + 500);
@@ -237,8 +246,9 @@ async function runVariant(env: Env, variant: Variant, runs: number): Promise<num
         writeFileSync(env.disable, '');
       }
       await waitPath(env.control, protocol, false);
+      let exitMs: number | undefined;
       if (variant.breaks === 'kill') {
-        await env.service.process.waitForExit(5_000);
+        exitMs = (await env.service.process.waitForExit(5_000)).at - brokeAt;
         await restartService(env);
       } else {
         rmSync(env.disable);
@@ -247,16 +257,19 @@ async function runVariant(env: Env, variant: Variant, runs: number): Promise<num
       const withdrawnAt = birdEvents(env.router, protocol, 'removed').find((t) => t >= brokeAt);
       if (withdrawnAt === undefined)
         throw new Error(`${variant.name}: BIRD logged no withdrawal in round ${i + 1}`);
-      failovers.push(withdrawnAt - brokeAt);
+      samples.push({
+        failoverMs: withdrawnAt - brokeAt,
+        ...(exitMs === undefined ? {} : { exitMs }),
+      });
       process.stderr.write(
-        `  ${variant.name} round ${i + 1}/${runs}: ${withdrawnAt - brokeAt} ms\n`,
+        `  ${variant.name} round ${i + 1}/${runs}: ${withdrawnAt - brokeAt} ms${exitMs === undefined ? '' : ` (exit seen at ${exitMs} ms)`}\n`,
       );
     }
   } finally {
     await stop();
   }
   await waitPath(env.control, protocol, false);
-  return failovers;
+  return samples;
 }
 
 async function main(): Promise<void> {
@@ -285,7 +298,7 @@ async function main(): Promise<void> {
   }
 
   const lab = await Lab.create();
-  const results: { variant: Variant; failoversMs: number[] }[] = [];
+  const results: { variant: Variant; samples: Sample[] }[] = [];
   try {
     const node = await lab.namespace('node');
     const routerNs = await lab.namespace('router');
@@ -310,7 +323,7 @@ async function main(): Promise<void> {
     try {
       for (const variant of variants) {
         process.stderr.write(`${variant.name}: ${runs} failovers\n`);
-        results.push({ variant, failoversMs: await runVariant(env, variant, runs) });
+        results.push({ variant, samples: await runVariant(env, variant, runs) });
       }
     } finally {
       control.close();
@@ -320,10 +333,12 @@ async function main(): Promise<void> {
   }
 
   const exa = results.find((r) => r.variant.name === 'exabgp-0.1s');
-  const exaMedian = exa === undefined ? undefined : median(exa.failoversMs);
-  const rows = results.map(({ variant, failoversMs }) => {
-    const sorted = [...failoversMs].sort((a, b) => a - b);
+  const exaMedian = exa === undefined ? undefined : median(exa.samples.map((s) => s.failoverMs));
+  const rows = results.map(({ variant, samples }) => {
+    const sorted = samples.map((s) => s.failoverMs).sort((a, b) => a - b);
     const med = median(sorted);
+    const exits = samples.flatMap((s) => (s.exitMs === undefined ? [] : [s.exitMs]));
+    exits.sort((a, b) => a - b);
     return [
       variant.name,
       variant.breaks === 'kill' ? 'SIGKILL' : 'disable file',
@@ -331,6 +346,7 @@ async function main(): Promise<void> {
       med.toFixed(0),
       percentile(sorted, 99).toFixed(0),
       `${sorted[0] ?? NaN}–${sorted.at(-1) ?? NaN}`,
+      exits.length === 0 ? '-' : `${median(exits).toFixed(0)}, ${percentile(exits, 99).toFixed(0)}`,
       exaMedian === undefined || variant.breaks !== 'kill'
         ? '-'
         : `${(exaMedian / med).toFixed(1)}x`,
@@ -338,7 +354,16 @@ async function main(): Promise<void> {
   });
   console.log(
     textTable([
-      ['variant', 'break', 'n', 'median ms', 'p99 ms', 'min–max ms', 'exabgp-0.1s / this'],
+      [
+        'variant',
+        'break',
+        'n',
+        'median ms',
+        'p99 ms',
+        'min–max ms',
+        'kill → exit seen (median, p99)',
+        'exabgp-0.1s / this',
+      ],
       ...rows,
     ]),
   );
@@ -347,7 +372,11 @@ async function main(): Promise<void> {
       bench: 'failover-events',
       node: process.version,
       runs,
-      results: results.map((r) => ({ variant: r.variant.name, failoversMs: r.failoversMs })),
+      results: results.map((r) => ({
+        variant: r.variant.name,
+        failoversMs: r.samples.map((s) => s.failoverMs),
+        exitMs: r.samples.flatMap((s) => (s.exitMs === undefined ? [] : [s.exitMs])),
+      })),
     }),
   );
 }
