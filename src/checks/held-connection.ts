@@ -104,14 +104,18 @@ export function withHeldConnection(
     heldSince = monotonicNow();
     socket.setNoDelay(true);
     socket.on('data', () => undefined); // read and drop: a full buffer must not stall it
-    socket.on('error', () => undefined); // 'close' follows
-    socket.on('close', () => {
-      if (held !== socket) return; // ours to close: no event
+    // The first of them is the event ('close' comes a tick after 'end' or 'error').
+    const gone = (): void => {
+      if (held !== socket) return; // ours to close, or already told
       held = undefined;
       lastLifeMs = monotonicNow() - heldSince;
       dropped = true;
+      socket.destroy();
       wake?.();
-    });
+    };
+    socket.on('end', gone);
+    socket.on('error', gone);
+    socket.on('close', gone);
   };
 
   const open = (): void => {
