@@ -11,7 +11,8 @@
  * are) would stall the daemon or its file system calls. One worker thread blocks in
  * poll(2) on every watched pidfd plus an eventfd the main thread writes to when the
  * set changes; an exit is posted to the main thread as a message, so the latency is a
- * thread wake-up and one message (well under a millisecond). The worker owns closing
+ * thread wake-up and one message (well under a millisecond idle; bench/README.md
+ * "failover-events" measures it under load). The worker owns closing
  * the descriptors it watches, so one is never closed while it is being polled.
  */
 import { createRequire } from 'node:module';
