@@ -169,7 +169,9 @@ const SCRIPT = `
         var last = c.last;
         checks.push(row([
           s.name, c.name, el('span', c.up ? 'up' : 'down', 'state ' + (c.up ? 'up' : 'down')),
-          last ? (last.ok ? 'ok' : last.fault === 'daemon' ? 'daemon fault' : 'fail') + ': ' + last.reason : '—',
+          last ? (last.ok ? 'ok' : last.fault === 'daemon' ? 'daemon fault' : 'fail') + ': ' + last.reason +
+            // An event ran it (held connection, process exit, file, unit change), not the interval.
+            (last.trigger === 'watch' ? (last.failFast ? ' [event, fail fast]' : ' [event]') : '') : '—',
           last ? last.durationMs.toFixed(1) + ' ms' : '', spark(values),
           last ? ago(now - last.at) + ' ago' : '',
         ]));

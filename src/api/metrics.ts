@@ -28,6 +28,7 @@ export class Metrics {
   private readonly drainRemaining: client.Gauge<'service'>;
   private readonly checkUp: client.Gauge<'service' | 'check'>;
   private readonly checkResults: client.Counter<'service' | 'check' | 'result'>;
+  private readonly checkTriggers: client.Counter<'service' | 'check' | 'trigger'>;
   private readonly checkDaemonFaults: client.Counter<'service' | 'check'>;
   private readonly connectionsRefused: client.Counter<'listener'>;
   private readonly checkDuration: client.Histogram<'service' | 'check'>;
@@ -66,6 +67,12 @@ export class Metrics {
       name: 'anycast_guard_check_results_total',
       help: 'Check runs by result (success or failure).',
       labelNames: ['service', 'check', 'result'],
+      registers,
+    });
+    this.checkTriggers = new client.Counter({
+      name: 'anycast_guard_check_trigger_total',
+      help: "Check runs by what made them run: 'interval' (the schedule) or 'watch' (an event: the held connection dropped, the process exited, the file's directory changed).",
+      labelNames: ['service', 'check', 'trigger'],
       registers,
     });
     this.checkDaemonFaults = new client.Counter({
@@ -167,6 +174,7 @@ export class Metrics {
   ): void {
     const labels = { service, check: check.name };
     this.checkResults.inc({ ...labels, result: result.ok ? 'success' : 'failure' });
+    this.checkTriggers.inc({ ...labels, trigger: timing.trigger });
     if (result.fault === 'daemon') this.checkDaemonFaults.inc(labels);
     this.checkDuration.observe(labels, result.durationMs / 1000);
     this.checkLag.observe(Math.max(0, timing.lagMs) / 1000);

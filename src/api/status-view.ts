@@ -6,6 +6,7 @@ import type { AddressStatus } from '../addresses/index.js';
 import type { DaemonStatus } from '../daemon/index.js';
 import type { DrainRecord } from './drain-store.js';
 import type { AdvertiserStatus } from '../director/index.js';
+import type { CheckTrigger } from '../checks/index.js';
 
 export interface CheckView {
   readonly name: string;
@@ -18,6 +19,10 @@ export interface CheckView {
     readonly at: number;
     /** 'daemon': it failed for want of the daemon's own descriptors or memory. */
     readonly fault?: 'daemon';
+    /** What made the run happen: 'interval', or 'watch' (an event of the check's watch). */
+    readonly trigger?: CheckTrigger;
+    /** An event proved the service gone and the check skipped `fall` (fail_fast). */
+    readonly failFast?: true;
   };
   /** While the latest results are the daemon's fault: how many, since when, held or not. */
   readonly daemonFault?: DaemonFaultStreak;
@@ -98,6 +103,8 @@ export function statusView(
                   durationMs: c.last.durationMs,
                   at: c.last.at,
                   ...(c.last.fault === undefined ? {} : { fault: c.last.fault }),
+                  ...(c.last.trigger === undefined ? {} : { trigger: c.last.trigger }),
+                  ...(c.last.failFast === true ? { failFast: true as const } : {}),
                 },
               }),
           ...(c.daemonFault === undefined ? {} : { daemonFault: c.daemonFault }),

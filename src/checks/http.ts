@@ -10,8 +10,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { refineWatch, watchKeys, withHeldConnection } from './held-connection.js';
 import { httpRequest } from './http-client.js';
-import { absolutePath, serverName, stringMap, url } from './schema.js';
+import { absolutePath, serverName, stringMap, url, urlHost } from './schema.js';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
 import { elapsedMs, fail, formatMs, monotonicNow, pass, quote } from './util.js';
 import { errorReason } from '../util/index.js';
@@ -65,6 +66,10 @@ export interface HttpSpec {
   readonly insecure_skip_verify: boolean;
   readonly server_name?: string;
   readonly follow_redirects: boolean;
+  /** Hold a TCP connection to the URL's host and port between runs (held-connection.ts). */
+  readonly watch?: boolean;
+  /** Default: `watch`. */
+  readonly fail_fast?: boolean;
 }
 
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -106,8 +111,10 @@ export const httpSchema = z
       .default(false),
     server_name: serverName.optional(),
     follow_redirects: z.boolean({ error: 'follow_redirects must be true or false' }).default(false),
+    ...watchKeys,
   })
   .superRefine((spec, ctx) => {
+    refineWatch(spec, ctx);
     if (!spec.url.startsWith('https:')) {
       for (const key of ['ca_file', 'server_name'] as const) {
         if (spec[key] !== undefined) {
@@ -136,6 +143,14 @@ export const httpSchema = z
   });
 
 export function createHttpCheck(spec: HttpSpec, common: CheckCommon): HealthCheck {
+  const probe = createHttpProbe(spec, common);
+  if (spec.watch !== true) return probe;
+  const parsed = new URL(spec.url);
+  const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
+  return withHeldConnection(probe, urlHost(parsed), port, spec.fail_fast ?? true);
+}
+
+function createHttpProbe(spec: HttpSpec, common: CheckCommon): HealthCheck {
   const target = new URL(spec.url);
   const regex = spec.body_regex === undefined ? undefined : new RegExp(spec.body_regex);
   return {

@@ -9,12 +9,15 @@ import { execCheck } from './exec.js';
 import { fileCheck } from './file.js';
 import { httpCheck } from './http.js';
 import { nginxCheck } from './nginx.js';
+import { processCheck } from './process.js';
 import { systemCheck } from './system.js';
+import { systemdCheck } from './systemd-unit.js';
 import { tcpCheck } from './tcp.js';
 import { tlsCheck } from './tls.js';
 import type { CheckType } from './types.js';
 
 export type * from './types.js';
+export { checkTriggers } from './types.js';
 export { CheckError, type CheckErrorCode } from './errors.js';
 export { runCheck, CheckTimeoutError } from './runner.js';
 export {
@@ -36,6 +39,8 @@ export type { FileSpec } from './file.js';
 export type { CabourotteSpec } from './cabourotte.js';
 export type { SystemSpec } from './system.js';
 export type { NginxSpec } from './nginx.js';
+export type { ProcessSpec } from './process.js';
+export type { SystemdSpec } from './systemd-unit.js';
 
 /**
  * A check type with its spec type forgotten. `never` rather than `unknown`: what
@@ -59,6 +64,8 @@ export const checkTypes: Readonly<Record<string, AnyCheckType>> = Object.freeze(
   cabourotte: erase(cabourotteCheck),
   system: erase(systemCheck),
   nginx: erase(nginxCheck),
+  process: erase(processCheck),
+  systemd: erase(systemdCheck),
 });
 
 export const checkTypeNames: readonly string[] = Object.freeze(Object.keys(checkTypes));

@@ -3,7 +3,7 @@
  * overruns is reported as timed out at its deadline (and its signal aborted)
  * whatever it does afterwards; one that throws or rejects becomes a failure
  * carrying the error message (the daemon's fault when it ran out of descriptors or
- * memory). A result's `fault` passes through.
+ * memory). A result's `fault` and `failFast` pass through.
  */
 import { type Clock, systemClock } from '../clock/index.js';
 import type { CheckFault, CheckResult, HealthCheck } from './types.js';
@@ -39,17 +39,25 @@ export function runCheck(
     const startedAt = clock.now();
     let settled = false;
     let detach = (): void => undefined;
-    const finish = (ok: boolean, reason: string, durationMs?: number, fault?: CheckFault): void => {
+    const finish = (
+      ok: boolean,
+      reason: string,
+      durationMs?: number,
+      fault?: CheckFault,
+      failFast?: boolean,
+    ): void => {
       if (settled) return;
       settled = true;
       clock.clearTimeout(timer);
       detach();
       const duration = durationMs ?? clock.now() - startedAt;
-      resolve(
-        fault === undefined || ok
-          ? { ok, reason, durationMs: duration }
-          : { ok, reason, durationMs: duration, fault },
-      );
+      resolve({
+        ok,
+        reason,
+        durationMs: duration,
+        ...(fault === undefined || ok ? {} : { fault }),
+        ...(failFast === true && !ok ? { failFast } : {}),
+      });
     };
     const timer = clock.setTimeout(
       () => {
@@ -79,7 +87,13 @@ export function runCheck(
         if (result === undefined || result === null || typeof result.ok !== 'boolean') {
           finish(false, 'check returned no result');
         } else {
-          finish(result.ok, String(result.reason), result.durationMs, result.fault);
+          finish(
+            result.ok,
+            String(result.reason),
+            result.durationMs,
+            result.fault,
+            result.failFast,
+          );
         }
       },
       (error: unknown) =>

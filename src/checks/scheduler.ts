@@ -11,6 +11,8 @@
  *   the run happens once, late (its lag shows it), and the grid carries on.
  * - Results go to `onResult` with when the run was due, when it started, and
  *   the lag between the two (the daemon reports check-start lag).
+ * - A check with a `watch` is woken by its events (runNow): the run starts at once,
+ *   or right after the run in flight; the grid is left as it was (the fallback).
  * - stop() clears every timer and aborts runs in flight (their results are
  *   dropped), then awaits the end of every exec check's process group (bounded
  *   by the kill grace plus a confirmation wait), so no check process outlives
@@ -20,7 +22,7 @@ import { type Clock, type TimerHandle, systemClock } from '../clock/index.js';
 import { CheckError } from './errors.js';
 import { checkProcessGroups, type ProcessGroups } from './process-group.js';
 import { runCheck } from './runner.js';
-import type { CheckResult, HealthCheck } from './types.js';
+import type { CheckResult, CheckTrigger, HealthCheck } from './types.js';
 import { errorReason } from '../util/index.js';
 
 export interface CheckTiming {
@@ -30,6 +32,8 @@ export interface CheckTiming {
   readonly startedAt: number;
   /** startedAt - scheduledAt. */
   readonly lagMs: number;
+  /** What made the run happen (its schedule, or an event of the check's watch). */
+  readonly trigger: CheckTrigger;
 }
 
 export type CheckResultListener = (
@@ -88,6 +92,10 @@ interface Entry {
   inFlight?: InFlight;
   runs: number;
   skipped: number;
+  /** Stops the check's watch, while it is watched. */
+  unwatch?: () => void;
+  /** An event arrived during a run: run again once it ends. */
+  rerun?: CheckTrigger;
 }
 
 export class CheckScheduler {
@@ -177,7 +185,25 @@ export class CheckScheduler {
     void this.halt(entry);
   }
 
+  /**
+   * Runs the check now, outside its grid (an event of its watch); during a run, once
+   * that run ends. Ignored when the check is not scheduled or the scheduler stopped.
+   */
+  runNow(check: HealthCheck, trigger: CheckTrigger = 'watch'): void {
+    const entry = this.entries.get(check);
+    if (!this.started || entry === undefined) return;
+    if (entry.inFlight !== undefined) {
+      entry.rerun = trigger;
+      return;
+    }
+    const now = this.clock.now();
+    this.startRun(entry, now, now, trigger);
+  }
+
   private halt(entry: Entry): Promise<void> | undefined {
+    entry.unwatch?.();
+    entry.unwatch = undefined;
+    entry.rerun = undefined;
     if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
     entry.timer = undefined;
     entry.nextAt = undefined;
@@ -191,6 +217,16 @@ export class CheckScheduler {
     const fraction = this.splay(entry.check);
     const clamped = Number.isFinite(fraction) ? Math.min(Math.max(fraction, 0), 1) : 0;
     this.arm(entry, this.clock.now() + Math.floor(clamped * entry.intervalMs));
+    const check = entry.check;
+    if (check.watch !== undefined && entry.unwatch === undefined) {
+      try {
+        entry.unwatch = check.watch(() => this.runNow(check, 'watch'));
+      } catch (error) {
+        process.emitWarning(
+          `check "${check.name}" could not start its watch: ${errorReason(error)}`,
+        );
+      }
+    }
   }
 
   private arm(entry: Entry, at: number): void {
@@ -210,20 +246,36 @@ export class CheckScheduler {
       this.onSkip?.(entry.check, scheduledAt);
       return;
     }
-    this.startRun(entry, scheduledAt, now);
+    this.startRun(entry, scheduledAt, now, 'interval');
   }
 
-  private startRun(entry: Entry, scheduledAt: number, startedAt: number): void {
+  private startRun(
+    entry: Entry,
+    scheduledAt: number,
+    startedAt: number,
+    trigger: CheckTrigger,
+  ): void {
     const controller = new AbortController();
-    const timing: CheckTiming = { scheduledAt, startedAt, lagMs: startedAt - scheduledAt };
+    const timing: CheckTiming = {
+      scheduledAt,
+      startedAt,
+      lagMs: startedAt - scheduledAt,
+      trigger,
+    };
     const done = runCheck(entry.check, this.clock, controller.signal).then((result) => {
       if (entry.inFlight?.controller === controller) entry.inFlight = undefined;
       if (controller.signal.aborted || this.entries.get(entry.check) !== entry) return;
       entry.runs++;
       try {
-        this.onResult(entry.check, result, timing);
+        this.onResult(entry.check, { ...result, trigger }, timing);
       } catch (error) {
         process.emitWarning(`check result listener threw: ${errorReason(error)}`);
+      }
+      const rerun = entry.rerun;
+      entry.rerun = undefined;
+      if (rerun !== undefined && this.started && entry.inFlight === undefined) {
+        const now = this.clock.now();
+        this.startRun(entry, now, now, rerun);
       }
     });
     entry.inFlight = { controller, done };

@@ -1,10 +1,12 @@
 /**
  * tcp: connects to host:port; optionally writes `send` and waits until what
  * comes back contains `expect`. Without `expect` a completed connect passes.
- * At most 64 KiB of the reply is searched.
+ * At most 64 KiB of the reply is searched. `watch = true` holds a connection open
+ * between runs (held-connection.ts).
  */
 import net from 'node:net';
 import { z } from 'zod';
+import { refineWatch, watchKeys, withHeldConnection } from './held-connection.js';
 import { host, port } from './schema.js';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
 import {
@@ -25,21 +27,35 @@ export interface TcpSpec {
   readonly port: number;
   readonly send?: string;
   readonly expect?: string;
+  /** Hold a connection open between runs; its drop runs the check at once. */
+  readonly watch?: boolean;
+  /** Default: `watch`. */
+  readonly fail_fast?: boolean;
 }
 
-export const tcpSchema = z.strictObject({
-  host,
-  port,
-  send: z.string({ error: 'send must be a string' }).optional(),
-  expect: z
-    .string({ error: 'expect must be a string' })
-    .min(1, { error: 'expect must not be empty' })
-    .optional(),
-});
+export const tcpSchema = z
+  .strictObject({
+    host,
+    port,
+    send: z.string({ error: 'send must be a string' }).optional(),
+    expect: z
+      .string({ error: 'expect must be a string' })
+      .min(1, { error: 'expect must not be empty' })
+      .optional(),
+    ...watchKeys,
+  })
+  .superRefine(refineWatch);
 
 const replyLimit = 64 * 1024;
 
 export function createTcpCheck(spec: TcpSpec, common: CheckCommon): HealthCheck {
+  const probe = createTcpProbe(spec, common);
+  return spec.watch === true
+    ? withHeldConnection(probe, spec.host, spec.port, spec.fail_fast ?? true)
+    : probe;
+}
+
+function createTcpProbe(spec: TcpSpec, common: CheckCommon): HealthCheck {
   const target = joinHostPort(spec.host, spec.port);
   return {
     ...common,

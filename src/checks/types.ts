@@ -15,9 +15,25 @@ export interface CheckResult {
    * Health holds the check's state for a while instead of counting it (docs/operations.md).
    */
   readonly fault?: CheckFault;
+  /**
+   * An event proved the service gone (the held connection was refused once it
+   * dropped, the watched process exited) and the check says `fail_fast`: health
+   * counts the check down at once instead of after `fall` failures. Polled failures
+   * never set it.
+   */
+  readonly failFast?: boolean;
+  /** What made this run happen; the scheduler stamps it (status, metrics). */
+  readonly trigger?: CheckTrigger;
 }
 
 export type CheckFault = 'daemon';
+
+/**
+ * Why a check ran: `interval` its schedule; `watch` an event its watch reported (the
+ * held connection dropped, the process exited, the file's directory changed).
+ */
+export type CheckTrigger = 'interval' | 'watch';
+export const checkTriggers: readonly CheckTrigger[] = ['interval', 'watch'];
 
 /** Keys every check accepts, whatever its type. Seconds; fractions allowed. */
 export interface CheckCommon {
@@ -40,6 +56,12 @@ export interface HealthCheck extends CheckCommon {
   run(signal: AbortSignal): Promise<CheckResult>;
   /** Releases anything held between runs (sockets, agents). */
   close?(): void;
+  /**
+   * Event-driven checks: the scheduler calls it once when it starts scheduling the
+   * check and calls the returned function when it stops. The check calls `wake` when
+   * something happened that deserves a run now (the interval stays as the fallback).
+   */
+  watch?(wake: () => void): () => void;
 }
 
 export interface CheckContext {

@@ -614,6 +614,8 @@ export class Daemon {
         reason: result.reason,
         ms: result.durationMs,
         lagMs: timing.lagMs,
+        trigger: timing.trigger,
+        ...(result.failFast === true ? { failFast: true } : {}),
       },
       'check result',
     );

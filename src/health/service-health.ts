@@ -4,7 +4,8 @@
  * caller should call `tick()` (the end of a hold-down).
  *
  * - A check is up after `rise` consecutive passes and down after `fall`
- *   consecutive failures; it starts down, so nothing is announced until proven.
+ *   consecutive failures (at once on a `failFast` failure: an event proved the
+ *   service gone); it starts down, so nothing is announced until proven.
  * - A service is up when its policy over the checks holds (all / any / quorum).
  * - After a service has been down, it must stay healthy for `holdDown` seconds
  *   before it counts as up again ("held-down" meanwhile). The first time up, at
@@ -152,7 +153,8 @@ function countFailure(
   const failures = health.consecutiveFailures + 1;
   return {
     name: health.name,
-    up: health.up && failures < settings.fall,
+    // fail_fast: an event proved the service gone, so `fall` is not waited for.
+    up: health.up && failures < settings.fall && result.failFast !== true,
     consecutivePasses: 0,
     consecutiveFailures: failures,
     last: { ...result, at },

@@ -1,6 +1,7 @@
 /**
  * Socket options Node does not expose (TCP-MD5, IP_MINTTL and the TTL of GTSM),
  * through one mechanism (koffi). Used by the BGP speaker; meant for BFD's TTL too.
+ * Also process descriptors (pidfd_open) and their exit watcher, for the process check.
  */
 export * from './constants.js';
 export { SockoptCallError, SockoptUnavailableError, errnoName } from './libc.js';
@@ -8,3 +9,4 @@ export { encodeMd5Sig, encodeSockaddr, familyOf, type AddressFamily } from './so
 export { setGtsm, setMd5Key, setMinTtl, setTtl } from './socket-options.js';
 export { connectTcp, type PendingConnect, type TcpConnectOptions } from './tcp-connect.js';
 export { sockoptSupport, type SockoptSupport } from './probe.js';
+export { PidfdWatcher, closePidfd, openPidfd, pidfdExited, pidfdWatcher } from './pidfd.js';

@@ -208,6 +208,7 @@ hold_down = 0
       assert.equal(service.checks[0]?.name, 'health');
       assert.equal(service.checks[0]?.last?.ok, true);
       assert.equal(typeof service.checks[0]?.last?.durationMs, 'number');
+      assert.equal(service.checks[0]?.last?.trigger, 'interval');
       await eventually(
         () => stack.daemon.status().peers[0]?.prefixesAnnounced === 2,
         'both prefixes sent',
@@ -238,6 +239,16 @@ hold_down = 0
         m.get('anycast_guard_check_results_total{service="web",check="health",result="success"}') ??
         0;
       assert.ok(successes >= passes, `${successes} successes counted, ${passes} seen`);
+      // Every run so far was the schedule's (this check has no watch).
+      assert.ok(
+        (m.get(
+          'anycast_guard_check_trigger_total{service="web",check="health",trigger="interval"}',
+        ) ?? 0) >= passes,
+      );
+      assert.equal(
+        m.get('anycast_guard_check_trigger_total{service="web",check="health",trigger="watch"}'),
+        undefined,
+      );
       assert.ok(
         (m.get('anycast_guard_check_duration_seconds_count{service="web",check="health"}') ?? 0) >=
           passes,

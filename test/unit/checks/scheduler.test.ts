@@ -102,6 +102,7 @@ describe('CheckScheduler', () => {
       ok: false,
       reason: 'timed out after 1 s',
       durationMs: 1000,
+      trigger: 'interval',
     });
     assert.equal(hung.runs[0]?.signal.aborted, true);
     clock.advance(1000);
@@ -186,8 +187,8 @@ describe('CheckScheduler', () => {
     assert.deepEqual(
       delivered.map((d) => d.timing),
       [
-        { scheduledAt: 0, startedAt: 7, lagMs: 7 },
-        { scheduledAt: 1000, startedAt: 1007, lagMs: 7 },
+        { scheduledAt: 0, startedAt: 7, lagMs: 7, trigger: 'interval' },
+        { scheduledAt: 1000, startedAt: 1007, lagMs: 7, trigger: 'interval' },
       ],
     );
     await scheduler.stop();

@@ -34,7 +34,9 @@ describe('check registry', () => {
       'file',
       'http',
       'nginx',
+      'process',
       'system',
+      'systemd',
       'tcp',
       'tls',
     ]);
@@ -52,6 +54,8 @@ describe('check registry', () => {
       cabourotte: { name: 'api' },
       system: { max_memory_percent: 90 },
       nginx: { url: 'http://127.0.0.1/status' },
+      process: { name: 'named' },
+      systemd: { unit: 'bind9.service' },
     };
     for (const name of checkTypeNames) {
       parse(name, minimal[name]);
@@ -133,6 +137,7 @@ describe('http schema', () => {
       status: [{ kind: 'class', hundreds: 2 }],
       insecure_skip_verify: false,
       follow_redirects: false,
+      watch: false,
     });
     assert.equal(defaultName('http', { url: 'http://127.0.0.1/h' }), 'http http://127.0.0.1/h');
   });
@@ -181,12 +186,53 @@ describe('tcp, file, nginx, cabourotte schemas', () => {
       port: 53,
       send: 'PING\r\n',
       expect: '+PONG',
+      watch: false,
     });
     assert.equal(defaultName('tcp', { host: '::1', port: 53 }), 'tcp [::1]:53');
     assert.deepEqual(issues('tcp', { host: '[::1]', port: 70000 }), [
       'host: host must be an IP address or a host name (no port, no brackets)',
       'port: port must be between 1 and 65535',
     ]);
+  });
+
+  it('watch and fail_fast on tcp and http', () => {
+    assert.deepEqual(parse('tcp', { host: '::1', port: 53, watch: true }), {
+      host: '::1',
+      port: 53,
+      watch: true,
+    });
+    const needsWatch =
+      'fail_fast: fail_fast needs watch = true (only the held connection dropping can prove the service gone)';
+    assert.deepEqual(issues('tcp', { host: '::1', port: 53, fail_fast: true }), [needsWatch]);
+    assert.deepEqual(issues('http', { url: 'http://x/', fail_fast: true }), [needsWatch]);
+    assert.deepEqual(issues('http', { url: 'http://x/', watch: 'yes' }), [
+      'watch: watch must be true or false',
+    ]);
+    assert.equal(
+      (parse('http', { url: 'http://x/', watch: true, fail_fast: false }) as { fail_fast: boolean })
+        .fail_fast,
+      false,
+    );
+  });
+
+  it('process', () => {
+    assert.deepEqual(parse('process', { pidfile: '/run/named/named.pid' }), {
+      pidfile: '/run/named/named.pid',
+      fail_fast: true,
+    });
+    assert.deepEqual(parse('process', { name: 'named', fail_fast: false }), {
+      name: 'named',
+      fail_fast: false,
+    });
+    assert.equal(defaultName('process', { name: 'named' }), 'process named');
+    assert.equal(defaultName('process', { pidfile: '/run/x.pid' }), 'process /run/x.pid');
+    const exactlyOne = ': a process check needs exactly one of pidfile or name';
+    assert.deepEqual(issues('process', {}), [exactlyOne]);
+    assert.deepEqual(issues('process', { name: 'a', pidfile: '/run/a.pid' }), [exactlyOne]);
+    assert.deepEqual(issues('process', { pidfile: 'a.pid' }), [
+      'pidfile: pidfile must be an absolute path',
+    ]);
+    assert.deepEqual(issues('process', { name: '' }), ['name: name must not be empty']);
   });
 
   it('file', () => {

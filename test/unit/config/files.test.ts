@@ -129,6 +129,8 @@ describe('examples/config.toml', () => {
         'cabourotte',
         'system',
         'nginx',
+        'process',
+        'systemd',
       ].every((type) => checks.some((c) => c.type === type)),
       check_name: checks.some((c) => c.type === 'dns' && c.name === 'resolver-v4'),
       'a bare cabourotte string': checks.some((c) => c.name === 'cabourotte ntp_v6'),
