@@ -8,6 +8,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 export const LAYERS = [
   ['clock', 'util', 'lifecycle'],
   ['log', 'files', 'process', 'validation', 'http', 'systemd', 'sockopt'],
+  ['bfd'],
   ['bgp', 'checks', 'addresses', 'director'],
   ['health'],
   ['announcers'],

@@ -4,7 +4,8 @@
  * graceful restart), so reconciling at start has nothing to remove.
  *
  * Each peer's password_file is read at start and on every reload (even one where the
- * file's [bgp] did not change), so a new password re-establishes that peer only.
+ * file's [bgp] did not change), so a new password re-establishes that peer only. A
+ * reload that changes only a peer's `bfd` keeps its BGP session up.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
@@ -17,6 +18,14 @@ import {
 } from '../bgp/index.js';
 import type { Clock } from '../clock/index.js';
 import type { AnnouncedRoute, Announcer, AnnouncerStatus, RouteRef } from './types.js';
+
+/** A change of `bfd` alone is made on the running session (RFC 5880 6.8.3: a Poll Sequence). */
+function onlyBfdDiffers(a: PeerOptions, b: PeerOptions): boolean {
+  return (
+    !isDeepStrictEqual(a.bfd, b.bfd) &&
+    isDeepStrictEqual({ ...a, bfd: undefined }, { ...b, bfd: undefined })
+  );
+}
 
 export class BgpAnnouncer implements Announcer {
   readonly kind = 'bgp' as const;
@@ -118,11 +127,15 @@ export class BgpAnnouncer implements Announcer {
       const before = new Map(previousPeers.map((p) => [p.address, p]));
       const after = new Map(peers.map((p) => [p.address, p]));
       for (const [address, peer] of before) {
-        if (!isDeepStrictEqual(after.get(address), peer))
+        const now = after.get(address);
+        if (now !== undefined && onlyBfdDiffers(peer, now)) speaker.setPeerBfd(address, now.bfd);
+        else if (!isDeepStrictEqual(now, peer))
           await speaker.removePeer(address, 'peer configuration changed');
       }
       for (const [address, peer] of after) {
-        if (!isDeepStrictEqual(before.get(address), peer)) speaker.addPeer(peer);
+        const was = before.get(address);
+        if (!isDeepStrictEqual(was, peer) && !(was !== undefined && onlyBfdDiffers(was, peer)))
+          speaker.addPeer(peer);
       }
       return;
     }

@@ -20,6 +20,7 @@ import { isAbsolute } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { bfdTable, parseBfdSetting, type BfdOptions } from '../bfd/index.js';
 import type { Clock } from '../clock/index.js';
 import {
   asn,
@@ -85,6 +86,8 @@ export interface PeerOptions extends AnnounceAttributes {
   readonly passwordFile?: string;
   /** GTSM (RFC 5082), directly connected peers: send TTL 255, drop anything that arrives with less. */
   readonly ttlSecurity?: boolean;
+  /** BFD (RFC 5880/5881) with this peer, defaults filled in; absent: none. src/bfd. */
+  readonly bfd?: BfdOptions;
   /** Next hops to announce. Default: ourselves (the session's local address, or an address of the same interface). */
   readonly nextHop?: {
     readonly ipv4?: string;
@@ -222,6 +225,8 @@ export const peerSchema = z.strictObject({
     .refine((path) => isAbsolute(path), 'must be an absolute path')
     .optional(),
   ttl_security: z.boolean().optional(),
+  /** Checked by src/bfd (parseBfdSetting), which owns its rules. */
+  bfd: z.unknown().optional(),
   next_hop: z
     .union([
       ipAddress(),
@@ -382,11 +387,16 @@ function parsePeer(
       key('local_pref'),
       `LOCAL_PREF is sent to iBGP peers only (RFC 4271 5.1.5), and this peer is eBGP (asn ${peer.asn}, bgp.asn ${context.localAsn})`,
     );
-  if (issues.count > before) return undefined;
-  return peerOptions(peer, nextHop);
+  const bfd = parseBfdSetting(peer.bfd, key('bfd'), issues);
+  if (issues.count > before || bfd === null) return undefined;
+  return peerOptions(peer, nextHop, bfd);
 }
 
-function peerOptions(peer: RawPeer, nextHop: PeerOptions['nextHop']): PeerOptions {
+function peerOptions(
+  peer: RawPeer,
+  nextHop: PeerOptions['nextHop'],
+  bfd: BfdOptions | undefined,
+): PeerOptions {
   return {
     address: peer.address,
     asn: peer.asn,
@@ -401,6 +411,7 @@ function peerOptions(peer: RawPeer, nextHop: PeerOptions['nextHop']): PeerOption
     ...(peer.password === undefined ? {} : { password: peer.password }),
     ...(peer.password_file === undefined ? {} : { passwordFile: peer.password_file }),
     ...(peer.ttl_security === undefined ? {} : { ttlSecurity: peer.ttl_security }),
+    ...(bfd === undefined ? {} : { bfd }),
     ...(nextHop === undefined ? {} : { nextHop }),
     ...attributesOf(peer),
   };
@@ -440,6 +451,7 @@ function peerTable(peer: PeerOptions): Record<string, unknown> {
     password: peer.password,
     password_file: peer.passwordFile,
     ttl_security: peer.ttlSecurity,
+    bfd: peer.bfd === undefined ? undefined : bfdTable(peer.bfd),
     next_hop:
       hop === undefined
         ? undefined

@@ -22,6 +22,7 @@
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { BfdPeerStatus } from '../bfd/index.js';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import { connectTcp } from '../sockopt/index.js';
 import { encodeKeepalive, encodeMessage, unicastFamily } from './codec/index.js';
@@ -45,7 +46,7 @@ import {
 import type { AddressSource } from './next-hop.js';
 import { NextHopWatch, type NextHopFound } from './next-hop-watch.js';
 import { localOpen } from './open-negotiation.js';
-import { errorRecord, rejectSocket, type ErrorRecord } from './notifications.js';
+import { ceaseNotification, errorRecord, rejectSocket, type ErrorRecord } from './notifications.js';
 import type { PeerConfig } from './peer-config.js';
 import type { Family } from './prefix.js';
 import type { BgpMessage, NotificationMessage, OpenMessage, UpdateMessage } from './types.js';
@@ -92,6 +93,8 @@ export interface PeerStatus {
   readonly updatesSent: number;
   readonly updatesReceived: number;
   readonly establishedCount: number;
+  /** The peer's BFD session (RFC 5880), when `bfd` is set; added by the speaker. */
+  readonly bfd?: BfdPeerStatus;
 }
 
 export class PeerSession {
@@ -123,6 +126,10 @@ export class PeerSession {
   private lastDownReason: SessionDownReason | undefined;
   private updatesReceived = 0;
   private establishedCount = 0;
+  /** Started by the speaker (and not stopped since). */
+  private wanted = false;
+  /** RFC 5882: BFD holds the session down (peer-bfd.ts). */
+  private heldByBfd = false;
 
   private readonly connectionHandlers: ConnectionHandlers = {
     message: (connection, message) => this.onMessage(connection, message),
@@ -170,11 +177,30 @@ export class PeerSession {
   }
 
   start(): void {
-    this.dispatch({ type: 'start' });
+    this.wanted = true;
+    if (!this.heldByBfd) this.dispatch({ type: 'start' });
+  }
+
+  /**
+   * BFD says the path is down (held) or Up again. Held: Cease / BFD Down (RFC 9384) and
+   * close at once, and no new connection either way until released.
+   */
+  holdDown(held: boolean): void {
+    if (held === this.heldByBfd) return;
+    this.heldByBfd = held;
+    this.log.warn(
+      { event: held ? 'bgp.bfd_hold' : 'bgp.bfd_release' },
+      held ? 'BFD is down: closing the session' : 'BFD is up: starting the session',
+    );
+    if (held) {
+      if (this.fsm.enabled || this.fsm.name !== 'idle')
+        this.dispatch({ type: 'stop', notification: ceaseNotification(CeaseSubcode.BfdDown) });
+    } else if (this.wanted) this.dispatch({ type: 'start' });
   }
 
   /** Sends the NOTIFICATION (a Cease normally) and closes; resolves once the socket is gone. */
   stop(notification: NotificationMessage): Promise<void> {
+    this.wanted = false;
     const socket = this.connection?.socket;
     this.dispatch({ type: 'stop', notification });
     if (socket === undefined || socket.destroyed) return Promise.resolve();

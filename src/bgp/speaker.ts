@@ -39,6 +39,7 @@ import type { ReceivedRoute } from './adj-rib-in.js';
 import { ceaseNotification, rejectSocket } from './notifications.js';
 import { withPasswordFromFile } from './password-file.js';
 import type { PeerConfig } from './peer-config.js';
+import { SpeakerBfd } from './peer-bfd.js';
 import { PeerSession, type PeerStatus } from './peer-session.js';
 import { formatPrefix, parsePrefix, prefixFromKey, prefixKey, type Prefix } from './prefix.js';
 
@@ -64,6 +65,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   /** The listener sends with TTL 255 (some peer has ttl_security). */
   private listenerGtsm = false;
   private started = false;
+  private readonly bfd: SpeakerBfd;
 
   constructor(options: SpeakerOptions) {
     super();
@@ -74,6 +76,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     this.options = options;
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.clock = options.clock ?? systemClock;
+    this.bfd = new SpeakerBfd(this.logger);
     (options.peers ?? []).forEach((peer, i) => this.addPeerSession(peer, ['peers', i]));
   }
 
@@ -92,6 +95,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     if (this.options.listen !== undefined && this.options.listen !== false)
       await this.listen(this.options.listen);
     this.started = true;
+    this.bfd.start();
     for (const session of this.sessions.values()) session.start();
   }
 
@@ -112,6 +116,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       Promise.all([...this.sessions.values()].map((s) => s.stop(notification))),
       STOP_CLOSE_TIMEOUT_MS,
     );
+    await this.bfd.stop();
     const server = this.server;
     this.server = undefined;
     this.listenerGtsm = false;
@@ -129,6 +134,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     const session = this.sessions.get(key);
     if (session === undefined) return;
     this.sessions.delete(key);
+    this.bfd.detach(key);
     this.secureListener(session.config, false);
     // RFC 8203 defines shutdown text for subcodes 2 and 4 only, so the reason stays in our log.
     this.logger.info(
@@ -174,7 +180,14 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   }
 
   peerStatus(): PeerStatus[] {
-    return [...this.sessions.values()].map((s) => s.status());
+    return [...this.sessions].map(([key, s]) => this.bfd.withStatus(key, s.status()));
+  }
+
+  /** A peer's `bfd` changed (a reload): its BFD session follows, its BGP session stays. */
+  setPeerBfd(address: string, bfd: PeerOptions['bfd']): void {
+    const key = normalizeAddress(address) ?? address;
+    const session = this.sessions.get(key);
+    if (session !== undefined) this.bfd.change(key, session, bfd);
   }
 
   receivedRoutes(): ReceivedRoute[] {
@@ -219,6 +232,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       onStateChange: (s) => this.emit('peer-state', s.status()),
     });
     this.sessions.set(address, session);
+    this.bfd.attach(address, session, options.bfd);
     this.secureListener(config, true);
     return session;
   }

@@ -1,6 +1,7 @@
 /**
- * Socket options Node does not expose (TCP-MD5, IP_MINTTL and the TTL of GTSM),
- * through one mechanism (koffi). Used by the BGP speaker; meant for BFD's TTL too.
+ * Socket options Node does not expose (TCP-MD5, IP_MINTTL and the TTL of GTSM) and UDP
+ * sockets that read a received TTL, through one mechanism (koffi). Used by the BGP
+ * speaker and by BFD's worker.
  * Also process descriptors (pidfd_open) and their exit watcher, for the process check.
  */
 export * from './constants.js';
@@ -10,3 +11,17 @@ export { setGtsm, setMd5Key, setMinTtl, setTtl } from './socket-options.js';
 export { connectTcp, type PendingConnect, type TcpConnectOptions } from './tcp-connect.js';
 export { sockoptSupport, type SockoptSupport } from './probe.js';
 export { PidfdWatcher, closePidfd, openPidfd, pidfdExited, pidfdWatcher } from './pidfd.js';
+export {
+  closeFd,
+  decodeSockaddr,
+  drainWakeup,
+  openUdp,
+  openWakeup,
+  pollReadable,
+  receivedTtl,
+  sendUdp,
+  signalWakeup,
+  UdpReceiver,
+  type Datagram,
+  type UdpSocketOptions,
+} from './udp.js';

@@ -17,8 +17,31 @@ export interface Libc {
   poll(fds: Buffer, count: number, timeoutMs: number): number;
   close(fd: number): number;
   if_nametoindex(name: string): number;
+  sendto(
+    fd: number,
+    data: Buffer,
+    length: number,
+    flags: number,
+    to: Buffer,
+    toLength: number,
+  ): number;
+  /** `message` is native memory (see `native`): the msghdr's pointers must stay put. */
+  recvmsg(fd: number, message: unknown, flags: number): number;
+  read(fd: number, data: Buffer, length: number): number;
+  write(fd: number, data: Buffer, length: number): number;
+  eventfd(initial: number, flags: number): number;
+  /** Native memory that outlives a call: the pointer, its address and a Buffer over it. */
+  native(bytes: number): NativeMemory;
   /** errno of the last call on this thread. */
   errno(): number;
+}
+
+export interface NativeMemory {
+  readonly pointer: unknown;
+  readonly address: bigint;
+  readonly bytes: Buffer;
+  /** Gives the memory back; `bytes` must not be used after. */
+  free(): void;
 }
 
 /** Socket options cannot be set here; `reason` says why. */
@@ -82,6 +105,11 @@ function load(): Libc | SockoptUnavailableError {
       poll: lib.func('int poll(void *, unsigned long, int)'),
       close: lib.func('int close(int)'),
       if_nametoindex: lib.func('unsigned int if_nametoindex(const char *)'),
+      sendto: lib.func('long sendto(int, void *, unsigned long, int, void *, uint32_t)'),
+      recvmsg: lib.func('long recvmsg(int, void *, int)'),
+      read: lib.func('long read(int, void *, unsigned long)'),
+      write: lib.func('long write(int, void *, unsigned long)'),
+      eventfd: lib.func('int eventfd(unsigned int, int)'),
     };
     return {
       socket: (d, t, p) => f.socket(d, t, p) as number,
@@ -92,6 +120,20 @@ function load(): Libc | SockoptUnavailableError {
       poll: (fds, n, t) => f.poll(fds, n, t) as number,
       close: (fd) => f.close(fd) as number,
       if_nametoindex: (name) => f.if_nametoindex(name) as number,
+      sendto: (fd, d, len, fl, to, toLen) => Number(f.sendto(fd, d, len, fl, to, toLen)),
+      recvmsg: (fd, m, fl) => Number(f.recvmsg(fd, m, fl)),
+      read: (fd, d, len) => Number(f.read(fd, d, len)),
+      write: (fd, d, len) => Number(f.write(fd, d, len)),
+      eventfd: (initial, flags) => f.eventfd(initial, flags) as number,
+      native: (bytes) => {
+        const pointer: unknown = koffi.alloc('uint8', bytes);
+        return {
+          pointer,
+          address: koffi.address(pointer),
+          bytes: Buffer.from(koffi.view(pointer, bytes)),
+          free: () => koffi.free(pointer),
+        };
+      },
       errno: () => koffi.errno(),
     };
   } catch (error) {
