@@ -156,7 +156,18 @@ export class BirdRouter implements Router {
     this.logPath = join(this.dir, 'bird.log');
     const header =
       options.logHeader === false ? '' : `log "${this.logPath}" all;\ntimeformat log "%s.%3f";\n`;
+    this.header = header;
     writeFileSync(this.confPath, header + conf);
+  }
+
+  private readonly header: string;
+
+  /** Writes a new config and applies it with `configure` (BIRD keeps what did not change). */
+  async reconfigure(conf: string): Promise<void> {
+    writeFileSync(this.confPath, this.header + conf);
+    const out = await this.birdc('configure');
+    if (!/Reconfigured|Reconfiguration in progress/.test(out))
+      throw new Error(`bird configure: ${out}`);
   }
 
   async start(): Promise<void> {

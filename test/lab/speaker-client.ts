@@ -9,7 +9,12 @@ import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { AnnounceAttributes, PeerStatus, ReceivedRoute } from '../../src/bgp/index.js';
+import type {
+  AnnounceAttributes,
+  PeerOptions,
+  PeerStatus,
+  ReceivedRoute,
+} from '../../src/bgp/index.js';
 import { WaitTimeout, describe } from './errors.js';
 import type { LabHost, Namespace, Owned } from './host.js';
 import type {
@@ -310,6 +315,11 @@ export class SpeakerProcess implements Owned {
     const found = peers.find((p) => p.name === peer || p.address === peer);
     if (!found) throw new Error(`speaker ${this.name}: no peer ${peer}`);
     return found;
+  }
+
+  /** Changes one peer's `bfd` on the running speaker, as a reload would. */
+  setBfd(address: string, bfd?: PeerOptions['bfd']): Promise<{ at: number }> {
+    return this.request('set-bfd', { address, ...(bfd === undefined ? {} : { bfd }) });
   }
 
   flushed(): Promise<{ at: number }> {

@@ -127,6 +127,9 @@ async function main(): Promise<void> {
         return { at: preciseNow() } satisfies SpeakerResults['flushed'];
       case 'received-routes':
         return speaker.receivedRoutes() satisfies SpeakerResults['received-routes'];
+      case 'set-bfd':
+        speaker.setPeerBfd(command.address, command.bfd);
+        return { at: preciseNow() } satisfies SpeakerResults['set-bfd'];
       case 'stop':
         // Reply first; the exit event follows once the Cease is out.
         emit({ event: 'reply', id: command.id, ok: true, result: { at: preciseNow() } });

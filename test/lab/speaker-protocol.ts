@@ -11,6 +11,7 @@
  */
 import type {
   AnnounceAttributes,
+  PeerOptions,
   PeerStatus,
   ReceivedRoute,
   SpeakerOptions,
@@ -38,6 +39,8 @@ export type SpeakerCommand =
   | { id: number; op: 'status' }
   | { id: number; op: 'flushed' }
   | { id: number; op: 'received-routes' }
+  /** A reload that changes only this peer's `bfd` (BgpSpeaker.setPeerBfd). */
+  | { id: number; op: 'set-bfd'; address: string; bfd?: PeerOptions['bfd'] }
   /** Withdraw all, Cease with this shutdown message, exit. */
   | { id: number; op: 'stop'; message?: string };
 
@@ -58,6 +61,7 @@ export interface SpeakerResults {
   status: SpeakerStatusResult;
   flushed: { at: number };
   'received-routes': ReceivedRoute[];
+  'set-bfd': { at: number };
   stop: { at: number };
 }
 
