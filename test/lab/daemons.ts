@@ -264,6 +264,8 @@ export class BirdRouter implements Router {
 
 // ---------------------------------------------------------------- FRRouting
 
+type FrrDaemon = 'zebra' | 'bfdd' | 'bgpd';
+
 export class FrrRouter implements Router {
   readonly kind = 'frr';
   readonly dir: string;
@@ -277,6 +279,8 @@ export class FrrRouter implements Router {
     readonly ns: Namespace,
     readonly name: string,
     conf: string,
+    /** Also run bfdd (BFD, `neighbor X bfd`). */
+    private readonly bfd = false,
   ) {
     this.pathspace = `${host.id}-${name}`;
     this.dir = join(host.dir, `frr-${name}`);
@@ -291,12 +295,16 @@ export class FrrRouter implements Router {
     }
   }
 
-  private pidPath(daemon: 'zebra' | 'bgpd'): string {
+  private pidPath(daemon: FrrDaemon): string {
     return join(this.dir, `${daemon}.pid`);
   }
 
+  private get daemons(): FrrDaemon[] {
+    return this.bfd ? ['zebra', 'bfdd', 'bgpd'] : ['zebra', 'bgpd'];
+  }
+
   async start(): Promise<void> {
-    for (const daemon of ['zebra', 'bgpd'] as const) {
+    for (const daemon of this.daemons) {
       rmSync(this.pidPath(daemon), { force: true });
       // -P 0: no TCP vty; -d: daemonize; the pid file tells teardown what to kill.
       await this.host.exec(this.ns, [
@@ -370,7 +378,8 @@ export class FrrRouter implements Router {
   }
 
   pids(): number[] {
-    return (['bgpd', 'zebra'] as const)
+    return [...this.daemons]
+      .reverse()
       .map((d) => readPid(this.pidPath(d)))
       .filter((pid): pid is number => pid !== undefined && isAlive(pid));
   }

@@ -240,14 +240,14 @@ export class Lab implements LabHost {
     return this.own(new BirdRouter(this, n, options.name ?? n.name, conf, options));
   }
 
-  /** Starts FRRouting zebra + bgpd with this integrated config, in pathspace `<lab id>-<name>`. */
+  /** Starts FRRouting zebra + bgpd (+ bfdd) with this integrated config, in pathspace `<lab id>-<name>`. */
   startFrr(
     ns: string | Namespace,
     conf: string,
-    options: { name?: string } = {},
+    options: { name?: string; bfd?: boolean } = {},
   ): Promise<FrrRouter> {
     const n = this.ns(ns);
-    return this.own(new FrrRouter(this, n, options.name ?? n.name, conf));
+    return this.own(new FrrRouter(this, n, options.name ?? n.name, conf, options.bfd ?? false));
   }
 
   /** Starts gobgpd with this TOML config; its API port is picked per run. */
