@@ -30,9 +30,10 @@ export interface BirdBfdSession {
 export function parseBirdBfdSessions(text: string): BirdBfdSession[] {
   const out: BirdBfdSession[] = [];
   for (const line of text.split('\n')) {
-    const m = /^\s*([0-9a-f.:]+)\s+(\S+)\s+(Up|Down|Init|AdminDown)\s+.*?\s([0-9.]+)\s+([0-9.]+)\s*$/.exec(
-      line,
-    );
+    const m =
+      /^\s*([0-9a-f.:]+)\s+(\S+)\s+(Up|Down|Init|AdminDown)\s+.*?\s([0-9.]+)\s+([0-9.]+)\s*$/.exec(
+        line,
+      );
     if (m?.[1] === undefined || m[3] === undefined || m[4] === undefined || m[5] === undefined)
       continue;
     out.push({
@@ -45,7 +46,10 @@ export function parseBirdBfdSessions(text: string): BirdBfdSession[] {
   return out;
 }
 
-export async function birdBfd(router: BirdRouter, address: string): Promise<BirdBfdSession | undefined> {
+export async function birdBfd(
+  router: BirdRouter,
+  address: string,
+): Promise<BirdBfdSession | undefined> {
   return parseBirdBfdSessions(await router.birdc('show bfd sessions')).find(
     (s) => s.address === address,
   );
