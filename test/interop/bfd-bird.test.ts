@@ -147,3 +147,36 @@ test('BFD with BIRD 2 as the router', async (t) => {
     await routePresent();
   });
 });
+
+test('BFD with a BIRD that does not run it: BGP as before unless required', async (t) => {
+  if (!(await requireLab(t, ['bird']))) return;
+  const { lab, link } = await bridgedLab(t);
+  const conf = birdBfdConf(link)
+    .replace(/protocol bfd bfd1 \{[^}]*\};\n\}/, '')
+    .replace('bfd on;', '');
+  const router = await lab.startBird(link.b.ns, conf);
+  const speaker = await lab.startSpeaker(link.a.ns, bfdSpeakerConfig(link));
+  await speaker.announce([BFD_PREFIX]);
+
+  await t.test('BGP comes up; BFD stays Down and says the router is not answering', async () => {
+    await waitFor(() => router.route(BFD_PREFIX), { what: `${BFD_PREFIX} at BIRD` });
+    const peer = await speaker.peerStatus('router');
+    assert.equal(peer.state, 'established');
+    assert.equal(peer.bfd?.state, 'down');
+    assert.equal(peer.bfd?.answering, false);
+    assert.equal(peer.bfd?.holdsBgpDown, false);
+  });
+
+  await t.test('required = true holds BGP down while BFD is not Up', async () => {
+    await speaker.setBfd(link.b.ipv4, { minRx: 0.1, minTx: 0.1, multiplier: 3, required: true });
+    await waitFor(() => speaker.peerStatus('router'), {
+      what: 'BGP closed because BFD is required',
+      until: (p) => p.state === 'idle' && p.bfd?.holdsBgpDown === true,
+    });
+    await expectNoRoute(router, BFD_PREFIX);
+    const peer = await speaker.peerStatus('router');
+    assert.deepEqual([peer.lastErrorSent?.code, peer.lastErrorSent?.subcode], [6, 10]);
+    await speaker.setBfd(link.b.ipv4, undefined);
+    await waitFor(() => router.route(BFD_PREFIX), { what: `${BFD_PREFIX} back without BFD` });
+  });
+});
