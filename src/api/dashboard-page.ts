@@ -193,6 +193,13 @@ const SCRIPT = `
     fill('services', services, 'no services configured');
     fill('checks', checks, 'no checks');
     fill('prefixes', prefixes, 'no prefixes');
+    function bfdText(b) {
+      return b.state + (b.answering
+        ? ', ' + b.txIntervalMs + '/' + b.rxIntervalMs + ' ms x ' + b.remoteMultiplier
+        : ', router not answering')
+        + (b.holdsBgpDown ? ', holding BGP down' : '')
+        + ', ' + b.flaps + ' flaps' + (b.lastDiagnostic ? ', last: ' + b.lastDiagnostic : '');
+    }
     fill('peers', status.peers.map(function (p) {
       var up = p.state === 'established';
       var error = !up && p.connectProblem ? p.connectProblem
@@ -203,6 +210,7 @@ const SCRIPT = `
         p.name, p.address + (p.port && p.port !== 179 ? ':' + p.port : ''), p.asn,
         el('span', p.state, 'state ' + p.state),
         (up ? 'up ' : 'for ') + ago(now - p.since) + ', since ' + utc(p.since), p.prefixesSent,
+        p.bfd ? el('span', bfdText(p.bfd), 'state ' + (p.bfd.state === 'up' ? 'up' : 'down')) : '',
         p.lastDownReason || '', error,
       ]);
     }), 'no BGP peers');
@@ -295,7 +303,7 @@ const BODY = `
 <h2>Announcers</h2>
 <table><thead><tr><th>Announcer</th><th>State</th><th>Routes (applied/wanted)</th><th>Failures</th><th>Last error</th><th>Retry</th></tr></thead><tbody id="announcers"></tbody></table>
 <h2>BGP peers</h2>
-<table><thead><tr><th>Peer</th><th>Address</th><th>AS</th><th>State</th><th>Uptime</th><th>Prefixes sent</th><th>Last down reason</th><th>Last error</th></tr></thead><tbody id="peers"></tbody></table>
+<table><thead><tr><th>Peer</th><th>Address</th><th>AS</th><th>State</th><th>Uptime</th><th>Prefixes sent</th><th>BFD</th><th>Last down reason</th><th>Last error</th></tr></thead><tbody id="peers"></tbody></table>
 <h2>Anycast addresses</h2>
 <table><thead><tr><th>Address</th><th>Device</th><th>Services</th><th>On the device</th><th>Added by</th><th>Problem</th></tr></thead><tbody id="addresses"></tbody></table>
 <h2>Directors</h2>

@@ -19,6 +19,7 @@ const PEER_STATES = [
   'open-confirm',
   'established',
 ] as const;
+const BFD_STATES = ['admin-down', 'down', 'init', 'up'] as const;
 
 export class Metrics {
   readonly registry = new client.Registry();
@@ -41,6 +42,11 @@ export class Metrics {
   private readonly peerEstablished: client.Gauge<'peer' | 'address'>;
   private readonly peerState: client.Gauge<'peer' | 'address' | 'state'>;
   private readonly peerPrefixes: client.Gauge<'peer' | 'address'>;
+  private readonly bfdState: client.Gauge<'peer' | 'address' | 'state'>;
+  private readonly bfdDetection: client.Gauge<'peer' | 'address'>;
+  /** Counts kept by the BFD manager, copied at each scrape. */
+  private readonly bfdTransitions: client.Counter<'peer' | 'address'>;
+  private readonly bfdFlaps: client.Counter<'peer' | 'address'>;
 
   constructor(status: () => DaemonStatus) {
     this.status = status;
@@ -154,6 +160,30 @@ export class Metrics {
       labelNames: ['peer', 'address'],
       registers,
     });
+    this.bfdState = new client.Gauge({
+      name: 'anycast_guard_bfd_state',
+      help: 'The BFD session state with the peer (RFC 5880): 1 for the current state, 0 for the others.',
+      labelNames: ['peer', 'address', 'state'],
+      registers,
+    });
+    this.bfdDetection = new client.Gauge({
+      name: 'anycast_guard_bfd_detection_time_seconds',
+      help: 'The agreed BFD detection time (0 until the peer has answered).',
+      labelNames: ['peer', 'address'],
+      registers,
+    });
+    this.bfdTransitions = new client.Counter({
+      name: 'anycast_guard_bfd_transitions_total',
+      help: 'BFD session state changes.',
+      labelNames: ['peer', 'address'],
+      registers,
+    });
+    this.bfdFlaps = new client.Counter({
+      name: 'anycast_guard_bfd_flaps_total',
+      help: 'Times the BFD session went from Up to Down.',
+      labelNames: ['peer', 'address'],
+      registers,
+    });
   }
 
   get contentType(): string {
@@ -204,7 +234,11 @@ export class Metrics {
       this.peerEstablished,
       this.peerState,
       this.peerPrefixes,
-    ] as client.Gauge[])
+      this.bfdState,
+      this.bfdDetection,
+      this.bfdTransitions,
+      this.bfdFlaps,
+    ] as (client.Gauge | client.Counter)[])
       gauge.reset();
     const announced = new Set(status.routes.map(desiredRouteKey));
     for (const service of status.services) {
@@ -240,6 +274,14 @@ export class Metrics {
       for (const state of PEER_STATES)
         this.peerState.set({ ...labels, state }, peer.state === state ? 1 : 0);
       this.peerPrefixes.set(labels, peer.prefixesAnnounced);
+      const bfd = peer.bfd;
+      if (bfd !== undefined) {
+        for (const state of BFD_STATES)
+          this.bfdState.set({ ...labels, state }, bfd.state === state ? 1 : 0);
+        this.bfdDetection.set(labels, bfd.detectionTimeMs / 1000);
+        this.bfdTransitions.inc(labels, bfd.transitions);
+        this.bfdFlaps.inc(labels, bfd.flaps);
+      }
     }
   }
 }

@@ -3,6 +3,7 @@
  * that fits 80 columns, or the API's JSON with --json.
  */
 import type { StatusView } from '../api/index.js';
+import type { BfdPeerStatus } from '../bfd/index.js';
 import { callApi, type ApiTarget } from './api-client.js';
 
 export const WIDTH = 80;
@@ -116,6 +117,7 @@ export function renderStatus(status: StatusView, now: number): string {
         ...p.exportProblems,
       ];
       for (const problem of problems) lines.push(truncate(`  ! ${problem}`, WIDTH));
+      if (p.bfd !== undefined) lines.push(truncate(`  ${describeBfd(p.bfd)}`, WIDTH));
     });
   }
   // The embedded speaker is the peers above; routing daemons get their own lines.
@@ -166,4 +168,18 @@ export function renderStatus(status: StatusView, now: number): string {
 function prefixLabel(p: StatusView['services'][number]['prefixes'][number]): string {
   const route = p.vrf === undefined ? p.prefix : `${p.prefix}%${p.vrf}`;
   return p.announcer === 'bgp' ? route : `${route}@${p.announcer}`;
+}
+
+/** One line per peer with BFD: state, agreed timers, flaps, why it last went down. */
+export function describeBfd(bfd: BfdPeerStatus): string {
+  const parts = [`BFD ${bfd.state}`];
+  // The agreed intervals and the router's multiplier: our detection time is rx times it.
+  if (bfd.answering)
+    parts.push(`tx/rx ${bfd.txIntervalMs}/${bfd.rxIntervalMs} ms x ${bfd.remoteMultiplier}`);
+  else parts.push('the router is not answering');
+  if (bfd.holdsBgpDown) parts.push('holding BGP down');
+  parts.push(`${bfd.flaps} flap${bfd.flaps === 1 ? '' : 's'}`);
+  if (bfd.lastDiagnostic !== undefined) parts.push(`last: ${bfd.lastDiagnostic}`);
+  if (bfd.error !== undefined) parts.push(`! ${bfd.error}`);
+  return parts.join(', ');
 }

@@ -87,6 +87,12 @@ function describePeer(peer: PeerOptions, localAsn: number, defaultHold: number):
   if (peer.passwordFile !== undefined) parts.push(`TCP-MD5 (password from ${peer.passwordFile})`);
   else if (peer.password !== undefined) parts.push('TCP-MD5 (password set)');
   if (peer.ttlSecurity === true) parts.push('TTL security (GTSM)');
+  if (peer.bfd !== undefined) {
+    const b = peer.bfd;
+    parts.push(
+      `BFD rx ${b.minRx * 1000} ms tx ${b.minTx * 1000} ms x ${b.multiplier}${b.required ? ' (required)' : ''}`,
+    );
+  }
   const hop = peer.nextHop;
   if (hop !== undefined) {
     const hops = [
