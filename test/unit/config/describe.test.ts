@@ -224,3 +224,16 @@ describe('describeConfig: up attributes', () => {
     assert.match(text, /warning: services\.web\.up\.local_pref reaches iBGP peers only/);
   });
 });
+
+describe('describeConfig: BFD', () => {
+  it("shows a peer's BFD timers", () => {
+    const config = parseConfig(
+      BGP +
+        'bfd = { min_rx = 0.1, min_tx = 0.1, required = true }\n' +
+        '[services.web]\nprefixes = ["203.0.113.80"]\nannounce = "always"\n',
+      'test.toml',
+      { checkTypes: testCheckTypes },
+    );
+    assert.match(describeConfig(config), /BFD rx 100 ms tx 100 ms x 3 \(required\)/);
+  });
+});
