@@ -5,7 +5,6 @@ import type { PeerStatus } from '../../../src/bgp/index.js';
 import type { BfdPeerStatus } from '../../../src/bfd/index.js';
 import { Metrics } from '../../../src/api/metrics.js';
 import { describeBfd, renderStatus } from '../../../src/cli/status.js';
-import type { DaemonStatus } from '../../../src/daemon/index.js';
 
 const now = 1_700_000_000_000;
 const bfd: BfdPeerStatus = {
@@ -68,14 +67,14 @@ describe('BFD in status and metrics', () => {
         answering: false,
         flaps: 0,
         lastDiagnostic: undefined,
-      } as BfdPeerStatus),
+      }),
       'BFD down, the router is not answering, 0 flaps',
     );
   });
 
   it('exports anycast_guard_bfd_state and the transition counter', async () => {
     const status = { services: [], routes: [], peers: [peer], addresses: [], announcers: [] };
-    const text = await new Metrics(() => status as unknown as DaemonStatus).render();
+    const text = await new Metrics(() => status).render();
     const labels = 'peer="router",address="198.18.0.2"';
     assert.match(text, new RegExp(`^anycast_guard_bfd_state\\{${labels},state="up"\\} 1$`, 'm'));
     assert.match(text, new RegExp(`^anycast_guard_bfd_state\\{${labels},state="down"\\} 0$`, 'm'));
