@@ -166,6 +166,8 @@ interface FlapResult {
   birdSessionRestarts: number;
   bgpEstablishedAtRouter: number;
   checksPerSecond: number;
+  /** How late checks started on the daemon's main loop, on average: its load. */
+  meanCheckLagMs: number;
   daemonCpuPercent: number;
 }
 
@@ -228,6 +230,7 @@ ${blocks.join('')}`,
     // Let the services come up and the checks settle into their schedule.
     await delay(Math.min(10_000, seconds * 100));
     const firstLine = daemon.lines.length;
+    const counts0 = await checkCounts(apiDir);
     const before = await sinceLine();
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
@@ -247,7 +250,8 @@ ${blocks.join('')}`,
     });
     const transitions = records.filter((r) => r.event === 'bfd.state_changed');
     const peer = await router.peer(link.a.ipv4);
-    const checks = await checkCount(apiDir);
+    const counts = await checkCounts(apiDir);
+    const lagCount = counts.lagCount - counts0.lagCount;
     return {
       seconds: Math.round(wall),
       services,
@@ -255,7 +259,9 @@ ${blocks.join('')}`,
       ourFlaps: transitions.filter((r) => r.from === 'up').length,
       birdSessionRestarts: restarts,
       bgpEstablishedAtRouter: peer.state === 'established' ? 1 : 0,
-      checksPerSecond: Math.round(checks / (wall + Math.min(10, seconds / 10))),
+      checksPerSecond: Math.round((counts.results - counts0.results) / wall),
+      meanCheckLagMs:
+        lagCount === 0 ? 0 : Math.round((1000 * (counts.lagSum - counts0.lagSum)) / lagCount),
       daemonCpuPercent: Math.round((100 * cpu) / wall),
     };
   } finally {
@@ -264,7 +270,9 @@ ${blocks.join('')}`,
 }
 
 /** Check results so far, from the daemon's /metrics over its unix socket. */
-async function checkCount(apiDir: string): Promise<number> {
+async function checkCounts(
+  apiDir: string,
+): Promise<{ results: number; lagSum: number; lagCount: number }> {
   const { request } = await import('node:http');
   const text = await new Promise<string>((resolve, reject) => {
     const req = request({ socketPath: `${apiDir}/control.sock`, path: '/metrics' }, (res) => {
@@ -276,10 +284,16 @@ async function checkCount(apiDir: string): Promise<number> {
     req.on('error', reject);
     req.end();
   });
-  let total = 0;
+  let results = 0;
   for (const m of text.matchAll(/^anycast_guard_check_results_total\{[^}]*\} (\d+)/gm))
-    total += Number(m[1]);
-  return total;
+    results += Number(m[1]);
+  const one = (name: string): number =>
+    Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    results,
+    lagSum: one('anycast_guard_check_schedule_lag_seconds_sum'),
+    lagCount: one('anycast_guard_check_schedule_lag_seconds_count'),
+  };
 }
 
 async function main(): Promise<void> {
@@ -329,6 +343,7 @@ async function main(): Promise<void> {
           String(flaps.seconds),
           String(flaps.services),
           String(flaps.checksPerSecond),
+          String(flaps.meanCheckLagMs),
           String(flaps.daemonCpuPercent),
           String(flaps.ourTransitionsAfterUp),
           String(flaps.ourFlaps),
