@@ -333,6 +333,7 @@ async function main(): Promise<void> {
           'seconds',
           'services',
           'checks/s',
+          'mean check lag ms',
           'daemon CPU %',
           'our BFD changes',
           'our flaps',
