@@ -12,6 +12,7 @@ import {
   waitFor,
   type BirdRouter,
   type BridgedLink,
+  type Link,
   type SpeakerProcess,
 } from '../lab/index.js';
 import { NODE_AS, ROUTER_AS, speakerConfig } from './harness.js';
@@ -56,14 +57,19 @@ export async function birdBfd(
 }
 
 /** BIRD as the router: `protocol bfd` at `intervalMs` x `multiplier`, and `bfd on` in the BGP protocol. */
-export function birdBfdConf(link: BridgedLink, intervalMs = 100, multiplier = 3): string {
+export function birdBfdConf(
+  link: Link,
+  intervalMs = 100,
+  multiplier = 3,
+  protocol = 'node',
+): string {
   return `
 router id ${link.b.ipv4};
 protocol device {}
 protocol bfd bfd1 {
   interface "*" { min rx interval ${intervalMs} ms; min tx interval ${intervalMs} ms; multiplier ${multiplier}; };
 }
-protocol bgp node {
+protocol bgp ${protocol} {
   local ${link.b.ipv4} as ${ROUTER_AS};
   neighbor ${link.a.ipv4} as ${NODE_AS};
   passive on;
