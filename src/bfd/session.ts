@@ -190,8 +190,8 @@ export class BfdSession {
       this.sendFinal = true;
       this.transmit(false);
     }
-    // A faster Required Min RX from the remote: reschedule so we do not send too slowly.
-    if (rxChanged && this.nextTx !== undefined) this.scheduleTx(now);
+    // A new Required Min RX from the remote (0 stops us, 6.8.7): the schedule follows it.
+    if (rxChanged) this.scheduleTx(now);
   }
 
   /**

@@ -190,7 +190,7 @@ export class PeerSession {
     this.heldByBfd = held;
     this.log.warn(
       { event: held ? 'bgp.bfd_hold' : 'bgp.bfd_release' },
-      held ? 'BFD is down: closing the session' : 'BFD is up: starting the session',
+      held ? 'BFD is not up: holding the session down' : 'BFD is up: the session may start',
     );
     if (held) {
       if (this.fsm.enabled || this.fsm.name !== 'idle')

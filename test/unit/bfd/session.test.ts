@@ -202,3 +202,34 @@ describe('BFD session (RFC 5880 6.2, 6.8)', () => {
     );
   });
 });
+
+describe("BFD session: the remote's Required Min RX", () => {
+  it('0 stops our periodic packets (6.8.7); a new value starts them again', () => {
+    const s = new BfdSession({ ...FAST, localDiscr: 1, random: () => 0 }, 0);
+    const from = (requiredMinRx: number): BfdPacket => ({
+      version: 1,
+      diag: 0,
+      state: BfdState.Down,
+      poll: false,
+      final: false,
+      controlPlaneIndependent: false,
+      demand: false,
+      detectMult: 3,
+      myDiscriminator: 9,
+      yourDiscriminator: 0,
+      desiredMinTx: 1_000_000,
+      requiredMinRx,
+      requiredMinEchoRx: 0,
+    });
+    s.receive(from(0), 10);
+    s.takePackets();
+    assert.equal(s.view().state, 'init');
+    // Within the detection time (3 x 1 s): no periodic packet is due.
+    assert.ok((s.nextDeadline() ?? 0) > 2500);
+    s.tick(2500);
+    assert.deepEqual(s.takePackets(), []);
+    s.receive(from(100_000), 2500);
+    s.takePackets();
+    assert.ok((s.nextDeadline() ?? Infinity) <= 3500);
+  });
+});
