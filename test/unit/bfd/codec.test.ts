@@ -58,6 +58,33 @@ describe('BFD codec (RFC 5880 4.1)', () => {
     assert.deepEqual(encodeBfd(decoded.packet), bytes);
   });
 
+  it('decodes the first packet BIRD 2.0.12 sent us (captured in a lab)', () => {
+    // protocol bfd { interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; neighbor …; }
+    const bytes = Buffer.from('20400318e196433c00000000000f4240000186a000000000', 'hex');
+    const decoded = decodeBfd(bytes);
+    assert.ok(decoded.ok);
+    assert.deepEqual(
+      { ...decoded.packet },
+      {
+        version: 1,
+        diag: 0,
+        state: BfdState.Down,
+        poll: false,
+        final: false,
+        controlPlaneIndependent: false,
+        demand: false,
+        detectMult: 3,
+        myDiscriminator: 0xe196433c,
+        yourDiscriminator: 0,
+        // 6.8.3: not Up, so at least 1 s; it asks for 100 ms.
+        desiredMinTx: 1_000_000,
+        requiredMinRx: 100_000,
+        requiredMinEchoRx: 0,
+      },
+    );
+    assert.deepEqual(encodeBfd(decoded.packet), bytes);
+  });
+
   it('never throws on arbitrary input, and reports why it refuses', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (data) => {
