@@ -163,6 +163,9 @@ interface FlapResult {
   services: number;
   ourTransitionsAfterUp: number;
   ourFlaps: number;
+  /** Times the BFD worker woke more than 50 ms after a timer (bfd.worker_late), and the worst. */
+  workerLate: number;
+  workerLateMaxMs: number;
   birdSessionRestarts: number;
   bgpEstablishedAtRouter: number;
   checksPerSecond: number;
@@ -177,7 +180,10 @@ async function flapRun(seconds: number, services: number, interval: number): Pro
     const node = await lab.namespace('node');
     const routerNs = await lab.namespace('router');
     const link = await bridgedLink(lab, node, routerNs);
-    const router = await lab.startBird(routerNs, birdBfdConf(link));
+    const router = await lab.startBird(
+      routerNs,
+      birdBfdConf(link).replace('protocol bfd bfd1 {', 'protocol bfd bfd1 {\n  debug all;'),
+    );
     await lab.startHttpService(node, { port: 8080 });
     const apiDir = join(lab.dir, 'api');
     const blocks: string[] = [];
@@ -249,6 +255,12 @@ ${blocks.join('')}`,
       return r === undefined ? [] : [r];
     });
     const transitions = records.filter((r) => r.event === 'bfd.state_changed');
+    const late = records.filter((r) => r.event === 'bfd.worker_late').map((r) => Number(r.lateMs));
+    // What happened, for a reader: ours with the diagnostic, BIRD's from its log.
+    for (const r of [...transitions, ...records.filter((x) => x.event === 'bfd.worker_late')])
+      console.error(JSON.stringify(r));
+    for (const line of router.log().split('\n'))
+      if (/bfd1.*(state|Session)/i.test(line)) console.error(`bird: ${line}`);
     const peer = await router.peer(link.a.ipv4);
     const counts = await checkCounts(apiDir);
     const lagCount = counts.lagCount - counts0.lagCount;
@@ -257,6 +269,8 @@ ${blocks.join('')}`,
       services,
       ourTransitionsAfterUp: transitions.length,
       ourFlaps: transitions.filter((r) => r.from === 'up').length,
+      workerLate: late.length,
+      workerLateMaxMs: late.length === 0 ? 0 : Math.max(...late),
       birdSessionRestarts: restarts,
       bgpEstablishedAtRouter: peer.state === 'established' ? 1 : 0,
       checksPerSecond: Math.round((counts.results - counts0.results) / wall),
@@ -337,6 +351,7 @@ async function main(): Promise<void> {
           'daemon CPU %',
           'our BFD changes',
           'our flaps',
+          'worker late (max ms)',
           'BIRD BFD restarts',
           'BGP up at end',
         ],
@@ -348,6 +363,7 @@ async function main(): Promise<void> {
           String(flaps.daemonCpuPercent),
           String(flaps.ourTransitionsAfterUp),
           String(flaps.ourFlaps),
+          `${flaps.workerLate} (${flaps.workerLateMaxMs})`,
           String(flaps.birdSessionRestarts),
           flaps.bgpEstablishedAtRouter === 1 ? 'yes' : 'no',
         ],

@@ -91,6 +91,9 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private drops: Partial<Record<DropReason, number>> = {};
+  /** Times the worker woke more than 50 ms after a timer, and the worst. */
+  lateCount = 0;
+  lateMaxMs = 0;
 
   constructor(options: BfdManagerOptions) {
     super();
@@ -251,6 +254,14 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     switch (message.type) {
       case 'ready':
       case 'stopped':
+        return;
+      case 'late':
+        this.lateCount++;
+        this.lateMaxMs = Math.max(this.lateMaxMs, message.ms);
+        this.log.warn(
+          { event: 'bfd.worker_late', lateMs: message.ms },
+          'the BFD worker ran late: the host did not schedule it',
+        );
         return;
       case 'dropped':
         this.drops = message.counts;

@@ -30,4 +30,6 @@ export type ToMain =
   | { readonly type: 'error'; readonly id: string; readonly message: string }
   /** Sending fails (message), or works again (undefined). */
   | { readonly type: 'send-error'; readonly id: string; readonly message: string | undefined }
-  | { readonly type: 'dropped'; readonly counts: Partial<Record<DropReason, number>> };
+  | { readonly type: 'dropped'; readonly counts: Partial<Record<DropReason, number>> }
+  /** The worker woke `ms` after a timer was due: the host did not run it. */
+  | { readonly type: 'late'; readonly ms: number };

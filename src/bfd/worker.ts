@@ -37,6 +37,8 @@ const LAST_SOURCE_PORT = 65535;
 const EADDRINUSE = 98;
 /** Longest poll: how soon a lost wakeup would still be noticed. */
 const LONGEST_WAIT_MS = 1000;
+/** Woken this much after a deadline: the thread was not scheduled (a frozen or overloaded host). */
+const LATE_MS = 50;
 
 interface Sender {
   readonly fd: number;
@@ -154,6 +156,8 @@ function run(data: WorkerData): void {
   post({ type: 'ready' });
   while (running) {
     const now = performance.now();
+    const due = engine.nextDeadline();
+    if (due !== undefined && now - due > LATE_MS) post({ type: 'late', ms: Math.round(now - due) });
     engine.tick(now);
     const deadline = engine.nextDeadline();
     const wait = deadline === undefined ? LONGEST_WAIT_MS : Math.ceil(deadline - performance.now());

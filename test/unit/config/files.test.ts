@@ -115,6 +115,7 @@ describe('examples/config.toml', () => {
         'med',
         'prepend',
         'localPref',
+        'bfd',
       ].every((key) => peers.some((p) => key in p)),
       'next_hop as an address and as a table':
         peers.some((p) => p.nextHop?.ipv4 !== undefined) &&
