@@ -253,6 +253,11 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
   private onMessage(message: ToMain): void {
     switch (message.type) {
       case 'ready':
+        this.log.info(
+          { event: 'bfd.worker_started', nice: message.nice, niceProblem: message.niceProblem },
+          'BFD worker started',
+        );
+        return;
       case 'stopped':
         return;
       case 'late':

@@ -18,7 +18,8 @@ export type ToWorker =
   | { readonly type: 'stop' };
 
 export type ToMain =
-  | { readonly type: 'ready' }
+  /** The nice value the worker runs at, and why not the one it asked for. */
+  | { readonly type: 'ready'; readonly nice: number; readonly niceProblem: string | undefined }
   | { readonly type: 'stopped' }
   | {
       readonly type: 'state';

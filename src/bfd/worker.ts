@@ -18,6 +18,7 @@ import {
   openUdp,
   pollReadable,
   sendUdp,
+  setThreadNice,
   SockoptCallError,
   UdpReceiver,
   type AddressFamily,
@@ -37,6 +38,8 @@ const LAST_SOURCE_PORT = 65535;
 const EADDRINUSE = 98;
 /** Longest poll: how soon a lost wakeup would still be noticed. */
 const LONGEST_WAIT_MS = 1000;
+/** The worker's nice value: ahead of the main thread and other work when the host is busy. */
+const WORKER_NICE = -10;
 /** Woken this much after a deadline: the thread was not scheduled (a frozen or overloaded host). */
 const LATE_MS = 50;
 
@@ -153,7 +156,13 @@ function run(data: WorkerData): void {
 
   let reportedDrops = '';
   let lastDropReport = 0;
-  post({ type: 'ready' });
+  let niceProblem: string | undefined;
+  try {
+    setThreadNice(WORKER_NICE);
+  } catch (error) {
+    niceProblem = error instanceof Error ? error.message : String(error);
+  }
+  post({ type: 'ready', nice: niceProblem === undefined ? WORKER_NICE : 0, niceProblem });
   while (running) {
     const now = performance.now();
     const due = engine.nextDeadline();

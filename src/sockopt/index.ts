@@ -20,6 +20,7 @@ export {
   pollReadable,
   receivedTtl,
   sendUdp,
+  setThreadNice,
   signalWakeup,
   UdpReceiver,
   type Datagram,

@@ -30,6 +30,8 @@ export interface Libc {
   read(fd: number, data: Buffer, length: number): number;
   write(fd: number, data: Buffer, length: number): number;
   eventfd(initial: number, flags: number): number;
+  gettid(): number;
+  setpriority(which: number, who: number, priority: number): number;
   /** Native memory that outlives a call: the pointer, its address and a Buffer over it. */
   native(bytes: number): NativeMemory;
   /** errno of the last call on this thread. */
@@ -110,6 +112,8 @@ function load(): Libc | SockoptUnavailableError {
       read: lib.func('long read(int, void *, unsigned long)'),
       write: lib.func('long write(int, void *, unsigned long)'),
       eventfd: lib.func('int eventfd(unsigned int, int)'),
+      gettid: lib.func('int gettid()'),
+      setpriority: lib.func('int setpriority(int, unsigned int, int)'),
     };
     return {
       socket: (d, t, p) => f.socket(d, t, p) as number,
@@ -125,6 +129,8 @@ function load(): Libc | SockoptUnavailableError {
       read: (fd, d, len) => Number(f.read(fd, d, len)),
       write: (fd, d, len) => Number(f.write(fd, d, len)),
       eventfd: (initial, flags) => f.eventfd(initial, flags) as number,
+      gettid: () => f.gettid() as number,
+      setpriority: (which, who, priority) => f.setpriority(which, who, priority) as number,
       native: (bytes) => {
         const pointer: unknown = koffi.alloc('uint8', bytes);
         return {

@@ -251,3 +251,15 @@ function setInt(fd: number, level: number, name: number, value: number, label: s
   if (c.setsockopt(fd, level, name, buffer, 4) !== 0)
     throw new SockoptCallError(`setsockopt(${label}, ${value})`, c.errno());
 }
+
+/**
+ * Gives the calling thread a nice value (Linux schedules threads on their own), so a
+ * host with more runnable threads than CPUs still runs it soon after it wakes. Lowering
+ * it below 0 needs root or CAP_SYS_NICE; the error says so and the thread runs as it was.
+ */
+export function setThreadNice(nice: number): void {
+  const c = requireLibc();
+  // PRIO_PROCESS with a thread id: this thread only.
+  if (c.setpriority(0, c.gettid(), nice) !== 0)
+    throw new SockoptCallError(`setpriority(thread, ${nice})`, c.errno());
+}
