@@ -180,3 +180,40 @@ test('BFD with a BIRD that does not run it: BGP as before unless required', asyn
     await waitFor(() => router.route(BFD_PREFIX), { what: `${BFD_PREFIX} back without BFD` });
   });
 });
+
+test('BFD over IPv6 with BIRD 2', async (t) => {
+  if (!(await requireLab(t, ['bird']))) return;
+  const { lab, link } = await bridgedLab(t);
+  const node = link.a.ipv6;
+  const router = await lab.startBird(
+    link.b.ns,
+    birdBfdConf(link)
+      .replace(`local ${link.b.ipv4} as`, `local ${link.b.ipv6} as`)
+      .replace(`neighbor ${link.a.ipv4} as`, `neighbor ${node} as`),
+  );
+  const config = bfdSpeakerConfig(link);
+  const peer = config.speaker.peers?.[0];
+  assert.ok(peer);
+  const speaker = await lab.startSpeaker(link.a.ns, {
+    ...config,
+    speaker: {
+      ...config.speaker,
+      peers: [{ ...peer, address: link.b.ipv6, localAddress: node }],
+    },
+  });
+  await speaker.announce(['2001:db8::61/128']);
+  const ours = await ourBfd(
+    speaker,
+    (b) => b.state === 'up' && b.txIntervalMs === 100 && b.rxIntervalMs === 100,
+    'our IPv6 BFD Up at 100 ms',
+  );
+  assert.equal(ours.detectionTimeMs, 300);
+  await waitFor(() => birdBfd(router, node), {
+    what: 'BIRD BFD session to our IPv6 address Up',
+    until: (s) => s?.state === 'Up' && s.timeoutMs === 300,
+  });
+  await waitFor(() => router.route('2001:db8::61/128'), { what: 'IPv6 route at BIRD' });
+  await link.silence('block');
+  await expectNoRoute(router, '2001:db8::61/128');
+  await ourBfd(speaker, (b) => b.state === 'down' && b.holdsBgpDown, 'our IPv6 BFD down');
+});
