@@ -22,3 +22,4 @@ export {
   type BfdPeerStatus,
   type BfdSessionSpec,
 } from './manager.js';
+export { applyChanges, holdsBgpDown, INITIAL_GATE, type GateCounts } from './gate.js';

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { closeFd, openWakeup, signalWakeup, sockoptSupport } from '../sockopt/index.js';
 import { BfdDiag, diagName, type BfdStateName } from './codec.js';
 import { BFD_PORT, type DropReason } from './engine.js';
+import { applyChanges, holdsBgpDown as gateHolds, INITIAL_GATE, type GateCounts } from './gate.js';
 import type { ToMain, ToWorker } from './messages.js';
 import { toMicros, type BfdOptions } from './options.js';
 import type { BfdSessionView, BfdStateChange, BfdTimers } from './session.js';
@@ -65,11 +66,8 @@ interface Tracked {
   spec: BfdSessionSpec;
   view: BfdSessionView | undefined;
   since: number;
-  transitions: number;
-  flaps: number;
-  lastDiag: number;
-  /** RFC 5882 3.2: the session was Up and failed (not AdminDown from the peer). */
-  lost: boolean;
+  /** Transitions, flaps and whether it holds BGP down (gate.ts). */
+  gate: GateCounts;
   error: string | undefined;
 }
 
@@ -112,10 +110,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
       spec,
       view: undefined,
       since: this.now(),
-      transitions: 0,
-      flaps: 0,
-      lastDiag: BfdDiag.None,
-      lost: false,
+      gate: INITIAL_GATE,
       error: undefined,
     });
     this.ensureWorker();
@@ -218,9 +213,9 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     for (const [id, tracked] of this.sessions) {
       const before = holdsBgpDown(tracked);
       if (tracked.view?.state === 'up') {
-        tracked.lost = true;
-        tracked.flaps++;
-        tracked.transitions++;
+        tracked.gate = applyChanges(tracked.gate, [
+          { from: 'up', to: 'down', diag: BfdDiag.None, remoteState: tracked.view.remoteState },
+        ]);
         tracked.since = this.now();
       }
       tracked.view = undefined;
@@ -300,19 +295,9 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     if (tracked === undefined) return;
     const before = holdsBgpDown(tracked);
     tracked.view = view;
+    tracked.gate = applyChanges(tracked.gate, changes);
+    if (changes.length > 0) tracked.since = this.now();
     for (const change of changes) {
-      tracked.transitions++;
-      tracked.since = this.now();
-      if (change.diag !== BfdDiag.None) tracked.lastDiag = change.diag;
-      if (change.to === 'up') tracked.lost = false;
-      if (change.from === 'up' && change.to === 'down') {
-        tracked.flaps++;
-        // 3.2: the peer saying AdminDown (it turned BFD off) is not a failure of the path.
-        if (!(
-          change.diag === BfdDiag.NeighborSignaledSessionDown && change.remoteState === 'admin-down'
-        ))
-          tracked.lost = true;
-      }
       this.log.info(
         {
           event: 'bfd.state_changed',
@@ -351,23 +336,19 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
       detectionTimeMs:
         view === undefined || view.remoteDetectMult === 0 ? 0 : view.detectionTime / 1000,
       remoteMultiplier: view?.remoteDetectMult ?? 0,
-      ...(tracked.lastDiag === BfdDiag.None ? {} : { lastDiagnostic: diagName(tracked.lastDiag) }),
+      ...(tracked.gate.lastDiag === BfdDiag.None
+        ? {}
+        : { lastDiagnostic: diagName(tracked.gate.lastDiag) }),
       since: tracked.since,
-      transitions: tracked.transitions,
-      flaps: tracked.flaps,
+      transitions: tracked.gate.transitions,
+      flaps: tracked.gate.flaps,
       ...(tracked.error === undefined ? {} : { error: tracked.error }),
     };
   }
 }
 
-/**
- * RFC 5882 section 3.2, with the issue's choice for a router that does not run BFD:
- * `required` holds BGP down until BFD is Up; otherwise only a session that was Up and
- * failed holds it down, until it is Up again.
- */
 function holdsBgpDown(tracked: Tracked): boolean {
-  const up = tracked.view?.state === 'up';
-  return tracked.spec.options.required ? !up : tracked.lost && !up;
+  return gateHolds(tracked.gate, tracked.view?.state, tracked.spec.options.required);
 }
 
 function timersOf(options: BfdOptions): BfdTimers {
