@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { birdBfd, birdBfdConf, bfdSpeakerConfig } from '../test/interop/bfd-harness.js';
-import { CLI, NODE_AS, ROUTER_AS } from '../test/e2e/harness.js';
+import { CLI, NODE_AS, ROUTER_AS, nodeConfigHead } from '../test/e2e/harness.js';
 import {
   BIRD_TEST_TIMERS,
   bridgedLink,
@@ -198,21 +198,7 @@ fall = 1
     const configPath = join(lab.dir, 'node.toml');
     writeFileSync(
       configPath,
-      `[api]
-listen = false
-socket = "${apiDir}/control.sock"
-state_dir = "${apiDir}"
-
-[bgp]
-asn = ${NODE_AS}
-router_id = "${link.a.ipv4}"
-[[bgp.peers]]
-address = "${link.b.ipv4}"
-asn = ${ROUTER_AS}
-local_address = "${link.a.ipv4}"
-connect_retry = 1
-hold_time = 9
-bfd = { min_rx = 0.1, min_tx = 0.1, multiplier = 3 }
+      `${nodeConfigHead(link, apiDir, 'hold_time = 9\n')}bfd = { min_rx = 0.1, min_tx = 0.1, multiplier = 3 }
 ${blocks.join('')}`,
     );
     const daemon = await lab.spawn(node, {

@@ -35,6 +35,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median, textTable } from './stats.js';
+import { nodeConfigHead } from '../test/e2e/harness.js';
 import {
   BIRD_TEST_TIMERS,
   Lab,
@@ -90,20 +91,7 @@ ${protocols.join('')}`;
 }
 
 function nodeConf(link: Link, apiDir: string, standby: boolean): string {
-  return `[api]
-listen = false
-socket = "${apiDir}/control.sock"
-state_dir = "${apiDir}"
-
-[bgp]
-asn = ${NODE_AS}
-router_id = "${link.a.ipv4}"
-[[bgp.peers]]
-address = "${link.b.ipv4}"
-asn = ${ROUTER_AS}
-local_address = "${link.a.ipv4}"
-connect_retry = 1
-
+  return `${nodeConfigHead(link, apiDir)}
 [services.dns]
 prefixes = ["${ANYCAST}"]
 addresses = ["${ANYCAST}"]

@@ -32,6 +32,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median, percentile, textTable } from './stats.js';
+import { nodeConfigHead } from '../test/e2e/harness.js';
 import {
   BIRD_TEST_TIMERS,
   Lab,
@@ -132,20 +133,7 @@ protocol bgp ${name} {
 }
 
 function oursConf(env: Env, variant: Variant, apiDir: string): string {
-  return `[api]
-listen = false
-socket = "${apiDir}/control.sock"
-state_dir = "${apiDir}"
-
-[bgp]
-asn = ${NODE_AS}
-router_id = "${env.oursLink.a.ipv4}"
-[[bgp.peers]]
-address = "${env.oursLink.b.ipv4}"
-asn = ${ROUTER_AS}
-local_address = "${env.oursLink.a.ipv4}"
-connect_retry = 1
-
+  return `${nodeConfigHead(env.oursLink, apiDir)}
 [services.web]
 prefixes = ["${PREFIX.replace(/\/32$/, '')}"]
 ${variant.checks?.(env) ?? ''}

@@ -28,6 +28,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { meanAndSe, median, percentile, textTable } from './stats.js';
+import { nodeConfigHead } from '../test/e2e/harness.js';
 import {
   BIRD_TEST_TIMERS,
   Lab,
@@ -113,20 +114,7 @@ protocol bgp ${name} {
 function oursConf(link: Link, service: HttpService, interval: number, apiDir: string): string {
   return `# failover benchmark: one service, one HTTP check, fall 1, rise 1, no hold-down
 # (the API's socket and state in the lab's dir, not the host-wide defaults)
-[api]
-listen = false
-socket = "${apiDir}/control.sock"
-state_dir = "${apiDir}"
-
-[bgp]
-asn = ${NODE_AS}
-router_id = "${link.a.ipv4}"
-[[bgp.peers]]
-address = "${link.b.ipv4}"
-asn = ${ROUTER_AS}
-local_address = "${link.a.ipv4}"
-connect_retry = 1
-
+${nodeConfigHead(link, apiDir)}
 [services.web]
 prefixes = ["${PREFIX.replace(/\/32$/, '')}"]
 checks.http = [{ url = "${service.url}", interval = ${interval}, timeout = ${interval} }]

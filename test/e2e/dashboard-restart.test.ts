@@ -10,12 +10,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { chromium, type Page } from 'playwright-core';
 import { ApiServer, DrainStore, Metrics } from '../../src/api/index.js';
 import { TRANSITIONS_FILE, TransitionLog } from '../../src/api/dashboard-transitions.js';
 import type { BgpSpeaker } from '../../src/bgp/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon/index.js';
+import { CHROMIUM, TEST_OUTPUT as OUTPUT, launchChromium, pageShows } from '../helpers/browser.js';
 import { eventually } from '../helpers/raw-peer.js';
 import {
   ToggleService,
@@ -26,26 +26,7 @@ import {
 import { Lab, requireLab, type Namespace } from '../lab/index.js';
 import { kernelAddresses, nsIp } from './addresses/kernel.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const OUTPUT = join(import.meta.dirname, '../../../test-output');
 const ADDRESS = '203.0.113.82';
-
-/** Polls the page until `text` of `selector` matches, or fails with what it last saw. */
-async function pageShows(page: Page, selector: string, pattern: RegExp, what: string) {
-  const deadline = Date.now() + 10_000;
-  let last = '';
-  while (Date.now() < deadline) {
-    last =
-      (await page
-        .locator(selector)
-        .first()
-        .textContent()
-        .catch(() => null)) ?? '';
-    if (pattern.test(last)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`${what}: ${selector} shows "${last}", wanted ${String(pattern)}`);
-}
 
 /** One run of the node: a daemon binding its address in `ns`, its API, its history file. */
 async function startNode(collector: BgpSpeaker, web: ToggleService, ns: Namespace, dir: string) {
@@ -130,21 +111,7 @@ test(
     undo.push(() => collector.stop());
     const stateDir = join(lab.dir, 'state');
     await mkdir(stateDir, { recursive: true });
-    const context = await chromium.launchPersistentContext(join(lab.dir, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1200, height: 900 },
-    });
+    const context = await launchChromium(lab.dir);
     undo.push(() => context.close());
     const page = await context.newPage();
     const errors: string[] = [];

@@ -109,8 +109,21 @@ fall = ${s.fall}
 hold_down = ${s.holdDown}
 ${s.extra ?? ''}`,
   );
-  const api = `[api]\nlisten = false\nsocket = "${apiDir}/control.sock"\nstate_dir = "${apiDir}"\n\n`;
-  return `${api}[bgp]
+  return `${nodeConfigHead(link, apiDir)}${blocks.join('')}`;
+}
+
+/**
+ * The head of a lab node's config: its API's socket and state in `apiDir` (never the host's
+ * /run or /var/lib), and one eBGP peer, the router across `link`. `peerKeys` are more
+ * lines of that peer's table (e.g. `hold_time = 9`).
+ */
+export function nodeConfigHead(link: Link, apiDir: string, peerKeys = ''): string {
+  return `[api]
+listen = false
+socket = "${apiDir}/control.sock"
+state_dir = "${apiDir}"
+
+[bgp]
 asn = ${NODE_AS}
 router_id = "${link.a.ipv4}"
 [[bgp.peers]]
@@ -118,7 +131,7 @@ address = "${link.b.ipv4}"
 asn = ${ROUTER_AS}
 local_address = "${link.a.ipv4}"
 connect_retry = 1
-${blocks.join('')}`;
+${peerKeys}`;
 }
 
 export interface Node {

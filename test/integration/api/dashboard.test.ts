@@ -11,12 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { ApiServer, DrainStore, Metrics } from '../../../src/api/index.js';
 import { TransitionLog } from '../../../src/api/dashboard-transitions.js';
 import { BgpSpeaker } from '../../../src/bgp/index.js';
 import { parseConfig } from '../../../src/config/index.js';
 import { Daemon } from '../../../src/daemon/index.js';
+import {
+  CHROMIUM,
+  TEST_OUTPUT as OUTPUT,
+  launchChromium,
+  pageShows,
+} from '../../helpers/browser.js';
 import { eventually } from '../../helpers/raw-peer.js';
 import {
   ToggleService,
@@ -25,29 +31,10 @@ import {
   startCollector,
 } from '../../helpers/loopback.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const OUTPUT = join(import.meta.dirname, '../../../../test-output');
 const TOKEN = 'dashboard-token';
 const haveChromium = existsSync(CHROMIUM);
 const skip =
   !haveChromium && process.env.CI !== 'true' ? `no ${CHROMIUM} (apt-get install chromium)` : false;
-
-/** Polls the page until `text` of `selector` matches, or fails with what it last saw. */
-async function pageShows(page: Page, selector: string, pattern: RegExp, what: string) {
-  const deadline = Date.now() + 10_000;
-  let last = '';
-  while (Date.now() < deadline) {
-    last =
-      (await page
-        .locator(selector)
-        .first()
-        .textContent()
-        .catch(() => null)) ?? '';
-    if (pattern.test(last)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`${what}: ${selector} shows "${last}", wanted ${String(pattern)}`);
-}
 
 const link = {
   state: 'idle',
@@ -135,21 +122,7 @@ hold_down = 0
       }),
     });
     await api.start();
-    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1200, height: 900 },
-    });
+    context = await launchChromium(dir);
   });
 
   after(async () => {
