@@ -65,7 +65,7 @@ describe('CheckScheduler', () => {
     await scheduler.stop();
   });
 
-  it('never overlaps runs of one check: a due slot is skipped and counted while a run is going', async () => {
+  it('never overlaps runs of one check: a slot due during a run is owed and runs when it ends; later ones are skipped', async () => {
     const clock = new ManualClock(0);
     const { scheduler, delivered, skipped } = setup(() => 0, clock);
     const slow = new FakeCheck('slow', 1, 3.5); // may run 3.5 s on a 1 s interval
@@ -75,18 +75,89 @@ describe('CheckScheduler', () => {
     assert.equal(slow.runs.length, 1);
     clock.advance(2500); // slots at 1000 and 2000 fall due while the first run is going
     assert.equal(slow.runs.length, 1, 'no second run while the first is going');
-    assert.deepEqual(skipped, [
-      { check: 'slow', at: 1000 },
-      { check: 'slow', at: 2000 },
-    ]);
+    assert.deepEqual(skipped, [{ check: 'slow', at: 2000 }], 'the slot at 1000 is owed');
     assert.equal(scheduler.stats(slow)?.running, true);
     slow.pass('finally');
     await flush();
     assert.equal(delivered.length, 1);
     assert.equal(delivered[0]?.result.reason, 'finally');
-    clock.advance(500); // t = 3000: the next slot runs normally
-    assert.equal(slow.runs.length, 2);
-    assert.deepEqual(scheduler.stats(slow), { runs: 1, skipped: 2, running: true, nextAt: 4000 });
+    assert.equal(slow.runs.length, 2, 'the owed run starts as the first one ends, at 2500');
+    slow.pass('quick');
+    await flush();
+    assert.deepEqual(delivered[1]?.timing, { scheduledAt: 2500, startedAt: 2500, lagMs: 0 });
+    clock.advance(500); // t = 3000: the grid carries on
+    assert.equal(slow.runs.length, 3);
+    assert.deepEqual(scheduler.stats(slow), { runs: 2, skipped: 1, running: true, nextAt: 4000 });
+    await scheduler.stop();
+  });
+
+  it('a timeout longer than the interval (ExaBGP: --interval 1, --timeout 5): runs back to back, never together', async () => {
+    const clock = new ManualClock(0);
+    const { scheduler, delivered } = setup(() => 0, clock);
+    const hung = new FakeCheck('hung', 1, 5);
+    scheduler.add(hung);
+    scheduler.start();
+    let concurrent = 0;
+    for (let t = 0; t < 12_000; t += 250) {
+      clock.advance(250);
+      await flush();
+      const open = hung.runs.filter((r) => !r.signal.aborted).length;
+      concurrent = Math.max(concurrent, open);
+    }
+    assert.equal(concurrent, 1, 'one run at a time');
+    assert.deepEqual(
+      delivered.map((d) => [d.timing.startedAt, d.result.reason]),
+      [
+        [0, 'timed out after 5 s'],
+        [5000, 'timed out after 5 s'],
+      ],
+      'each run starts when the previous one timed out',
+    );
+    assert.equal(hung.runs.length, 3, 'the third started at 10000');
+    // Owed: 1000, 6000, 11000 (one per run); skipped: 2000-5000, 7000-10000, 12000.
+    assert.equal(scheduler.stats(hung)?.skipped, 9);
+    await scheduler.stop();
+    assert.equal(hung.runs[2]?.signal.aborted, true, 'stop aborts the owed run too');
+  });
+
+  it('interval_while_changing: faster runs while the check is counting towards rise or fall, then the grid again', async () => {
+    const clock = new ManualClock(0);
+    let changing = false;
+    const delivered: number[] = [];
+    const scheduler = new CheckScheduler({
+      clock,
+      splay: () => 0,
+      onResult: (_check, _result, timing) => delivered.push(timing.startedAt),
+      isChanging: () => changing,
+    });
+    const check = new FakeCheck('c', 5, 0.5, 1);
+    const plain = new FakeCheck('plain', 5, 0.5);
+    scheduler.add(check);
+    scheduler.add(plain);
+    scheduler.start();
+    const settle = async () => {
+      for (const c of [check, plain]) if (c.runs.at(-1)?.signal.aborted === false) c.pass();
+      await flush();
+    };
+    clock.advance(0);
+    await settle(); // t = 0, stable: next at 5000
+    assert.equal(scheduler.stats(check)?.nextAt, 5000);
+    clock.advance(5000);
+    changing = true; // this result starts a change (e.g. the first failure of three)
+    await settle();
+    assert.equal(scheduler.stats(check)?.nextAt, 6000, '1 s after the run started');
+    assert.equal(scheduler.stats(plain)?.nextAt, 10_000, 'a check without it keeps its interval');
+    clock.advance(1000);
+    await settle(); // t = 6000, still changing
+    clock.advance(1000);
+    changing = false; // t = 7000: the change completed
+    await settle();
+    assert.equal(scheduler.stats(check)?.nextAt, 10_000, 'back on its grid');
+    clock.advance(3000);
+    await settle();
+    assert.deepEqual(delivered.slice(0, 5), [0, 0, 5000, 5000, 6000]);
+    assert.deepEqual(check.runs.length, 5, 'runs at 0, 5000, 6000, 7000, 10000');
+    assert.deepEqual(plain.runs.length, 3, 'runs at 0, 5000, 10000');
     await scheduler.stop();
   });
 
