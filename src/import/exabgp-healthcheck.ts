@@ -109,7 +109,14 @@ interface Given {
 
 type Parsed = Map<string, Given>;
 
-class ParseError extends Error {}
+/** Words healthcheck's argparse would refuse (turned into an ERROR note, never thrown out). */
+export class HealthcheckArgsError extends Error {
+  readonly kind = 'import.healthcheck_args';
+  constructor(message: string) {
+    super(message);
+    this.name = 'HealthcheckArgsError';
+  }
+}
 
 function findOption(word: string): OptionSpec | undefined {
   const exact = OPTIONS.find((o) => o.names.includes(word));
@@ -120,17 +127,17 @@ function findOption(word: string): OptionSpec | undefined {
   );
   if (matches.length > 1) {
     const names = matches.flatMap((o) => o.names.filter((n) => n.startsWith(word)));
-    throw new ParseError(`ambiguous option ${word} (could be ${names.join(', ')})`);
+    throw new HealthcheckArgsError(`ambiguous option ${word} (could be ${names.join(', ')})`);
   }
   return matches[0];
 }
 
-/** argparse, for healthcheck.py's options only. Throws ParseError. */
+/** argparse, for healthcheck.py's options only. Throws HealthcheckArgsError. */
 function parseArgs(args: readonly string[], parsed: Parsed = new Map()): Parsed {
   for (let i = 0; i < args.length; i++) {
     const word = args[i] ?? '';
     if (!word.startsWith('-') || word === '-')
-      throw new ParseError(`unrecognized argument: ${word}`);
+      throw new HealthcheckArgsError(`unrecognized argument: ${word}`);
     let name = word;
     let inline: string | undefined;
     const eq = word.indexOf('=');
@@ -147,23 +154,24 @@ function parseArgs(args: readonly string[], parsed: Parsed = new Map()): Parsed 
         inline = word.slice(2);
       } else spec = undefined;
     }
-    if (spec === undefined) throw new ParseError(`unrecognized option: ${word}`);
+    if (spec === undefined) throw new HealthcheckArgsError(`unrecognized option: ${word}`);
     let value: string | undefined = inline;
     if (spec.kind === 'flag') {
-      if (inline !== undefined) throw new ParseError(`${name} takes no value`);
+      if (inline !== undefined) throw new HealthcheckArgsError(`${name} takes no value`);
     } else if (value === undefined) {
       const next = args[i + 1];
       if (next !== undefined && !(next.startsWith('-') && next.length > 1 && !/^-\d/.test(next))) {
         value = next;
         i++;
-      } else if (spec.kind !== 'optional') throw new ParseError(`${name} expects a value`);
+      } else if (spec.kind !== 'optional')
+        throw new HealthcheckArgsError(`${name} expects a value`);
     }
     if (value !== undefined && spec.type !== undefined) {
       const ok =
         spec.type === 'int'
           ? /^\s*[-+]?\d+\s*$/.test(value)
           : Number.isFinite(Number(value)) && value.trim() !== '';
-      if (!ok) throw new ParseError(`${name}: invalid ${spec.type} value: '${value}'`);
+      if (!ok) throw new HealthcheckArgsError(`${name}: invalid ${spec.type} value: '${value}'`);
     }
     const before = parsed.get(spec.dest);
     const values = value === undefined ? [] : [value];
@@ -370,7 +378,7 @@ class Converter {
         parsed = parseArgs(line.args, parseArgs(configFileArgs(text)));
       }
     } catch (error) {
-      if (!(error instanceof ParseError)) throw error;
+      if (!(error instanceof HealthcheckArgsError)) throw error;
       this.note('error', line.where, `healthcheck would refuse to start: ${error.message}`);
       this.services.push({
         name: this.uniqueName(serviceName(base)),

@@ -29,6 +29,7 @@ export {
   convertExabgpHealthcheck,
   EXABGP_HEALTHCHECK_DEFAULTS,
   executeHook,
+  HealthcheckArgsError,
   readAsPath,
   type ExabgpImportInput,
 } from './exabgp-healthcheck.js';
