@@ -3,8 +3,8 @@
  * exabgp-healthcheck) and run for real: ExaBGP 4.2 runs anycast-guard with the converted
  * configuration (exabgp-lab.ts), a BIRD router hears it. Checked at the router:
  *
- * - `--up-metric 50 --down-metric 900 --community 65001:80` (no --withdraw-on-down): the
- *   route carries MED 50 and the community while up, MED 900 and the community while the
+ * - `--up-metric 50 --down-metric 900 --community 65001:80 --as-path "65001 65001"` (no
+ *   --withdraw-on-down): the route carries MED 50, the community and the path while up, MED 900 and the community while the
  *   command fails and while the --disable file exists, MED 50 again after;
  * - `--withdraw-on-down`: the route goes while the command fails and comes back;
  * - `--interval 1` with ExaBGP's default `--timeout 5` is accepted and runs.
@@ -32,7 +32,7 @@ function config(node: Node, apiUrl: string, disableFile: string): string {
   const converted = convertExabgpHealthcheck({
     lines: [
       healthcheck(
-        `python3 -m exabgp healthcheck --name web --cmd "curl -sf --max-time 1 ${node.service.url}" --ip ${WEB} --interval 1 --fast-interval 0.2 --rise 2 --fall 2 --up-metric 50 --down-metric 900 --community 65001:80 --disable ${disableFile} --no-ip-setup`,
+        `python3 -m exabgp healthcheck --name web --cmd "curl -sf --max-time 1 ${node.service.url}" --ip ${WEB} --interval 1 --fast-interval 0.2 --rise 2 --fall 2 --up-metric 50 --down-metric 900 --community 65001:80 --as-path '65001 65001' --disable ${disableFile} --no-ip-setup`,
       ),
       healthcheck(
         `python3 -m exabgp healthcheck --name api --cmd "curl -sf --max-time 1 ${apiUrl}" --ip ${API} --interval 1 --rise 1 --fall 1 --withdraw-on-down --no-ip-setup`,
@@ -76,7 +76,7 @@ test(
     // Up: --up-metric and --community.
     const up = await withMed(50);
     assert.deepEqual(up?.communities, ['65001:80']);
-    assert.deepEqual(up?.asPath, [65001]);
+    assert.deepEqual(up?.asPath, [65001, 65001], '--as-path "65001 65001": prepend 1');
     await waitAtRouter(control, API, true);
 
     // The command fails: still announced (no --withdraw-on-down), with --down-metric.
