@@ -233,6 +233,10 @@ describe('CheckScheduler', () => {
       (error: unknown) => error instanceof CheckError && error.code === 'CHECK_SCHEDULER_MISUSE',
     );
     assert.throws(() => scheduler.add(new FakeCheck('zero', 0, 1)), /positive number of seconds/);
+    assert.throws(
+      () => scheduler.add(new FakeCheck('fast-zero', 1, 1, 0)),
+      /interval_while_changing 0; it must be a positive number of seconds/,
+    );
     await scheduler.stop();
   });
 
