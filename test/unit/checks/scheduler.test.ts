@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { type Clock, type TimerHandle, ManualClock } from '../../../src/clock/index.js';
 import { CheckError } from '../../../src/checks/errors.js';
 import { CheckScheduler, type CheckTiming, hashSplay } from '../../../src/checks/scheduler.js';
@@ -329,5 +330,67 @@ describe('CheckScheduler', () => {
     clock.advance(1);
     assert.equal(check.runs.length, 1);
     await scheduler.stop();
+  });
+
+  it('property: whatever the interval, timeout and run times, one run at a time; a slot due during a run runs as it ends', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 20 }), // interval, in 100 ms steps
+        fc.integer({ min: 1, max: 60 }), // timeout, in 100 ms steps
+        fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 1, maxLength: 12 }), // run times
+        async (intervalSteps, timeoutSteps, durations) => {
+          const clock = new ManualClock(0);
+          const runs: { start: number; end?: number }[] = [];
+          let open = 0;
+          let maxOpen = 0;
+          const check: HealthCheck = {
+            type: 'fake',
+            name: 'c',
+            interval: intervalSteps / 10,
+            timeout: timeoutSteps / 10,
+            run: (signal) =>
+              new Promise<CheckResult>((resolve) => {
+                const run: { start: number; end?: number } = { start: clock.now() };
+                runs.push(run);
+                open++;
+                maxOpen = Math.max(maxOpen, open);
+                const finish = (): void => {
+                  if (run.end !== undefined) return;
+                  run.end = clock.now();
+                  open--;
+                  resolve({ ok: true, reason: 'ok', durationMs: 0 });
+                };
+                const ms = (durations[(runs.length - 1) % durations.length] ?? 0) * 100;
+                clock.setTimeout(finish, ms);
+                signal.addEventListener('abort', finish);
+              }),
+          };
+          const scheduler = new CheckScheduler({ clock, splay: () => 0, onResult: () => {} });
+          scheduler.add(check);
+          scheduler.start();
+          for (let t = 0; t < 300; t++) {
+            clock.advance(100);
+            await flush();
+          }
+          await scheduler.stop();
+          assert.equal(maxOpen, 1, 'one run at a time');
+          const intervalMs = intervalSteps * 100;
+          for (let i = 1; i < runs.length; i++) {
+            const before = runs[i - 1];
+            const run = runs[i];
+            assert.ok(before?.end !== undefined && run !== undefined);
+            assert.ok(run.start >= before.end, `run ${i} started before run ${i - 1} ended`);
+            const slot = (Math.floor(before.start / intervalMs) + 1) * intervalMs;
+            if (before.end > slot)
+              assert.equal(run.start, before.end, `the slot at ${slot} was owed: run ${i} at once`);
+            assert.ok(
+              run.start - before.end <= intervalMs,
+              `run ${i} waited ${run.start - before.end} ms after run ${i - 1} on a ${intervalMs} ms interval`,
+            );
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
