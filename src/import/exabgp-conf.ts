@@ -131,6 +131,8 @@ export function findHealthcheckLines(path: string, text: string): FoundLines {
         let argv: string[];
         try {
           argv = shlexSplit(runText);
+          // The whole command quoted as one word: its words are inside.
+          if (argv.length === 1 && /\s/.test(argv[0] ?? '')) argv = shlexSplit(argv[0] ?? '');
         } catch (error) {
           if (!(error instanceof ShlexError)) throw error;
           others.push({

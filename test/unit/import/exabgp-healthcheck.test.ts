@@ -377,6 +377,7 @@ describe('import exabgp-healthcheck: finding the lines', () => {
       '  }',
       '}',
       "process two { run exabgp --run healthcheck --cmd='x y'; }",
+      'process quoted { run "/usr/bin/healthcheck.py --cmd \'/bin/true\' --ip 203.0.113.2"; }',
       'process other {',
       '  run /usr/local/bin/announce.sh;',
       '}',
@@ -387,11 +388,12 @@ describe('import exabgp-healthcheck: finding the lines', () => {
       [
         ['e.conf:4', 'one', ['--cmd', 'a; b { c }', '--ip', '203.0.113.1']],
         ['e.conf:8', 'two', ['--cmd=x y']],
+        ['e.conf:9', 'quoted', ['--cmd', '/bin/true', '--ip', '203.0.113.2']],
       ],
     );
     assert.deepEqual(
       found.others.map((o) => o.where),
-      ['e.conf:10'],
+      ['e.conf:11'],
     );
   });
 
