@@ -292,8 +292,9 @@ interface Service {
   readonly name: string;
   readonly line: HealthcheckLine;
   readonly body: string[];
-  readonly comments: string[];
   failed: boolean;
+  /** Announcer settings this service already disagreed on (said once). */
+  readonly conflicts: Set<string>;
 }
 
 interface Announcer {
@@ -333,16 +334,8 @@ class Converter {
       this.announcer[key] = { value, where } as Announcer[K];
       return;
     }
-    if (before.value !== value) {
-      if (
-        service.failed &&
-        this.notes.some(
-          (n) =>
-            n.where.startsWith(`${service.line.where} `) &&
-            n.message.includes(`one ${key === 'nextHop' ? 'next_hop' : key} for`),
-        )
-      )
-        return;
+    if (before.value !== value && !service.conflicts.has(key)) {
+      service.conflicts.add(key);
       this.note(
         'error',
         where,
@@ -370,8 +363,8 @@ class Converter {
             name: this.uniqueName(serviceName(base)),
             line,
             body: [],
-            comments: [],
             failed: true,
+            conflicts: new Set(),
           });
           return;
         }
@@ -384,8 +377,8 @@ class Converter {
         name: this.uniqueName(serviceName(base)),
         line,
         body: [],
-        comments: [],
         failed: true,
+        conflicts: new Set(),
       });
       return;
     }
@@ -399,7 +392,7 @@ class Converter {
     const at = (dest: string): string => `${line.where} ${parsed.get(dest)?.option ?? dest}`;
     const named = text('name') ?? text('label') ?? line.process ?? 'healthcheck';
     const name = this.uniqueName(serviceName(named));
-    const service: Service = { name, line, body: [], comments: [], failed: false };
+    const service: Service = { name, line, body: [], failed: false, conflicts: new Set() };
     this.services.push(service);
     const fail = (dest: string, message: string): void => {
       this.note('error', at(dest), message);
