@@ -96,6 +96,7 @@ const CASES = [
   '--ip 203.0.113.7 --community 65001:1 --disabled-community 65001:666',
   '--ip 203.0.113.8 --withdraw-on-down --up-metric 20',
   '--ip 2001:db8::5 --up-metric 7 --down-metric 8',
+  '--ip 203.0.113.9 --up-as-path "65001 65001 65001" --down-as-path "65001 65001"',
 ];
 
 test("the importer's up and down attributes are what ExaBGP's healthcheck announces", async (t) => {
