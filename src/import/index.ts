@@ -12,7 +12,8 @@ import {
   type SourceFile,
 } from './anycast-healthchecker.js';
 import { argsFromCommandLine, findHealthcheckLines, type HealthcheckLine } from './exabgp-conf.js';
-import { configFilesNamed, convertExabgpHealthcheck } from './exabgp-healthcheck.js';
+import { convertExabgpHealthcheck } from './exabgp-healthcheck.js';
+import { configFilesNamed } from './healthcheck-args.js';
 import { ShlexError } from './shlex.js';
 import { errorCode, errorMessage } from '../util/index.js';
 
@@ -25,14 +26,16 @@ export type {
 } from './anycast-healthchecker.js';
 export {
   commandArgv,
-  configFileArgs,
   convertExabgpHealthcheck,
-  EXABGP_HEALTHCHECK_DEFAULTS,
   executeHook,
-  HealthcheckArgsError,
   readAsPath,
   type ExabgpImportInput,
 } from './exabgp-healthcheck.js';
+export {
+  configFileArgs,
+  EXABGP_HEALTHCHECK_DEFAULTS,
+  HealthcheckArgsError,
+} from './healthcheck-args.js';
 export { argsFromCommandLine, findHealthcheckLines, type HealthcheckLine } from './exabgp-conf.js';
 export { IniDocument, IniError } from './ini.js';
 export { shlexSplit, ShlexError } from './shlex.js';
