@@ -29,6 +29,9 @@ import { ShlexError, shlexSplit } from './shlex.js';
 import { tomlComment, tomlKey, tomlString, tomlValue, type TomlValue } from './toml.js';
 import { errorMessage } from '../util/index.js';
 
+/** The --execute commands' time (ExaBGP waited without limit; on_change's default is 5 s). */
+const HOOK_TIMEOUT_SECONDS = 60;
+
 /** A --timeout 0 (no timeout in ExaBGP): anycast-guard needs one. */
 const NO_TIMEOUT_SECONDS = 60;
 
@@ -529,6 +532,7 @@ class Converter {
         );
       else {
         service.body.push(`on_change = ${tomlValue(executeHook(execs))}`);
+        service.body.push(`on_change_timeout = ${HOOK_TIMEOUT_SECONDS}`);
         const notes: string[] = [];
         if (execs.any.length > 0)
           notes.push(
@@ -539,7 +543,7 @@ class Converter {
             '--disabled-execute runs on anycast-guard drain; the disable file makes the service down, so --down-execute runs then',
           );
         notes.push(
-          'each command runs through /bin/sh with STATE set (UP, DOWN, DISABLED), one after the other',
+          `each command runs through /bin/sh with STATE set (UP, DOWN, DISABLED), one after the other, within on_change_timeout = ${HOOK_TIMEOUT_SECONDS} s (ExaBGP waited without limit)`,
         );
         this.note(
           'changed',

@@ -93,7 +93,7 @@ describe('anycast-guard import exabgp-healthcheck', () => {
     const { toml, check } = await convertAndCheck(dir, 'exabgp-3.4');
     assert.match(toml, /^ack = false/m);
     assert.match(toml, /^up = \{ med = 100, local_pref = 200 \}$/m);
-    assert.match(check.stdout, /on change: \/bin\/sh -c /);
+    assert.match(check.stdout, /on change: \/bin\/sh -c .*\(timeout 60 s\)/s);
   });
 
   it('one line after --, to stdout; what it cannot read is exit 1', async () => {
