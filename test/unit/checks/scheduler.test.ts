@@ -85,7 +85,12 @@ describe('CheckScheduler', () => {
     assert.equal(slow.runs.length, 2, 'the owed run starts as the first one ends, at 2500');
     slow.pass('quick');
     await flush();
-    assert.deepEqual(delivered[1]?.timing, { scheduledAt: 2500, startedAt: 2500, lagMs: 0 });
+    assert.deepEqual(delivered[1]?.timing, {
+      scheduledAt: 2500,
+      startedAt: 2500,
+      lagMs: 0,
+      trigger: 'interval',
+    });
     clock.advance(500); // t = 3000: the grid carries on
     assert.equal(slow.runs.length, 3);
     assert.deepEqual(scheduler.stats(slow), { runs: 2, skipped: 1, running: true, nextAt: 4000 });
