@@ -5,8 +5,13 @@
  *   first run comes a splay after start (a fraction of the interval, by default
  *   derived from the check's type and name, so a thousand checks do not fire
  *   together and a restart keeps their phases).
- * - Runs of one check never overlap: when a slot falls due while the previous
- *   run is still going, that slot is skipped and counted.
+ * - Runs of one check never overlap (its timeout may be longer than its interval,
+ *   as ExaBGP's healthcheck allows): a slot that falls due while the previous run
+ *   is still going is owed, and runs as soon as that run ends (due then, so no
+ *   lag is reported); further slots due meanwhile are skipped and counted.
+ * - A check with `intervalWhileChanging` runs that often while `isChanging` says
+ *   it is counting towards rise or fall (ExaBGP's --fast-interval), then rejoins
+ *   its grid.
  * - If the process stalls past whole slots, the missed slots are not replayed:
  *   the run happens once, late (its lag shows it), and the grid carries on.
  * - Results go to `onResult` with when the run was due, when it started, and
@@ -52,12 +57,17 @@ export interface CheckSchedulerOptions {
   readonly onSkip?: (check: HealthCheck, scheduledAt: number) => void;
   /** The exec checks' process groups, awaited on stop. Default: the daemon's one registry. */
   readonly groups?: ProcessGroups;
+  /**
+   * Asked after each delivered result of a check with `intervalWhileChanging`: true while
+   * the check is between states (passes counting towards rise, or failures towards fall).
+   */
+  readonly isChanging?: (check: HealthCheck) => boolean;
 }
 
 export interface CheckStats {
   /** Runs whose result was delivered. */
   readonly runs: number;
-  /** Slots skipped because a run was still going. */
+  /** Slots skipped because a run was still going (beyond the one run owed). */
   readonly skipped: number;
   readonly running: boolean;
   /** Clock ms of the next slot, when the scheduler is started. */
@@ -87,9 +97,15 @@ interface InFlight {
 interface Entry {
   readonly check: HealthCheck;
   readonly intervalMs: number;
+  /** intervalWhileChanging in ms, when set. */
+  readonly fastMs?: number;
+  /** Clock ms of the first slot: the grid is origin + k * intervalMs. */
+  origin: number;
   timer?: TimerHandle;
   nextAt?: number;
   inFlight?: InFlight;
+  /** A slot fell due during the run in flight: run again as soon as it ends. */
+  owed: boolean;
   runs: number;
   skipped: number;
   /** Stops the check's watch, while it is watched. */
@@ -104,6 +120,7 @@ export class CheckScheduler {
   private readonly onSkip: CheckSchedulerOptions['onSkip'];
   private readonly splay: (check: HealthCheck) => number;
   private readonly groups: ProcessGroups;
+  private readonly isChanging: CheckSchedulerOptions['isChanging'];
   private readonly entries = new Map<HealthCheck, Entry>();
   private started = false;
 
@@ -113,6 +130,7 @@ export class CheckScheduler {
     this.onSkip = options.onSkip;
     this.splay = options.splay ?? hashSplay;
     this.groups = options.groups ?? checkProcessGroups;
+    this.isChanging = options.isChanging;
     for (const check of options.checks ?? []) this.add(check);
   }
 
@@ -172,7 +190,22 @@ export class CheckScheduler {
         `check "${check.name}" has interval ${check.interval}; it must be a positive number of seconds`,
       );
     }
-    const entry: Entry = { check, intervalMs: check.interval * 1000, runs: 0, skipped: 0 };
+    const fast = check.intervalWhileChanging;
+    if (fast !== undefined && (!(fast > 0) || !Number.isFinite(fast))) {
+      throw new CheckError(
+        'CHECK_SCHEDULER_MISUSE',
+        `check "${check.name}" has interval_while_changing ${fast}; it must be a positive number of seconds`,
+      );
+    }
+    const entry: Entry = {
+      check,
+      intervalMs: check.interval * 1000,
+      ...(fast === undefined ? {} : { fastMs: fast * 1000 }),
+      origin: 0,
+      owed: false,
+      runs: 0,
+      skipped: 0,
+    };
     this.entries.set(check, entry);
     if (this.started) this.armFirst(entry);
   }
@@ -207,6 +240,7 @@ export class CheckScheduler {
     if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
     entry.timer = undefined;
     entry.nextAt = undefined;
+    entry.owed = false;
     const inFlight = entry.inFlight;
     if (inFlight === undefined) return undefined;
     inFlight.controller.abort(new Error('check scheduler stopped'));
@@ -216,7 +250,8 @@ export class CheckScheduler {
   private armFirst(entry: Entry): void {
     const fraction = this.splay(entry.check);
     const clamped = Number.isFinite(fraction) ? Math.min(Math.max(fraction, 0), 1) : 0;
-    this.arm(entry, this.clock.now() + Math.floor(clamped * entry.intervalMs));
+    entry.origin = this.clock.now() + Math.floor(clamped * entry.intervalMs);
+    this.arm(entry, entry.origin);
     const check = entry.check;
     if (check.watch !== undefined && entry.unwatch === undefined) {
       try {
@@ -230,23 +265,51 @@ export class CheckScheduler {
   }
 
   private arm(entry: Entry, at: number): void {
+    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
     entry.nextAt = at;
     entry.timer = this.clock.setTimeout(() => this.due(entry, at), at - this.clock.now());
+  }
+
+  /** The first slot of the check's grid after `time` (missed slots are not replayed). */
+  private gridAfter(entry: Entry, time: number): number {
+    const k = Math.floor((time - entry.origin) / entry.intervalMs) + 1;
+    return entry.origin + Math.max(k, 1) * entry.intervalMs;
   }
 
   private due(entry: Entry, scheduledAt: number): void {
     entry.timer = undefined;
     if (!this.started || this.entries.get(entry.check) !== entry) return;
     const now = this.clock.now();
-    let next = scheduledAt + entry.intervalMs;
-    if (next <= now) next += (Math.floor((now - next) / entry.intervalMs) + 1) * entry.intervalMs;
-    this.arm(entry, next);
+    this.arm(entry, this.gridAfter(entry, now));
     if (entry.inFlight !== undefined) {
-      entry.skipped++;
-      this.onSkip?.(entry.check, scheduledAt);
+      if (!entry.owed) entry.owed = true;
+      else {
+        entry.skipped++;
+        this.onSkip?.(entry.check, scheduledAt);
+      }
       return;
     }
     this.startRun(entry, scheduledAt, now, 'interval');
+  }
+
+  /**
+   * After a delivered result: the run owed (a slot due during the run, or an event of
+   * the check's watch: one run answers both), else a fast run while the check is changing.
+   */
+  private afterRun(entry: Entry, startedAt: number): void {
+    if (!this.started || this.entries.get(entry.check) !== entry || entry.inFlight !== undefined)
+      return;
+    const now = this.clock.now();
+    const rerun = entry.rerun;
+    entry.rerun = undefined;
+    if (rerun !== undefined || entry.owed) {
+      entry.owed = false;
+      this.startRun(entry, now, now, rerun ?? 'interval');
+      return;
+    }
+    if (entry.fastMs === undefined || this.isChanging?.(entry.check) !== true) return;
+    const at = Math.max(now, startedAt + entry.fastMs);
+    if (entry.nextAt === undefined || at < entry.nextAt) this.arm(entry, at);
   }
 
   private startRun(
@@ -271,12 +334,7 @@ export class CheckScheduler {
       } catch (error) {
         process.emitWarning(`check result listener threw: ${errorReason(error)}`);
       }
-      const rerun = entry.rerun;
-      entry.rerun = undefined;
-      if (rerun !== undefined && this.started && entry.inFlight === undefined) {
-        const now = this.clock.now();
-        this.startRun(entry, now, now, rerun);
-      }
+      this.afterRun(entry, startedAt);
     });
     entry.inFlight = { controller, done };
   }

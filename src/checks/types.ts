@@ -40,7 +40,10 @@ export interface CheckCommon {
   /** Unique within its service; defaults to a name derived from the check's target. */
   readonly name: string;
   readonly interval: number;
+  /** May be longer than the interval: runs never overlap (the scheduler owes the next). */
   readonly timeout: number;
+  /** Seconds between runs while the check is counting towards rise or fall (ExaBGP's --fast-interval). */
+  readonly intervalWhileChanging?: number;
   /** Per-check overrides of the service's rise/fall. */
   readonly rise?: number;
   readonly fall?: number;

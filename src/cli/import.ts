@@ -1,14 +1,24 @@
 /**
  * `anycast-guard import anycast-healthchecker PATH… [--output FILE]`: converts an
  * anycast-healthchecker configuration (its [daemon] file and service .conf files, or a
- * directory of them) into anycast-guard TOML on stdout or in FILE. What has no
- * equivalent is printed on stderr and kept as comments in the output. Exit 0, or 1 when
- * the input has errors anycast-healthchecker itself would refuse (the output is still
- * written, with the parts concerned commented out). An existing FILE is replaced only
- * with --force.
+ * directory of them) into anycast-guard TOML on stdout or in FILE.
+ * `anycast-guard import exabgp-healthcheck [--file exabgp.conf] [-- ARGS…]`: converts
+ * ExaBGP healthcheck command lines (every healthcheck process of the exabgp.conf files,
+ * and/or the one given after --) the same way.
+ *
+ * What has no equivalent is printed on stderr and kept as comments in the output. Exit
+ * 0, or 1 when the input has errors the other tool itself would refuse (the output is
+ * still written, with the parts concerned commented out). An existing FILE is replaced
+ * only with --force.
  */
 import { writeFile } from 'node:fs/promises';
-import { IniError, ImportError, importAnycastHealthchecker } from '../import/index.js';
+import {
+  IniError,
+  ImportError,
+  importAnycastHealthchecker,
+  importExabgpHealthcheck,
+  type ImportResult,
+} from '../import/index.js';
 import { errorMessage } from '../util/index.js';
 
 export interface ImportOptions {
@@ -22,9 +32,36 @@ export interface ImportOptions {
 
 /** Returns the exit code. */
 export async function runImportAnycastHealthchecker(options: ImportOptions): Promise<number> {
+  return report(options, () => importAnycastHealthchecker(options.paths));
+}
+
+export interface ImportExabgpOptions extends Omit<ImportOptions, 'paths'> {
+  /** exabgp.conf files whose healthcheck processes to convert. */
+  readonly files: readonly string[];
+  /** One healthcheck's options, command or run line (the words after --). */
+  readonly args: readonly string[];
+}
+
+/** Returns the exit code. */
+export async function runImportExabgpHealthcheck(options: ImportExabgpOptions): Promise<number> {
+  if (options.files.length === 0 && options.args.length === 0) {
+    options.printError(
+      'anycast-guard import exabgp-healthcheck: give --file exabgp.conf, or the healthcheck command line after --',
+    );
+    return 1;
+  }
+  return report(options, () =>
+    importExabgpHealthcheck({ confPaths: options.files, args: options.args }),
+  );
+}
+
+async function report(
+  options: Omit<ImportOptions, 'paths'>,
+  convert: () => Promise<ImportResult>,
+): Promise<number> {
   let result;
   try {
-    result = await importAnycastHealthchecker(options.paths);
+    result = await convert();
   } catch (error) {
     if (error instanceof IniError || error instanceof ImportError) {
       options.printError(`anycast-guard import: ${error.message}`);

@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG_PATH } from '../config/index.js';
 import { runDaemon } from './run.js';
 import { runStatus } from './status.js';
 import { runDrain, runUndrain } from './drain.js';
-import { runImportAnycastHealthchecker } from './import.js';
+import { runImportAnycastHealthchecker, runImportExabgpHealthcheck } from './import.js';
 import { registerDirectorCommands } from './director.js';
 import { resolveApiTarget, type ApiTargetOptions } from './api-client.js';
 import { DEFAULT_API_SOCKET } from '../config/index.js';
@@ -72,9 +72,11 @@ program
     });
   });
 
-program
+const importCommand = program
   .command('import')
-  .description("convert another tool's configuration into anycast-guard's")
+  .description("convert another tool's configuration into anycast-guard's");
+
+importCommand
   .command('anycast-healthchecker')
   .description(
     'convert an anycast-healthchecker configuration ([daemon] file, service .conf files or their directory) into anycast-guard TOML',
@@ -85,6 +87,31 @@ program
   .action(async (paths: string[], options: { output?: string; force?: boolean }) => {
     process.exitCode = await runImportAnycastHealthchecker({
       paths,
+      ...(options.output === undefined ? {} : { output: options.output }),
+      force: options.force === true,
+      print: (text) => console.log(text),
+      printError: (text) => console.error(text),
+    });
+  });
+
+importCommand
+  .command('exabgp-healthcheck')
+  .description(
+    'convert ExaBGP healthcheck command lines (the healthcheck processes of exabgp.conf, or one given after --) into anycast-guard services announced through ExaBGP',
+  )
+  .argument('[args...]', 'after --: the healthcheck options, its command, or its whole run line')
+  .option(
+    '-f, --file <exabgp.conf>',
+    'convert every healthcheck process of this exabgp.conf (repeatable)',
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
+  .option('-o, --output <file>', 'write the TOML here instead of stdout')
+  .option('--force', 'replace the --output file if it exists')
+  .action(async (args: string[], options: { file: string[]; output?: string; force?: boolean }) => {
+    process.exitCode = await runImportExabgpHealthcheck({
+      files: options.file,
+      args,
       ...(options.output === undefined ? {} : { output: options.output }),
       force: options.force === true,
       print: (text) => console.log(text),

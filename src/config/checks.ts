@@ -2,7 +2,7 @@
  * A service's `checks`: a table of check types, each an array of items.
  *
  * An item is a table of the common keys (the check's name, interval, timeout,
- * rise, fall) plus its type's own keys, which that type's strict schema checks.
+ * interval_while_changing, rise, fall) plus its type's own keys, which that type's strict schema checks.
  * Where a type's own keys include `name` (dns: the query name; cabourotte: the
  * Cabourotte check), the check's name is `check_name` instead. A bare string
  * item is accepted only by types with `fromString` (cabourotte, as anycastd).
@@ -159,10 +159,12 @@ function buildCheck(
   if (parsedCommon === undefined || spec === undefined) return undefined;
   const interval = parsedCommon.interval ?? DEFAULT_INTERVAL;
   const timeout = parsedCommon.timeout ?? Math.min(DEFAULT_TIMEOUT, interval);
-  if (timeout > interval) {
+  // A timeout longer than the interval is fine: runs never overlap (src/checks/scheduler.ts).
+  const whileChanging = parsedCommon.interval_while_changing;
+  if (whileChanging !== undefined && whileChanging > interval) {
     issues.add(
-      [...path, 'timeout'],
-      `must not be longer than the interval (${interval} s), or checks would overlap`,
+      [...path, 'interval_while_changing'],
+      `must not be longer than the interval (${interval} s): it is the faster interval while the check is changing state`,
     );
     return undefined;
   }
@@ -174,6 +176,7 @@ function buildCheck(
       name,
       interval,
       timeout,
+      ...(whileChanging === undefined ? {} : { intervalWhileChanging: whileChanging }),
       ...(parsedCommon.rise === undefined ? {} : { rise: parsedCommon.rise }),
       ...(parsedCommon.fall === undefined ? {} : { fall: parsedCommon.fall }),
       spec,

@@ -154,7 +154,11 @@ function describeCheck(check: CheckConfig): string {
     check.rise === undefined && check.fall === undefined
       ? ''
       : `, rise ${check.rise ?? 'as service'}, fall ${check.fall ?? 'as service'}`;
-  return `${check.type} "${check.name}": every ${check.interval} s, timeout ${check.timeout} s${counts}`;
+  const changing =
+    check.intervalWhileChanging === undefined
+      ? ''
+      : ` (every ${check.intervalWhileChanging} s while changing)`;
+  return `${check.type} "${check.name}": every ${check.interval} s${changing}, timeout ${check.timeout} s${counts}`;
 }
 
 /**

@@ -91,7 +91,14 @@ export const checkCommonSchema = z.strictObject({
   // anycastd's files may write an ISO-8601 duration (interval = "PT1S").
   interval: duration().optional(),
   timeout: duration().optional(),
+  interval_while_changing: duration().optional(),
   rise: count.optional(),
   fall: count.optional(),
 });
-export const CHECK_COMMON_KEYS = ['interval', 'timeout', 'rise', 'fall'] as const;
+export const CHECK_COMMON_KEYS = [
+  'interval',
+  'timeout',
+  'interval_while_changing',
+  'rise',
+  'fall',
+] as const;

@@ -197,6 +197,7 @@ export class Daemon {
       splay: (check) =>
         splayFraction(`${this.owners.get(check)?.config.name ?? ''}\0${check.type}\0${check.name}`),
       onResult: (check, result, timing) => this.onCheckResult(check, result, timing),
+      isChanging: (check) => this.isCheckChanging(check),
     });
     this.lifecycle = new Lifecycle(this.parts, {
       log: this.log,
@@ -600,6 +601,13 @@ export class Daemon {
     }
     if (managed.wake !== undefined) this.clock.clearTimeout(managed.wake);
     this.services.delete(managed.config.name);
+  }
+
+  /** Counting towards rise (down, passing) or fall (up, failing): interval_while_changing applies. */
+  private isCheckChanging(check: HealthCheck): boolean {
+    const health = this.owners.get(check)?.health.check(check.name);
+    if (health === undefined) return false;
+    return health.up ? health.consecutiveFailures > 0 : health.consecutivePasses > 0;
   }
 
   private onCheckResult(check: HealthCheck, result: CheckResult, timing: CheckTiming): void {

@@ -626,18 +626,10 @@ function convertService(
         `ip_check_disabled = false: ${prefix.text} must be on ${iface}; anycast-guard reports it when missing (and BIRD's protocol direct then has no route to export); "auto" would have anycast-guard bind it`,
       );
     }
-    let checkTimeout = timeout;
-    if (interval !== undefined && timeout !== undefined && timeout > interval) {
-      checkTimeout = interval;
-      reader.note(
-        'changed',
-        'check_timeout',
-        `${timeout} s is longer than check_interval (${interval} s); anycast-guard's timeout is at most the interval: written as ${interval}`,
-      );
-    }
     const check: Record<string, TomlValue> = { command: argv };
     if (interval !== undefined) check.interval = interval;
-    if (checkTimeout !== undefined) check.timeout = checkTimeout;
+    // A timeout longer than the interval is kept: runs never overlap, as in anycast-healthchecker.
+    if (timeout !== undefined) check.timeout = timeout;
     body.push(`checks.exec = [${tomlValue(check)}]`);
     if (rise !== undefined) body.push(`rise = ${rise}`);
     if (fall !== undefined) body.push(`fall = ${fall}`);

@@ -12,6 +12,7 @@ import { BgpSpeaker } from '../../../src/bgp/index.js';
 import { parseConfig } from '../../../src/config/index.js';
 import { Daemon } from '../../../src/daemon/index.js';
 import { ManualClock } from '../../../src/clock/index.js';
+import { splayFraction } from '../../../src/checks/index.js';
 import type { Transition } from '../../../src/health/index.js';
 import { eventually } from '../../helpers/raw-peer.js';
 import {
@@ -286,6 +287,66 @@ checks.http = [{ name = "same", url = "http://127.0.0.1:${web.port}/", interval 
         `50 equal checks started at only ${scheduled.size} distinct times`,
       );
     } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('interval_while_changing: runs a check faster only while it counts towards rise or fall', async () => {
+    const clock = new ManualClock(Date.now());
+    const start = clock.now();
+    const runs: { at: number; ok: boolean }[] = [];
+    const daemon = new Daemon(
+      config(`
+[services.fast]
+prefixes = ["2001:db8:6::1"]
+checks.http = [{ name = "h", url = "http://127.0.0.1:${web.port}/", interval = 10, timeout = 5, interval_while_changing = 1 }]
+rise = 3
+fall = 2
+hold_down = 0
+`),
+      {
+        logger: pino({ level: 'silent' }),
+        clock,
+        onCheckResult: (_service, _check, result, timing) =>
+          runs.push({ at: timing.scheduledAt - start, ok: result.ok }),
+      },
+    );
+    const step = async (ms: number, count: number): Promise<void> => {
+      clock.advance(ms);
+      await eventually(() => runs.length >= count, `run ${count}`);
+      // The next run is armed after the result: let the scheduler see it.
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    web.healthy = true;
+    await daemon.start();
+    try {
+      // The first run, at the check's splay within its first interval (as the daemon computes it).
+      const first = Math.floor(splayFraction('fast\0http\0h') * 10_000);
+      await step(first, 1);
+      assert.equal(runs[0]?.at, first);
+      await step(1000, 2); // passes 2 of 3: changing, 1 s apart
+      await step(1000, 3); // up
+      assert.equal(daemon.status().services[0]?.state, 'up');
+      await step(1000, 3); // settled: back to 10 s
+      assert.equal(runs.length, 3, 'no fast run once up');
+      web.healthy = false;
+      await step(first + 10_000 - clock.now() + start, 4); // the grid slot: first failure
+      await step(1000, 5); // failure 2 of 2: down
+      assert.equal(daemon.status().services[0]?.state, 'down');
+      await step(5000, 5);
+      assert.equal(runs.length, 5, 'down and failing is settled: no fast run');
+      assert.deepEqual(
+        runs.map((r) => [r.at - first, r.ok]),
+        [
+          [0, true],
+          [1000, true],
+          [2000, true],
+          [10_000, false],
+          [11_000, false],
+        ],
+      );
+    } finally {
+      web.healthy = true;
       await daemon.stop();
     }
   });

@@ -10,12 +10,16 @@ export interface FakeRun {
 export class FakeCheck implements HealthCheck {
   readonly type = 'fake';
   readonly runs: FakeRun[] = [];
+  readonly intervalWhileChanging?: number;
 
   constructor(
     readonly name: string,
     readonly interval: number,
     readonly timeout: number,
-  ) {}
+    intervalWhileChanging?: number,
+  ) {
+    if (intervalWhileChanging !== undefined) this.intervalWhileChanging = intervalWhileChanging;
+  }
 
   run(signal: AbortSignal): Promise<CheckResult> {
     return new Promise<CheckResult>((resolve, reject) => {
@@ -28,6 +32,13 @@ export class FakeCheck implements HealthCheck {
     const run = this.runs.at(-1);
     if (run === undefined) throw new Error(`${this.name} has not run`);
     run.resolve({ ok: true, reason, durationMs: 1 });
+  }
+
+  /** Settles the latest run as a failure. */
+  fail(reason = 'broken'): void {
+    const run = this.runs.at(-1);
+    if (run === undefined) throw new Error(`${this.name} has not run`);
+    run.resolve({ ok: false, reason, durationMs: 1 });
   }
 }
 

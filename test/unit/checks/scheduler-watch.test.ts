@@ -111,4 +111,29 @@ describe('CheckScheduler: watches and runNow', () => {
     assert.equal(delivered[0]?.result.trigger, 'watch');
     await scheduler.stop();
   });
+
+  it('a wake and a slot due during one run (timeout longer than the interval): one run after it, not two', async () => {
+    const { clock, scheduler, delivered } = setup();
+    const check = new WatchedCheck('w', 2, 5); // the first slot at 1000 (splay 0.5 of 2 s)
+    scheduler.add(check);
+    scheduler.start();
+    clock.advance(1000);
+    assert.equal(check.runs.length, 1);
+    check.wake?.();
+    clock.advance(2000); // t = 3000: the slot falls due during the run
+    assert.equal(check.runs.length, 1, 'no overlap');
+    check.pass();
+    await flush();
+    assert.equal(check.runs.length, 2, 'one run answers the wake and the owed slot');
+    check.pass();
+    await flush();
+    assert.equal(check.runs.length, 2, 'and nothing more until the next slot');
+    assert.deepEqual(
+      delivered.map((d) => d.result.trigger),
+      ['interval', 'watch'],
+    );
+    clock.advance(2000); // t = 5000: the grid carries on
+    assert.equal(check.runs.length, 3);
+    await scheduler.stop();
+  });
 });

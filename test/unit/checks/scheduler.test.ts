@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { type Clock, type TimerHandle, ManualClock } from '../../../src/clock/index.js';
 import { CheckError } from '../../../src/checks/errors.js';
 import { CheckScheduler, type CheckTiming, hashSplay } from '../../../src/checks/scheduler.js';
@@ -65,7 +66,7 @@ describe('CheckScheduler', () => {
     await scheduler.stop();
   });
 
-  it('never overlaps runs of one check: a due slot is skipped and counted while a run is going', async () => {
+  it('never overlaps runs of one check: a slot due during a run is owed and runs when it ends; later ones are skipped', async () => {
     const clock = new ManualClock(0);
     const { scheduler, delivered, skipped } = setup(() => 0, clock);
     const slow = new FakeCheck('slow', 1, 3.5); // may run 3.5 s on a 1 s interval
@@ -75,18 +76,94 @@ describe('CheckScheduler', () => {
     assert.equal(slow.runs.length, 1);
     clock.advance(2500); // slots at 1000 and 2000 fall due while the first run is going
     assert.equal(slow.runs.length, 1, 'no second run while the first is going');
-    assert.deepEqual(skipped, [
-      { check: 'slow', at: 1000 },
-      { check: 'slow', at: 2000 },
-    ]);
+    assert.deepEqual(skipped, [{ check: 'slow', at: 2000 }], 'the slot at 1000 is owed');
     assert.equal(scheduler.stats(slow)?.running, true);
     slow.pass('finally');
     await flush();
     assert.equal(delivered.length, 1);
     assert.equal(delivered[0]?.result.reason, 'finally');
-    clock.advance(500); // t = 3000: the next slot runs normally
-    assert.equal(slow.runs.length, 2);
-    assert.deepEqual(scheduler.stats(slow), { runs: 1, skipped: 2, running: true, nextAt: 4000 });
+    assert.equal(slow.runs.length, 2, 'the owed run starts as the first one ends, at 2500');
+    slow.pass('quick');
+    await flush();
+    assert.deepEqual(delivered[1]?.timing, {
+      scheduledAt: 2500,
+      startedAt: 2500,
+      lagMs: 0,
+      trigger: 'interval',
+    });
+    clock.advance(500); // t = 3000: the grid carries on
+    assert.equal(slow.runs.length, 3);
+    assert.deepEqual(scheduler.stats(slow), { runs: 2, skipped: 1, running: true, nextAt: 4000 });
+    await scheduler.stop();
+  });
+
+  it('a timeout longer than the interval (ExaBGP: --interval 1, --timeout 5): runs back to back, never together', async () => {
+    const clock = new ManualClock(0);
+    const { scheduler, delivered } = setup(() => 0, clock);
+    const hung = new FakeCheck('hung', 1, 5);
+    scheduler.add(hung);
+    scheduler.start();
+    let concurrent = 0;
+    for (let t = 0; t < 12_000; t += 250) {
+      clock.advance(250);
+      await flush();
+      const open = hung.runs.filter((r) => !r.signal.aborted).length;
+      concurrent = Math.max(concurrent, open);
+    }
+    assert.equal(concurrent, 1, 'one run at a time');
+    assert.deepEqual(
+      delivered.map((d) => [d.timing.startedAt, d.result.reason]),
+      [
+        [0, 'timed out after 5 s'],
+        [5000, 'timed out after 5 s'],
+      ],
+      'each run starts when the previous one timed out',
+    );
+    assert.equal(hung.runs.length, 3, 'the third started at 10000');
+    // Owed: 1000, 6000, 11000 (one per run); skipped: 2000-5000, 7000-10000, 12000.
+    assert.equal(scheduler.stats(hung)?.skipped, 9);
+    await scheduler.stop();
+    assert.equal(hung.runs[2]?.signal.aborted, true, 'stop aborts the owed run too');
+  });
+
+  it('interval_while_changing: faster runs while the check is counting towards rise or fall, then the grid again', async () => {
+    const clock = new ManualClock(0);
+    let changing = false;
+    const delivered: number[] = [];
+    const scheduler = new CheckScheduler({
+      clock,
+      splay: () => 0,
+      onResult: (_check, _result, timing) => delivered.push(timing.startedAt),
+      isChanging: () => changing,
+    });
+    const check = new FakeCheck('c', 5, 0.5, 1);
+    const plain = new FakeCheck('plain', 5, 0.5);
+    scheduler.add(check);
+    scheduler.add(plain);
+    scheduler.start();
+    const settle = async () => {
+      for (const c of [check, plain]) if (c.runs.at(-1)?.signal.aborted === false) c.pass();
+      await flush();
+    };
+    clock.advance(0);
+    await settle(); // t = 0, stable: next at 5000
+    assert.equal(scheduler.stats(check)?.nextAt, 5000);
+    clock.advance(5000);
+    changing = true; // this result starts a change (e.g. the first failure of three)
+    await settle();
+    assert.equal(scheduler.stats(check)?.nextAt, 6000, '1 s after the run started');
+    assert.equal(scheduler.stats(plain)?.nextAt, 10_000, 'a check without it keeps its interval');
+    clock.advance(1000);
+    await settle(); // t = 6000, still changing
+    clock.advance(1000);
+    changing = false; // t = 7000: the change completed
+    await settle();
+    assert.equal(scheduler.stats(check)?.nextAt, 10_000, 'back on its grid');
+    clock.advance(3000);
+    await settle();
+    assert.deepEqual(delivered.slice(0, 5), [0, 0, 5000, 5000, 6000]);
+    assert.deepEqual(check.runs.length, 5, 'runs at 0, 5000, 6000, 7000, 10000');
+    assert.deepEqual(plain.runs.length, 3, 'runs at 0, 5000, 10000');
     await scheduler.stop();
   });
 
@@ -162,6 +239,10 @@ describe('CheckScheduler', () => {
       (error: unknown) => error instanceof CheckError && error.code === 'CHECK_SCHEDULER_MISUSE',
     );
     assert.throws(() => scheduler.add(new FakeCheck('zero', 0, 1)), /positive number of seconds/);
+    assert.throws(
+      () => scheduler.add(new FakeCheck('fast-zero', 1, 1, 0)),
+      /interval_while_changing 0; it must be a positive number of seconds/,
+    );
     await scheduler.stop();
   });
 
@@ -254,5 +335,67 @@ describe('CheckScheduler', () => {
     clock.advance(1);
     assert.equal(check.runs.length, 1);
     await scheduler.stop();
+  });
+
+  it('property: whatever the interval, timeout and run times, one run at a time; a slot due during a run runs as it ends', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 20 }), // interval, in 100 ms steps
+        fc.integer({ min: 1, max: 60 }), // timeout, in 100 ms steps
+        fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 1, maxLength: 12 }), // run times
+        async (intervalSteps, timeoutSteps, durations) => {
+          const clock = new ManualClock(0);
+          const runs: { start: number; end?: number }[] = [];
+          let open = 0;
+          let maxOpen = 0;
+          const check: HealthCheck = {
+            type: 'fake',
+            name: 'c',
+            interval: intervalSteps / 10,
+            timeout: timeoutSteps / 10,
+            run: (signal) =>
+              new Promise<CheckResult>((resolve) => {
+                const run: { start: number; end?: number } = { start: clock.now() };
+                runs.push(run);
+                open++;
+                maxOpen = Math.max(maxOpen, open);
+                const finish = (): void => {
+                  if (run.end !== undefined) return;
+                  run.end = clock.now();
+                  open--;
+                  resolve({ ok: true, reason: 'ok', durationMs: 0 });
+                };
+                const ms = (durations[(runs.length - 1) % durations.length] ?? 0) * 100;
+                clock.setTimeout(finish, ms);
+                signal.addEventListener('abort', finish);
+              }),
+          };
+          const scheduler = new CheckScheduler({ clock, splay: () => 0, onResult: () => {} });
+          scheduler.add(check);
+          scheduler.start();
+          for (let t = 0; t < 300; t++) {
+            clock.advance(100);
+            await flush();
+          }
+          await scheduler.stop();
+          assert.equal(maxOpen, 1, 'one run at a time');
+          const intervalMs = intervalSteps * 100;
+          for (let i = 1; i < runs.length; i++) {
+            const before = runs[i - 1];
+            const run = runs[i];
+            assert.ok(before?.end !== undefined && run !== undefined);
+            assert.ok(run.start >= before.end, `run ${i} started before run ${i - 1} ended`);
+            const slot = (Math.floor(before.start / intervalMs) + 1) * intervalMs;
+            if (before.end > slot)
+              assert.equal(run.start, before.end, `the slot at ${slot} was owed: run ${i} at once`);
+            assert.ok(
+              run.start - before.end <= intervalMs,
+              `run ${i} waited ${run.start - before.end} ms after run ${i - 1} on a ${intervalMs} ms interval`,
+            );
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

@@ -341,15 +341,15 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'timeout longer than interval',
+    name: 'interval_while_changing longer than interval',
     toml:
       BGP +
       SERVICE +
-      'checks.http = [{ url = "http://127.0.0.1/", interval = 1, timeout = 1.5 }]\n',
+      'checks.http = [{ url = "http://127.0.0.1/", interval = 1, interval_while_changing = 2 }]\n',
     issues: [
       [
-        'services.dns.checks.http[0].timeout',
-        'must not be longer than the interval (1 s), or checks would overlap',
+        'services.dns.checks.http[0].interval_while_changing',
+        'must not be longer than the interval (1 s): it is the faster interval while the check is changing state',
       ],
     ],
   },

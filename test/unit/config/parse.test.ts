@@ -289,6 +289,19 @@ describe('parseConfig', () => {
     assert.equal(check?.timeout, 2);
   });
 
+  it('a timeout may be longer than the interval (ExaBGP: --interval 1 --timeout 5); interval_while_changing is read', () => {
+    const config = parse(
+      BGP +
+        '[services.dns]\nprefixes = ["203.0.113.53"]\nchecks.exec = [{ command = ["/bin/true"], interval = 5, timeout = 7, interval_while_changing = 1 }]\nchecks.http = [{ url = "http://127.0.0.1/", interval = 1, timeout = 5 }]\n',
+    );
+    const [exec, http] = config.services[0]?.checks ?? [];
+    assert.deepEqual([exec?.interval, exec?.timeout, exec?.intervalWhileChanging], [5, 7, 1]);
+    assert.deepEqual(
+      [http?.interval, http?.timeout, http?.intervalWhileChanging],
+      [1, 5, undefined],
+    );
+  });
+
   it('where a type claims name (dns), name is its setting and check_name the check name', () => {
     const config = parse(
       BGP +

@@ -19,7 +19,12 @@ import { DaemonError } from '../../../src/daemon/index.js';
 import { CanonicalError } from '../../../src/director/canonical.js';
 import { DirectorError } from '../../../src/director/errors.js';
 import { HttpError } from '../../../src/http/index.js';
-import { ImportError, IniError, ShlexError } from '../../../src/import/index.js';
+import {
+  HealthcheckArgsError,
+  ImportError,
+  IniError,
+  ShlexError,
+} from '../../../src/import/index.js';
 
 // Logs and programs match on `kind`; these strings are a contract, so a rename fails here.
 const KIND = /^[a-z]+\.[a-z_]+$/;
@@ -47,6 +52,7 @@ describe('error kinds', () => {
     [new ImportError('x'), 'import.unreadable'],
     [new IniError('f.ini', 3, 'x'), 'import.ini_syntax'],
     [new ShlexError('x'), 'import.shlex_syntax'],
+    [new HealthcheckArgsError('x'), 'import.healthcheck_args'],
     [new BgpProtocolError(1, 1, 'x'), 'bgp.protocol_error'],
     [new BgpEncodeError('x'), 'bgp.encode_error'],
     [new PrefixError('x'), 'bgp.invalid_prefix'],
