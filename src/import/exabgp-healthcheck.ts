@@ -172,6 +172,17 @@ class Converter {
     }
   }
 
+  /** A line that cannot be converted: named and listed (its notes say why), with no body. */
+  private addFailed(line: HealthcheckLine, base: string): void {
+    this.services.push({
+      name: this.uniqueName(serviceName(base)),
+      line,
+      body: [],
+      failed: true,
+      conflicts: new Set(),
+    });
+  }
+
   convert(line: HealthcheckLine): void {
     let parsed: Parsed;
     const base = line.process ?? 'healthcheck';
@@ -186,13 +197,7 @@ class Converter {
             `${line.where} --config`,
             `cannot read ${file}: its options are not known`,
           );
-          this.services.push({
-            name: this.uniqueName(serviceName(base)),
-            line,
-            body: [],
-            failed: true,
-            conflicts: new Set(),
-          });
+          this.addFailed(line, base);
           return;
         }
         parsed = parseArgs(line.args, parseArgs(configFileArgs(text)));
@@ -200,13 +205,7 @@ class Converter {
     } catch (error) {
       if (!(error instanceof HealthcheckArgsError)) throw error;
       this.note('error', line.where, `healthcheck would refuse to start: ${error.message}`);
-      this.services.push({
-        name: this.uniqueName(serviceName(base)),
-        line,
-        body: [],
-        failed: true,
-        conflicts: new Set(),
-      });
+      this.addFailed(line, base);
       return;
     }
     const text = (dest: string): string | undefined => parsed.get(dest)?.values.at(-1);
