@@ -57,3 +57,4 @@ export {
   type ClientTlsFiles,
   type JsonResponse,
 } from './http.js';
+export * from './permit.js';
