@@ -146,6 +146,11 @@ export class NodeAdvertiser {
     };
   }
 
+  /** The directors this node knows now (configured, discovered, learned), normalized. */
+  directorUrls(): string[] {
+    return [...this.links.keys()];
+  }
+
   /** The ad this node sent last (tests, status). */
   get lastAd(): NodeAd | undefined {
     return this.current?.ad as NodeAd | undefined;

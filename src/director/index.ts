@@ -58,3 +58,4 @@ export {
   type JsonResponse,
 } from './http.js';
 export * from './permit.js';
+export { PermitClient, type PermitClientOptions } from './permit-client.js';
