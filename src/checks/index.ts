@@ -17,7 +17,7 @@ import { tlsCheck } from './tls.js';
 import type { CheckType } from './types.js';
 
 export type * from './types.js';
-export { checkTriggers } from './types.js';
+export { checkTriggers, provesServiceGone } from './types.js';
 export { CheckError, type CheckErrorCode } from './errors.js';
 export { runCheck, CheckTimeoutError } from './runner.js';
 export {

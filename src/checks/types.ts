@@ -89,3 +89,25 @@ export interface CheckConfig extends CheckCommon {
   /** The type-specific keys, already validated by that type's schema. */
   readonly spec: unknown;
 }
+
+/**
+ * Whether this check failing proves the service's own process gone (a fact), rather than
+ * judging it sick: a `process` or `systemd` check, or a tcp/http check holding its
+ * connection (`watch = true`). The fleet guard never holds back a fact (docs/fleet-guard.md).
+ */
+export function provesServiceGone(check: Pick<CheckConfig, 'type' | 'spec'>): boolean {
+  switch (check.type) {
+    case 'process':
+    case 'systemd':
+      return true;
+    case 'tcp':
+    case 'http':
+      return (
+        typeof check.spec === 'object' &&
+        check.spec !== null &&
+        (check.spec as { readonly watch?: unknown }).watch === true
+      );
+    default:
+      return false;
+  }
+}

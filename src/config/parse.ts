@@ -66,7 +66,9 @@ export function parseConfigWith(text: string, source: string, options: ParseOpti
   else if (!isTable(rawServices)) issues.add(['services'], 'must be a table of services');
   else
     for (const [name, raw] of Object.entries(rawServices)) {
-      const service = buildService(name, raw, registry, issues);
+      const service = buildService(name, raw, registry, issues, {
+        hasDirectors: document.directors !== undefined,
+      });
       if (service !== undefined) built.push(service);
       const bgpPath = isTable(raw)
         ? bgpPrefixesPath(raw.prefixes, ['services', name, 'prefixes'])

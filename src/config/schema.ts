@@ -82,6 +82,8 @@ export const serviceSchema = z.strictObject({
   device: z.string().min(1).optional(),
   address_management: z.enum(['auto', 'on', 'off']).optional(),
   withdraw_address_when_down: z.boolean().optional(),
+  /** Checked in code (src/health/fleet-guard-config.ts): needs [directors]. */
+  fleet_guard: z.unknown().optional(),
 });
 
 /** Keys every check item accepts, whatever its type (the identity key is name or check_name). */

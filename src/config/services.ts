@@ -18,6 +18,7 @@ import { announcerTitle, buildPrefixes } from './prefixes.js';
 import { routingDaemons } from '../announcers/index.js';
 import { parseInterfaceAddress } from '../addresses/index.js';
 import { serviceSchema } from './schema.js';
+import { buildFleetGuard } from '../health/index.js';
 import type { DownAction, Policy, ServiceConfig, UpAttributes } from './types.js';
 
 export const SERVICE_DEFAULTS = {
@@ -46,11 +47,17 @@ export interface BuiltService {
   readonly prefixPaths: readonly KeyPath[];
 }
 
+export interface BuildServiceOptions {
+  /** The config has a [directors] section (a fleet guard needs one). */
+  readonly hasDirectors?: boolean;
+}
+
 export function buildService(
   name: string,
   raw: unknown,
   registry: ReadonlyMap<string, ConfigCheckType>,
   issues: IssueList,
+  options: BuildServiceOptions = {},
 ): BuiltService | undefined {
   const path: KeyPath = ['services', name];
   if (!NAME_PATTERN.test(name))
@@ -184,6 +191,11 @@ export function buildService(
       'has no effect with announce = "always": the service is never down',
     );
 
+  const fleetGuard = buildFleetGuard(service.fleet_guard, [...path, 'fleet_guard'], issues, {
+    hasDirectors: options.hasDirectors === true,
+    announce,
+  });
+
   if (issues.count > before) return undefined;
   const config: ServiceConfig = {
     name,
@@ -202,6 +214,7 @@ export function buildService(
     device: service.device ?? 'lo',
     addressManagement: service.address_management ?? 'auto',
     withdrawAddressWhenDown: withdrawAddress,
+    ...(fleetGuard === undefined ? {} : { fleetGuard }),
     ...(isAnycastdForm(raw) ? { anycastdForm: true as const } : {}),
   };
   return { config, prefixPaths: prefixes.paths };

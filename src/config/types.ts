@@ -6,13 +6,20 @@ import type { RoutingDaemonConfig } from '../announcers/index.js';
 import type { BgpConfig } from '../bgp/index.js';
 import type { CheckConfig } from '../checks/index.js';
 import type { NodeDirectorsConfig } from '../director/index.js';
-import type { DownAction, Policy, PrefixConfig, UpAttributes } from '../health/index.js';
+import type {
+  DownAction,
+  FleetGuardSettings,
+  Policy,
+  PrefixConfig,
+  UpAttributes,
+} from '../health/index.js';
 
 // The areas' own settings, re-exported so the loader's callers find every type here.
 export type {
   BgpConfig,
   CheckConfig,
   DownAction,
+  FleetGuardSettings,
   NodeDirectorsConfig,
   Policy,
   PrefixConfig,
@@ -44,6 +51,8 @@ export interface ServiceConfig {
   readonly addressManagement: 'auto' | 'on' | 'off';
   /** Remove the addresses while the service is not up. */
   readonly withdrawAddressWhenDown: boolean;
+  /** Withdraw on a judgement of the checks only with the directors' permit (docs/fleet-guard.md). */
+  readonly fleetGuard?: FleetGuardSettings;
   /**
    * Written as anycastd writes a service (only `prefixes.<daemon>` and `checks`), so rise, fall and
    * hold-down are anycast-guard's defaults: check-config says so.

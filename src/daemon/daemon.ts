@@ -12,6 +12,9 @@
  * reload: services whose config is unchanged keep their checks and state (a
  *        healthy service is never withdrawn by a reload); changed ones start
  *        over (down until proven); removed ones are withdrawn.
+ * fleet guard: a service whose guard holds a judged failure wants a withdrawal permit;
+ *        the daemon tells `onPermitWanted` at once and takes the directors' decision
+ *        through `setWithdrawal` (the asking is node-ads' FleetGuard).
  *
  * start and stop are the daemon's three `parts` (addresses, announcers, services), run
  * in order and in reverse by src/lifecycle; `anycast-guard run` puts the same parts in
@@ -37,6 +40,7 @@ import { systemClock, type Clock, type TimerHandle } from '../clock/index.js';
 import {
   checkTypes as defaultCheckTypes,
   CheckScheduler,
+  provesServiceGone,
   splayFraction,
   type CheckResult,
   type CheckTiming,
@@ -46,6 +50,7 @@ import {
 import {
   addressSettings,
   type DaemonConfig,
+  type FleetGuardSettings,
   type PrefixConfig,
   type ServiceConfig,
 } from '../config/index.js';
@@ -67,6 +72,7 @@ import {
   type IpRunner,
 } from '../addresses/index.js';
 import { errorMessage } from '../util/index.js';
+import type { WithdrawalDecision } from '../director/index.js';
 
 export interface DaemonOptions {
   readonly logger: Logger;
@@ -84,6 +90,12 @@ export interface DaemonOptions {
   readonly ip?: IpRunner;
   /** Builds a routing-daemon announcer (default: its definition's factory); tests pass fakes. */
   readonly createAnnouncer?: (config: RoutingDaemonConfig, context: AnnouncerContext) => Announcer;
+  /**
+   * A service's fleet guard started (or stopped) wanting a withdrawal permit: ask the
+   * directors now and give their decision to `setWithdrawal`. Not called at stop (a
+   * node that stops releases nothing: its farewell ad frees its permits).
+   */
+  readonly onPermitWanted?: (want: PermitWant) => void;
   /** Called on every check result, with its scheduling lag (metrics, benchmarks). */
   readonly onCheckResult?: (
     service: string,
@@ -93,11 +105,20 @@ export interface DaemonOptions {
   ) => void;
 }
 
+/** What `onPermitWanted` hears: a service whose guard wants (or no longer wants) a permit. */
+export interface PermitWant {
+  readonly service: string;
+  readonly wanted: boolean;
+  readonly guard: FleetGuardSettings;
+}
+
 interface ManagedService {
   readonly config: ServiceConfig;
   readonly health: ServiceHealth;
   readonly checks: readonly HealthCheck[];
   wake: TimerHandle | undefined;
+  /** What `onPermitWanted` was last told. */
+  permitWanted: boolean;
   /** The service's on_change hooks, one at a time, so a hook sees its transitions in order. */
   hooks: Promise<void>;
 }
@@ -115,6 +136,8 @@ export interface RouteStatus {
   readonly degraded: boolean;
   /** Carrying GRACEFUL_SHUTDOWN until its service's drain withdraws it. */
   readonly draining: boolean;
+  /** Kept announced by its service's fleet guard. */
+  readonly guarded: boolean;
   readonly attributes: AnnounceAttributes;
 }
 
@@ -141,6 +164,7 @@ export class Daemon {
   private readonly types: Readonly<Record<string, CheckType<never>>>;
   private readonly onTransition: ((transition: Transition) => void) | undefined;
   private readonly onResultHook: DaemonOptions['onCheckResult'];
+  private readonly onPermitWanted: DaemonOptions['onPermitWanted'];
   /** The embedded speaker, when [bgp] is configured. */
   private bgp: BgpAnnouncer | undefined;
   /** Every announcer in use, the embedded speaker included, by kind. */
@@ -185,6 +209,7 @@ export class Daemon {
     this.types = options.checkTypes ?? defaultCheckTypes;
     this.onTransition = options.onTransition;
     this.onResultHook = options.onCheckResult;
+    this.onPermitWanted = options.onPermitWanted;
     this.ip = options.ip;
     this.initiallyDrained = options.drained ?? new Map();
     this.createAnnouncer =
@@ -284,7 +309,8 @@ export class Daemon {
   private async stopServices(): Promise<void> {
     this.running = false;
     await this.scheduler.stop();
-    for (const service of this.services.values()) this.removeService(service);
+    // Quietly: a node that stops releases no permit, its farewell ad frees them.
+    for (const service of this.services.values()) this.removeService(service, false);
     this.announced.clear();
   }
 
@@ -365,6 +391,19 @@ export class Daemon {
     return transition;
   }
 
+  /**
+   * The directors' decision on a withdrawal permit the service wanted (`onPermitWanted`):
+   * withdraw → down, hold → guarded. Ignored when it no longer wants one.
+   */
+  setWithdrawal(name: string, decision: WithdrawalDecision): Transition | undefined {
+    const service = this.services.get(name);
+    if (service === undefined || !this.running) return undefined;
+    const transition = service.health.setWithdrawal(decision, this.clock.now());
+    if (transition !== undefined) this.afterTransition(service, transition);
+    else this.notePermit(service);
+    return transition;
+  }
+
   /** The drain in force on a service (its reason, and a graceful one's deadline). */
   drainOf(name: string): DrainOrder | undefined {
     return this.services.get(name)?.health.drainOrder;
@@ -433,6 +472,7 @@ export class Daemon {
         services: r.services,
         degraded: r.degraded,
         draining: r.draining,
+        guarded: r.guarded,
         attributes: r.attributes,
       })),
       peers: this.bgp?.peerStatus() ?? [],
@@ -570,11 +610,13 @@ export class Daemon {
           name: c.name,
           rise: c.rise ?? config.rise,
           fall: c.fall ?? config.fall,
+          provesGone: provesServiceGone(c),
         })),
         policy: config.policy,
         holdDown: config.holdDown,
         announce: config.announce,
         degradedWhenDown: config.down.kind === 'degrade',
+        ...(config.fleetGuard === undefined ? {} : { fleetGuard: config.fleetGuard }),
       },
       this.clock.now(),
     );
@@ -584,6 +626,7 @@ export class Daemon {
       health,
       checks,
       wake: undefined,
+      permitWanted: false,
       hooks: Promise.resolve(),
     };
     this.services.set(config.name, managed);
@@ -593,7 +636,12 @@ export class Daemon {
     }
   }
 
-  private removeService(managed: ManagedService): void {
+  /** `tell`: whether a permit it wanted is given up (released); not at stop. */
+  private removeService(managed: ManagedService, tell = true): void {
+    if (managed.permitWanted && tell) {
+      managed.permitWanted = false;
+      this.tellPermit(managed, false);
+    }
     for (const check of managed.checks) {
       this.scheduler.remove(check);
       this.owners.delete(check);
@@ -631,6 +679,38 @@ export class Daemon {
     const transition = service.health.onResult(check.name, result, this.clock.now());
     if (result.fault === 'daemon') this.logDaemonFault(service, check);
     if (transition !== undefined) this.afterTransition(service, transition);
+    // A judged failure held by the guard is no transition: the service stays up, asking.
+    else this.notePermit(service);
+  }
+
+  /** Tells `onPermitWanted` when the service's guard starts or stops wanting a permit. */
+  private notePermit(service: ManagedService): void {
+    const wanted = service.health.permitWanted();
+    if (wanted === service.permitWanted) return;
+    service.permitWanted = wanted;
+    this.tellPermit(service, wanted);
+  }
+
+  private tellPermit(service: ManagedService, wanted: boolean): void {
+    const guard = service.config.fleetGuard;
+    if (guard === undefined || this.onPermitWanted === undefined) return;
+    if (wanted)
+      this.log.warn(
+        {
+          event: 'guard.permit_wanted',
+          service: service.config.name,
+          reason: service.health.snapshot().reason,
+        },
+        'checks judge the service down: asking the directors for a withdrawal permit',
+      );
+    try {
+      this.onPermitWanted({ service: service.config.name, wanted, guard });
+    } catch (error) {
+      this.log.error(
+        { event: 'guard.listener_failed', service: service.config.name, err: errorMessage(error) },
+        'the fleet guard listener failed',
+      );
+    }
   }
 
   /**
@@ -660,7 +740,10 @@ export class Daemon {
 
   private afterTransition(service: ManagedService, transition: Transition): void {
     const prefixes = service.config.prefixes.map((p) => p.prefix);
-    const level = transition.to === 'up' ? 'info' : 'warn';
+    // Guarded is loud: a sick service kept announced so the fleet keeps its minimum.
+    const guarded = transition.to === 'guarded';
+    const level = transition.to === 'up' ? 'info' : guarded ? 'error' : 'warn';
+    const fleet = guarded ? service.health.snapshot().guard?.fleet : undefined;
     this.log[level](
       {
         event: 'service.state_changed',
@@ -669,19 +752,25 @@ export class Daemon {
         previous: transition.from,
         reason: transition.reason,
         prefixes,
+        ...(fleet === undefined ? {} : { fleet }),
       },
-      'service state changed',
+      guarded
+        ? 'service kept announced by the fleet guard: withdrawing would leave too few nodes announcing'
+        : 'service state changed',
     );
+    this.notePermit(service);
     this.scheduleWake(service);
     if (service.config.withdrawAddressWhenDown) {
       if (transition.to === 'up') {
         // Announce only once the address is there: reconcile runs after the bind.
         void this.bindServiceAddresses(service.config.name);
       } else if (
-        (transition.from === 'up' && transition.to !== 'draining') ||
+        ((transition.from === 'up' || transition.from === 'guarded') &&
+          transition.to !== 'draining' &&
+          transition.to !== 'guarded') ||
         (transition.from === 'draining' && this.addressesUp.has(service.config.name))
       ) {
-        // Draining still takes traffic: the addresses go with the route, not before it.
+        // Draining and guarded still take traffic: the addresses go with the route, not before it.
         // Queued, so it runs after the reconcile below has withdrawn the route.
         this.addressesUp.delete(service.config.name);
         void this.enqueueAddressChange(service.config.name, false);
@@ -715,7 +804,10 @@ export class Daemon {
         service.wake = undefined;
         const transition = service.health.tick(this.clock.now());
         if (transition !== undefined) this.afterTransition(service, transition);
-        else this.scheduleWake(service);
+        else {
+          this.notePermit(service);
+          this.scheduleWake(service);
+        }
       },
       Math.max(0, at - this.clock.now()),
     );
@@ -765,7 +857,9 @@ export class Daemon {
       state:
         s.config.withdrawAddressWhenDown &&
         !this.addressesUp.has(s.config.name) &&
-        (s.health.state === 'up' || s.health.state === 'draining')
+        (s.health.state === 'up' ||
+          s.health.state === 'draining' ||
+          s.health.state === 'guarded')
           ? ('down' as const)
           : s.health.state,
       prefixes: s.config.prefixes,
@@ -822,11 +916,14 @@ export class Daemon {
           services: route.services,
           degraded: route.degraded,
           draining: route.draining,
+          ...(route.guarded ? { guarded: true } : {}),
           attributes: route.attributes,
         },
-        route.draining
-          ? 'announced with GRACEFUL_SHUTDOWN'
-          : route.degraded
+        route.guarded
+          ? 'announced degraded: kept by the fleet guard'
+          : route.draining
+            ? 'announced with GRACEFUL_SHUTDOWN'
+            : route.degraded
             ? 'announced degraded'
             : 'announced',
       );

@@ -4,7 +4,8 @@
  * normally only for a service that is up (with its `up` attributes); a down
  * service's prefixes are withdrawn, or announced degraded when its `down` action
  * says so and its checks have passed once; a draining one's carry
- * GRACEFUL_SHUTDOWN (RFC 8326 section 3: 65535:0) with its `down` attributes.
+ * GRACEFUL_SHUTDOWN (RFC 8326 section 3: 65535:0) with its `down` attributes, and so
+ * do a guarded one's (the fleet guard keeps it announced, less preferred).
  */
 import { routeKey, type AnnouncerKind, type PrefixConfig } from './route-target.js';
 import type { AnnounceAttributes } from '../bgp/index.js';
@@ -38,13 +39,16 @@ export interface DesiredRoute {
   readonly degraded: boolean;
   /** Announced with GRACEFUL_SHUTDOWN until its service's drain withdraws it. */
   readonly draining: boolean;
+  /** Kept announced, degraded, by its service's fleet guard. */
+  readonly guarded: boolean;
 }
 
 export interface DesiredRoutesOptions {
   /**
    * Whether an announcer can carry attributes (BIRD's and FRRouting's cannot): a
    * draining service's routes through one that cannot are withdrawn at once, since
-   * they would otherwise stay announced as if healthy. Default: every one can.
+   * they would otherwise stay announced as if healthy; a guarded one's stay announced
+   * plain (the guard's point is to keep the route). Default: every one can.
    */
   readonly carriesAttributes?: (kind: AnnouncerKind) => boolean;
 }
@@ -82,6 +86,7 @@ function serviceAttributes(service: ServiceRoutes): AnnounceAttributes | undefin
     case 'up':
       return service.up ?? {};
     case 'draining':
+    case 'guarded':
       return drainingAttributes(service.down);
     // Drained means "take me out": never announced, not even degraded.
     case 'drained':
@@ -105,10 +110,12 @@ export function desiredRoutes(
   for (const service of services) {
     const up = service.state === 'up';
     const draining = service.state === 'draining';
-    const attributes = serviceAttributes(service);
-    if (attributes === undefined) continue;
+    const guarded = service.state === 'guarded';
+    const wanted = serviceAttributes(service);
+    if (wanted === undefined) continue;
     for (const item of service.prefixes) {
       if (draining && !carries(item.announcer)) continue;
+      const attributes = guarded && !carries(item.announcer) ? {} : wanted;
       const key = desiredRouteKey(item);
       const existing = routes.get(key);
       if (existing === undefined || (existing.degraded && up)) {
@@ -120,6 +127,7 @@ export function desiredRoutes(
           services: existing === undefined ? [service.name] : [service.name, ...existing.services],
           degraded: !up,
           draining,
+          guarded,
         });
       } else {
         routes.set(key, { ...existing, services: [...existing.services, service.name] });

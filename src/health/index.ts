@@ -3,3 +3,4 @@ export * from './service-health.js';
 export * from './desired-routes.js';
 export * from './route-target.js';
 export type * from './settings.js';
+export * from './fleet-guard-config.js';

@@ -18,18 +18,26 @@
  *   up to `daemonFaultGraceMs` from the first such failure in a row; after that each
  *   one counts as an ordinary failure, because a daemon that cannot check cannot tell
  *   the service is healthy (DESIGN.md: where it cannot tell, it withdraws).
+ * - With a fleet guard (docs/fleet-guard.md), a failure the checks judge while the
+ *   service is announcing does not take it down by itself: it stays `up` and wants a
+ *   withdrawal permit (`permitWanted()`) until the directors' decision comes
+ *   (`setWithdrawal`): withdraw → `down`, hold → `guarded` (still announced, degraded).
+ *   A fact (a check that proves the service's process gone failed, not by the daemon's
+ *   fault) and a drain bypass it; `guarded` → `up` at once when the checks recover.
  */
 import type { CheckResult } from '../checks/index.js';
-import type { Policy } from './settings.js';
+import type { FleetCount, WithdrawalDecision } from '../director/index.js';
+import type { FleetGuardSettings, Policy } from './settings.js';
 
-export type ServiceState = 'up' | 'down' | 'held-down' | 'draining' | 'drained';
+export type ServiceState = 'up' | 'guarded' | 'down' | 'held-down' | 'draining' | 'drained';
 
 /** Every state, in the order surfaces list them. */
 export const SERVICE_STATES: readonly ServiceState[] = [
   'up',
+  'guarded',
+  'draining',
   'down',
   'held-down',
-  'draining',
   'drained',
 ];
 
@@ -37,6 +45,8 @@ export interface CheckSettings {
   readonly name: string;
   readonly rise: number;
   readonly fall: number;
+  /** Its failure proves the service's own process gone (checks' provesServiceGone): a fact. */
+  readonly provesGone?: boolean;
 }
 
 export interface ServiceSettings {
@@ -50,6 +60,17 @@ export interface ServiceSettings {
   readonly degradedWhenDown?: boolean;
   /** How long daemon faults in a row hold a check's state; default DAEMON_FAULT_GRACE_MS. */
   readonly daemonFaultGraceMs?: number;
+  /** Withdraw on a judgement only with the directors' permit. */
+  readonly fleetGuard?: FleetGuardSettings;
+}
+
+/** Why a guarded service is still announced: the directors' last decision. */
+export interface GuardStatus {
+  readonly reason: string;
+  /** Epoch ms it became guarded. */
+  readonly since: number;
+  /** The fleet as the directors that answered see it; absent when none answered. */
+  readonly fleet?: FleetCount;
 }
 
 /**
@@ -99,6 +120,8 @@ export interface ServiceSnapshot {
   readonly drainingUntil?: number;
   /** Its checks have passed once (or it is announced always): only then may it be degraded. */
   readonly everUp: boolean;
+  /** While guarded: the directors' last decision. */
+  readonly guard?: GuardStatus;
 }
 
 /** An operator's drain: why, and for a graceful one the epoch ms it withdraws at. */
@@ -186,6 +209,9 @@ export class ServiceHealth {
   private drain: DrainOrder | undefined;
   private everUp = false;
   private holdDownUntil: number | undefined;
+  /** The fleet guard holds a judged failure: a withdrawal permit is wanted. */
+  private wanting = false;
+  private guard: GuardStatus | undefined;
 
   constructor(settings: ServiceSettings, now: number) {
     this.settings = settings;
@@ -257,6 +283,41 @@ export class ServiceHealth {
     return this.everUp;
   }
 
+  /**
+   * The checks judge the service down while it announces, and its fleet guard holds it
+   * until the directors decide: ask them (again, while guarded).
+   */
+  permitWanted(): boolean {
+    return this.wanting;
+  }
+
+  /**
+   * The directors' decision on a permit asked for while `permitWanted()`: withdraw → down
+   * (hold-down etc. as without the guard), hold → guarded. Ignored when no permit is
+   * wanted any more (the checks recovered, a fact or a drain took over meanwhile).
+   */
+  setWithdrawal(decision: WithdrawalDecision, now: number): Transition | undefined {
+    if (!this.wanting) return undefined;
+    const all = [...this.checks.values()];
+    const failure = this.failureReason(all, all.filter((c) => c.up).length);
+    const reason = `${failure}; ${decision.reason}`;
+    if (decision.withdraw) {
+      this.wanting = false;
+      this.guard = undefined;
+      return this.moveTo('down', reason, now);
+    }
+    this.guard = {
+      reason: decision.reason,
+      since: this.current === 'guarded' ? (this.guard?.since ?? now) : now,
+      ...(decision.fleet === undefined ? {} : { fleet: decision.fleet }),
+    };
+    if (this.current === 'guarded') {
+      this.reason = reason;
+      return undefined;
+    }
+    return this.moveTo('guarded', reason, now);
+  }
+
   /** When the caller should call `tick` next, epoch ms; undefined when nothing is pending. */
   nextWake(): number | undefined {
     if (this.current === 'held-down') return this.holdDownUntil;
@@ -278,16 +339,25 @@ export class ServiceHealth {
         ? { drainingUntil: this.drain.until }
         : {}),
       everUp: this.everUp,
+      ...(this.current === 'guarded' && this.guard !== undefined ? { guard: this.guard } : {}),
     };
   }
 
   private evaluate(now: number, operatorReason?: string): Transition | undefined {
-    const { next, reason } = this.decide(now, operatorReason);
+    const wasWanting = this.wanting;
+    const { next, reason, wanting } = this.decide(now, operatorReason);
+    this.wanting = wanting === true;
+    if (next !== 'guarded') this.guard = undefined;
     if (next === this.current) {
-      // Keep the reason fresh while down (the failing check's latest words).
-      if (next === 'down') this.reason = reason;
+      // Keep the reason fresh while down or held by the guard (the failing check's
+      // latest words), and once a held failure has passed.
+      if (next === 'down' || this.wanting || wasWanting) this.reason = reason;
       return undefined;
     }
+    return this.moveTo(next, reason, now);
+  }
+
+  private moveTo(next: ServiceState, reason: string, now: number): Transition {
     const transition: Transition = {
       service: this.settings.name,
       from: this.current,
@@ -302,35 +372,52 @@ export class ServiceHealth {
     return transition;
   }
 
-  private decide(now: number, operatorReason?: string): { next: ServiceState; reason: string } {
+  private decide(now: number, operatorReason?: string): Decision {
     const drain = this.drain;
-    if (drain === undefined) return this.decideHealth(now, operatorReason);
+    if (drain === undefined) return this.decideHealth(now, operatorReason, true);
     const reason = operatorReason ?? drain.reason;
     if (drain.until === undefined || now >= drain.until) return { next: 'drained', reason };
-    // Draining keeps only what would be announced anyway: never announces a sick service.
-    const underlying = this.decideHealth(now);
+    // Draining keeps only what would be announced anyway: never announces a sick service
+    // (the operator's word: the fleet guard does not hold it).
+    const underlying = this.decideHealth(now, undefined, false);
     if (underlying.next === 'up') this.everUp = true;
     const announced =
       underlying.next === 'up' || (this.settings.degradedWhenDown === true && this.everUp);
     return { next: announced ? 'draining' : 'drained', reason };
   }
 
-  private decideHealth(
-    now: number,
-    operatorReason?: string,
-  ): { next: ServiceState; reason: string } {
+  private decideHealth(now: number, operatorReason: string | undefined, guard: boolean): Decision {
     if (this.settings.announce === 'always') {
       return { next: 'up', reason: operatorReason ?? 'announced always' };
     }
     const all = [...this.checks.values()];
     const upCount = all.filter((c) => c.up).length;
     const healthy = policyHolds(this.settings.policy, upCount, all.length);
+    const announcing = this.current === 'up' || this.current === 'guarded';
     if (!healthy) {
       this.holdDownUntil = undefined;
-      return { next: 'down', reason: this.failureReason(all, upCount) };
+      const failure = this.failureReason(all, upCount);
+      if (guard && announcing && this.settings.fleetGuard !== undefined && !this.isFact(all)) {
+        // A judgement: withdrawn only with the directors' permit (setWithdrawal).
+        if (this.current === 'guarded')
+          return {
+            next: 'guarded',
+            reason: `${failure}; ${this.guard?.reason ?? 'held by the fleet guard'}`,
+            wanting: true,
+          };
+        return {
+          next: 'up',
+          reason: `${failure}; asking the directors for a withdrawal permit`,
+          wanting: true,
+        };
+      }
+      return { next: 'down', reason: failure };
     }
     const passing = `${upCount}/${all.length} checks up (policy ${describePolicy(this.settings.policy)})`;
-    if (this.current === 'up') return { next: 'up', reason: this.reason };
+    // A guarded service never stopped announcing: back up at once, no hold-down.
+    if (this.current === 'guarded') return { next: 'up', reason: passing };
+    if (this.current === 'up')
+      return { next: 'up', reason: this.wanting ? passing : this.reason };
     // Hold-down guards against a flapping service: it applies after the checks took
     // the service down, not at first start and not when an operator undrains it.
     if (
@@ -353,6 +440,18 @@ export class ServiceHealth {
     };
   }
 
+  /** A check that proves the service's process gone failed, and not for the daemon's want. */
+  private isFact(all: readonly CheckHealth[]): boolean {
+    return all.some(
+      (c) =>
+        !c.up &&
+        this.checkSettings.get(c.name)?.provesGone === true &&
+        c.last !== undefined &&
+        !c.last.ok &&
+        c.last.fault !== 'daemon',
+    );
+  }
+
   private failureReason(all: readonly CheckHealth[], upCount: number): string {
     const failing = all.filter((c) => !c.up);
     const details = failing.map((c) => {
@@ -367,4 +466,11 @@ export class ServiceHealth {
     const summary = `${upCount}/${all.length} checks up (policy ${describePolicy(this.settings.policy)})`;
     return details.length > 0 ? `${summary}; ${details.join('; ')}` : summary;
   }
+}
+
+interface Decision {
+  readonly next: ServiceState;
+  readonly reason: string;
+  /** The fleet guard holds a judged failure: a permit is wanted. */
+  readonly wanting?: boolean;
 }

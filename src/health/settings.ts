@@ -1,5 +1,8 @@
 /** A service's health settings: how its checks combine, and what it does when down. */
 import type { AnnounceAttributes } from '../bgp/index.js';
+import type { PermitMinimum, WhenDirectorsUnreachable } from '../director/index.js';
+
+export type { PermitMinimum, WhenDirectorsUnreachable };
 
 export type Policy =
   | { readonly kind: 'all' }
@@ -18,3 +21,14 @@ export type DegradedAttributes = Omit<AnnounceAttributes, 'localPref'>;
  * communities adding up, MED, prepend and LOCAL_PREF (iBGP only) from the service.
  */
 export type UpAttributes = AnnounceAttributes;
+
+/**
+ * A service's fleet guard (`fleet_guard = { … }`, docs/fleet-guard.md): a failure judged
+ * by its checks withdraws only with the directors' permit, so the fleet keeps at least
+ * `minimum` nodes announcing it. The minimum goes to the directors in every request.
+ */
+export interface FleetGuardSettings {
+  readonly minimum: PermitMinimum;
+  /** When no majority of the directors answers: let local health decide, or keep announcing. */
+  readonly whenDirectorsUnreachable: WhenDirectorsUnreachable;
+}

@@ -29,7 +29,8 @@ export function servicesOf(status: Pick<DaemonStatus, 'services'>): ServiceAd[] 
     if (!NAME_PATTERN.test(service.name) || out.length >= MAX_SERVICES) continue;
     const prefixes = [...new Set(service.prefixes.map((p) => p.prefix))].slice(0, MAX_PREFIXES);
     // Draining is on its way out: directors send no new clients there.
-    const state = service.state === 'draining' ? 'drained' : service.state;
+    // TEMP until the ad enum has guarded (guard-dir)
+    const state = service.state === 'draining' ? 'drained' : service.state === 'guarded' ? 'up' : service.state;
     out.push({ name: service.name, state, prefixes });
   }
   return out;
