@@ -27,7 +27,7 @@ th { font-weight: 600; color: var(--mute); }
 .state { font-weight: 600; }
 .state.up, .state.established, .yes { color: var(--ok); }
 .state.down, .state.idle, .no { color: var(--bad); }
-.state.drained, .state.draining, .state.held-down, .state.connect, .state.active, .state.opensent, .state.openconfirm { color: var(--warn); }
+.state.drained, .state.draining, .state.guarded, .state.held-down, .state.connect, .state.active, .state.opensent, .state.openconfirm { color: var(--warn); }
 .mute { color: var(--mute); }
 svg.spark { vertical-align: middle; }
 svg.spark polyline { fill: none; stroke: currentColor; stroke-width: 1.5; }
@@ -160,6 +160,11 @@ const SCRIPT = `
       var reason = s.drained ? s.drained.reason : s.reason;
       // A graceful drain shows the time left before its withdrawal.
       var shown = s.drainingUntil ? s.state + ' (' + Math.max(0, Math.ceil((s.drainingUntil - now) / 1000)) + ' s left)' : s.state;
+      // Guarded: kept announced though sick, so the fleet keeps its minimum; the count says how close.
+      if (s.state === 'guarded' && s.guard) {
+        shown = 'guarded (' + (s.guard.announcing === undefined ? 'no director answered'
+          : s.guard.announcing + ' of ' + s.guard.total + ' announcing, min ' + s.guard.min) + ')';
+      }
       var tr = row([s.name, el('span', shown, 'state ' + s.state), ago(now - s.since), reason, button]);
       tr.dataset.service = s.name;
       tr.children[1].dataset.field = 'state';

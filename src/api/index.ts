@@ -9,7 +9,7 @@ export {
 export { DrainStore, DrainStoreError, DRAIN_FILE, type DrainRecord } from './drain-store.js';
 export { Metrics } from './metrics.js';
 export { statusView } from './status-view.js';
-export type { CheckView, PeerView, ServiceView, StatusView } from './status-view.js';
+export type { CheckView, GuardView, PeerView, ServiceView, StatusView } from './status-view.js';
 export {
   TransitionLog,
   TRANSITIONS_FILE,

@@ -26,6 +26,7 @@ export class Metrics {
   private readonly status: () => DaemonStatus;
   private readonly serviceUp: client.Gauge<'service'>;
   private readonly serviceState: client.Gauge<'service' | 'state'>;
+  private readonly serviceGuarded: client.Gauge<'service'>;
   private readonly drainRemaining: client.Gauge<'service'>;
   private readonly checkUp: client.Gauge<'service' | 'check'>;
   private readonly checkResults: client.Counter<'service' | 'check' | 'result'>;
@@ -53,7 +54,13 @@ export class Metrics {
     const registers = [this.registry];
     this.serviceUp = new client.Gauge({
       name: 'anycast_guard_service_up',
-      help: 'Whether the service is up (1) or not (0): held-down, draining and drained count as not up.',
+      help: 'Whether the service is up (1) or not (0): guarded, held-down, draining and drained count as not up.',
+      labelNames: ['service'],
+      registers,
+    });
+    this.serviceGuarded = new client.Gauge({
+      name: 'anycast_guard_service_guarded',
+      help: 'Whether the fleet guard keeps the service announced though its checks judge it down (1) or not (0).',
       labelNames: ['service'],
       registers,
     });
@@ -224,6 +231,7 @@ export class Metrics {
   private refresh(status: DaemonStatus): void {
     for (const gauge of [
       this.serviceUp,
+      this.serviceGuarded,
       this.serviceState,
       this.drainRemaining,
       this.checkUp,
@@ -243,6 +251,7 @@ export class Metrics {
     const announced = new Set(status.routes.map(desiredRouteKey));
     for (const service of status.services) {
       this.serviceUp.set({ service: service.name }, service.state === 'up' ? 1 : 0);
+      this.serviceGuarded.set({ service: service.name }, service.state === 'guarded' ? 1 : 0);
       for (const state of SERVICE_STATES)
         this.serviceState.set({ service: service.name, state }, service.state === state ? 1 : 0);
       if (service.drainingUntil !== undefined)

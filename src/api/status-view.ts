@@ -39,6 +39,11 @@ export interface ServiceView {
   readonly drainingUntil?: number;
   /** When drained by an operator: why and since when (epoch ms); kept across restarts. */
   readonly drained?: DrainRecord;
+  /**
+   * While guarded (the fleet guard keeps it announced): the fleet as the directors that
+   * answered see it (absent when none answered), the directors' reason, since when.
+   */
+  readonly guard?: GuardView;
   readonly checks: readonly CheckView[];
   readonly prefixes: readonly {
     readonly prefix: string;
@@ -51,6 +56,19 @@ export interface ServiceView {
     /** The embedded speaker only: to how many peers it is announced now, of how many. */
     readonly peers?: { readonly sent: number; readonly of: number };
   }[];
+}
+
+/** `services[].guard`: FleetCount's fields (when a director answered), the reason, since when. */
+export interface GuardView {
+  readonly announcing?: number;
+  readonly total?: number;
+  readonly min?: number;
+  readonly answered?: number;
+  readonly granted?: number;
+  readonly known?: number;
+  readonly reason: string;
+  /** Epoch ms it became guarded. */
+  readonly since: number;
 }
 
 export type PeerView = PeerStatus & { readonly prefixesSent: number };
@@ -91,6 +109,9 @@ export function statusView(
         ...(s.holdDownUntil === undefined ? {} : { holdDownUntil: s.holdDownUntil }),
         ...(s.drainingUntil === undefined ? {} : { drainingUntil: s.drainingUntil }),
         ...(drain === undefined ? {} : { drained: drain }),
+        ...(s.guard === undefined
+          ? {}
+          : { guard: { ...s.guard.fleet, reason: s.guard.reason, since: s.guard.since } }),
         checks: s.checks.map((c) => ({
           name: c.name,
           up: c.up,

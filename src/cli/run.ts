@@ -18,8 +18,9 @@ import type { Logger } from 'pino';
 import { ApiServer, DrainStore, Metrics, TransitionLog, TRANSITIONS_FILE } from '../api/index.js';
 import { routingDaemons } from '../announcers/index.js';
 import { loadConfig, type DaemonConfig } from '../config/index.js';
+import { systemClock } from '../clock/index.js';
 import { Daemon } from '../daemon/index.js';
-import { nodeAdvertiser } from '../node-ads/index.js';
+import { FleetGuard, nodeAdvertiser } from '../node-ads/index.js';
 import { Lifecycle, part } from '../lifecycle/index.js';
 import { createDaemonLogger, installLevelSignals } from '../log/index.js';
 import { SystemdNotifier } from '../systemd/index.js';
@@ -73,6 +74,14 @@ export async function runDaemon(options: RunOptions): Promise<void> {
     },
     onCheckResult: (service, check, result, timing) =>
       metrics.onCheckResult(service, check, result, timing),
+    onPermitWanted: (want) => guard.onPermitWanted(want),
+  });
+  // fleet_guard: asks the directors for a withdrawal permit when a service's checks judge it down.
+  const guard = new FleetGuard({
+    asker: () => advertiser.permitAsker(),
+    decide: (service, decision) => daemon.setWithdrawal(service, decision),
+    clock: systemClock,
+    log: logger.child({ component: 'fleet-guard' }),
   });
   // A reload moves the API's listeners (api.listen, api.socket) and re-reads api.token_file.
   const api = new ApiServer({
@@ -98,7 +107,13 @@ export async function runDaemon(options: RunOptions): Promise<void> {
       // Stop-only: the API stops answering before the daemon withdraws, as it always has.
       part('api-close', { stop: () => api.stop() }),
       // Read-only towards the daemon; its stop tells the directors (within 1 s) all is down.
-      part('directors', { start: () => advertiser.start(), stop: () => advertiser.stop(1000) }),
+      part('directors', {
+        start: () => advertiser.start(),
+        stop: async () => {
+          guard.stop();
+          await advertiser.stop(1000);
+        },
+      }),
     ],
     { log: logger, stopTimeoutMs: STOP_TIMEOUT_MS, unwindReason: 'anycast-guard failed to start' },
   );

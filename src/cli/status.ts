@@ -2,7 +2,7 @@
  * `anycast-guard status`: the running daemon's services and peers, as a table
  * that fits 80 columns, or the API's JSON with --json.
  */
-import type { StatusView } from '../api/index.js';
+import type { GuardView, StatusView } from '../api/index.js';
 import type { BfdPeerStatus } from '../bfd/index.js';
 import { callApi, type ApiTarget } from './api-client.js';
 
@@ -85,6 +85,9 @@ export function renderStatus(status: StatusView, now: number): string {
         .map((p) => `${p.synced ? (p.announced ? '+' : '-') : '~'}${prefixLabel(p)}`)
         .join(' ');
       lines.push(truncate(`  ${prefixes}`, WIDTH));
+      // Kept announced though sick, so the fleet keeps its minimum: loud, with the count.
+      if (s.state === 'guarded' && s.guard !== undefined)
+        lines.push(truncate(`  ! ${describeGuard(s.guard)}`, WIDTH));
       // The daemon itself is short of descriptors or memory: say so under the service.
       for (const c of s.checks)
         if (c.daemonFault !== undefined)
@@ -162,6 +165,15 @@ export function renderStatus(status: StatusView, now: number): string {
       );
   }
   return lines.join('\n');
+}
+
+/** "guarded (2 of 5 announcing, min 2): why", from the directors that answered. */
+export function describeGuard(guard: GuardView): string {
+  const count =
+    guard.announcing === undefined || guard.total === undefined || guard.min === undefined
+      ? 'no director answered'
+      : `${guard.announcing} of ${guard.total} announcing, min ${guard.min}`;
+  return `guarded (${count}): ${guard.reason}`;
 }
 
 /** "203.0.113.53/32", or with its announcer when that is not the embedded speaker. */

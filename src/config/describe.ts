@@ -2,6 +2,7 @@
 import { routingDaemons } from '../announcers/index.js';
 import { PEER_DEFAULTS, type AnnounceAttributes, type PeerOptions } from '../bgp/index.js';
 import { joinHostPort } from '../util/index.js';
+import { provesServiceGone } from '../checks/index.js';
 import { SERVICE_DEFAULTS } from './services.js';
 import type { CheckConfig, DaemonConfig, DownAction, Policy, ServiceConfig } from './types.js';
 
@@ -142,11 +143,33 @@ function describeService(service: ServiceConfig, config: DaemonConfig): string[]
     lines.push('    default route announced (allow_default_route = true)');
   lines.push(`    checks (${service.checks.length}):`);
   for (const check of service.checks) lines.push(`      ${describeCheck(check)}`);
+  if (service.fleetGuard !== undefined) lines.push(...describeFleetGuard(service));
   if (service.onChange !== undefined)
     lines.push(
       `    on change: ${service.onChange.map(quoteArg).join(' ')} (timeout ${service.onChangeTimeout} s)`,
     );
   return lines;
+}
+
+/** docs/fleet-guard.md: which failures wait for the directors' permit, and which do not. */
+function describeFleetGuard(service: ServiceConfig): string[] {
+  const guard = service.fleetGuard;
+  if (guard === undefined) return [];
+  const minimum =
+    'announcing' in guard.minimum
+      ? `${guard.minimum.announcing} node${guard.minimum.announcing === 1 ? '' : 's'}`
+      : `${guard.minimum.fraction * 100}% of the nodes listing it`;
+  const unreachable =
+    guard.whenDirectorsUnreachable === 'hold'
+      ? 'keeps announcing (hold)'
+      : 'local health decides (withdraw)';
+  const facts = service.checks.filter(provesServiceGone).map((c) => `${c.type} "${c.name}"`);
+  return [
+    `    fleet guard: withdraws on its checks' judgement only with the directors' permit, keeping at least ${minimum} announcing; without a majority of directors answering, ${unreachable}`,
+    facts.length === 0
+      ? '    fleet guard: no check proves the process gone (process, systemd, tcp/http with watch = true): every failure waits for a permit'
+      : `    fleet guard: withdraws at once when these fail (the process is gone): ${facts.join(', ')}`,
+  ];
 }
 
 function describeCheck(check: CheckConfig): string {

@@ -857,9 +857,7 @@ export class Daemon {
       state:
         s.config.withdrawAddressWhenDown &&
         !this.addressesUp.has(s.config.name) &&
-        (s.health.state === 'up' ||
-          s.health.state === 'draining' ||
-          s.health.state === 'guarded')
+        (s.health.state === 'up' || s.health.state === 'draining' || s.health.state === 'guarded')
           ? ('down' as const)
           : s.health.state,
       prefixes: s.config.prefixes,
@@ -924,8 +922,8 @@ export class Daemon {
           : route.draining
             ? 'announced with GRACEFUL_SHUTDOWN'
             : route.degraded
-            ? 'announced degraded'
-            : 'announced',
+              ? 'announced degraded'
+              : 'announced',
       );
     }
   }

@@ -1,3 +1,3 @@
 export { Daemon, DaemonError } from './daemon.js';
-export type { DaemonOptions, DaemonStatus, RouteStatus } from './daemon.js';
+export type { DaemonOptions, DaemonStatus, PermitWant, RouteStatus } from './daemon.js';
 export { hookArguments, runHook } from './hook.js';

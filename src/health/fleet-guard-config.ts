@@ -45,7 +45,10 @@ export function buildFleetGuard(
       'needs a [directors] section (the directors count the nodes announcing the service and hand out withdrawal permits)',
     );
   if (context.announce === 'always')
-    issues.add(path, 'has nothing to guard with announce = "always": the service is never withdrawn');
+    issues.add(
+      path,
+      'has nothing to guard with announce = "always": the service is never withdrawn',
+    );
   if (table === undefined) return undefined;
   const { min_announcing: count, min_fraction: fraction } = table;
   if (count !== undefined && fraction !== undefined)

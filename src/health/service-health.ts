@@ -416,8 +416,7 @@ export class ServiceHealth {
     const passing = `${upCount}/${all.length} checks up (policy ${describePolicy(this.settings.policy)})`;
     // A guarded service never stopped announcing: back up at once, no hold-down.
     if (this.current === 'guarded') return { next: 'up', reason: passing };
-    if (this.current === 'up')
-      return { next: 'up', reason: this.wanting ? passing : this.reason };
+    if (this.current === 'up') return { next: 'up', reason: this.wanting ? passing : this.reason };
     // Hold-down guards against a flapping service: it applies after the checks took
     // the service down, not at first start and not when an operator undrains it.
     if (

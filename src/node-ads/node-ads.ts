@@ -4,6 +4,8 @@
  * daemon's status(). It only reads: nothing it does (or fails to do) reaches
  * announcing. A reload that changes [directors] replaces the advertiser (a new
  * instance, so its ads win at once); a reload with a bad key keeps the old one.
+ * The fleet guard's PermitClient goes with the advertiser (same key, TLS and timeout,
+ * asking the directors the advertiser knows) and is replaced with it.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
@@ -17,7 +19,9 @@ import {
   MAX_SERVICES,
   NAME_PATTERN,
   NodeAdvertiser,
+  PermitClient,
   type AdvertiserStatus,
+  type PermitAsker,
   type NodeDirectorsConfig,
   type ServiceAd,
 } from '../director/index.js';
@@ -30,7 +34,8 @@ export function servicesOf(status: Pick<DaemonStatus, 'services'>): ServiceAd[] 
     const prefixes = [...new Set(service.prefixes.map((p) => p.prefix))].slice(0, MAX_PREFIXES);
     // Draining is on its way out: directors send no new clients there.
     // TEMP until the ad enum has guarded (guard-dir)
-    const state = service.state === 'draining' ? 'drained' : service.state === 'guarded' ? 'up' : service.state;
+    const state =
+      service.state === 'draining' ? 'drained' : service.state === 'guarded' ? 'up' : service.state;
     out.push({ name: service.name, state, prefixes });
   }
   return out;
@@ -39,8 +44,14 @@ export function servicesOf(status: Pick<DaemonStatus, 'services'>): ServiceAd[] 
 type StatusSource = () => Pick<DaemonStatus, 'services'>;
 
 /** This node's advertiser, if its config has [directors]; inert otherwise. */
+interface Built {
+  readonly advertiser: NodeAdvertiser;
+  readonly permits: PermitClient;
+}
+
 export class NodeDirectors {
   private advertiser: NodeAdvertiser | undefined;
+  private permits: PermitClient | undefined;
   private config: NodeDirectorsConfig | undefined;
   private running = false;
 
@@ -57,7 +68,9 @@ export class NodeDirectors {
   ): Promise<NodeDirectors> {
     const directors = new NodeDirectors(status, logger);
     directors.config = config.directors;
-    directors.advertiser = await directors.build(config.directors);
+    const built = await directors.build(config.directors);
+    directors.advertiser = built?.advertiser;
+    directors.permits = built?.permits;
     return directors;
   }
 
@@ -80,11 +93,13 @@ export class NodeDirectors {
   /** Applies a reloaded [directors]; throws (changing nothing) when its key cannot be read. */
   async reload(next: DaemonConfig): Promise<void> {
     if (isDeepStrictEqual(next.directors, this.config)) return;
-    const replacement = await this.build(next.directors);
+    const built = await this.build(next.directors);
+    const replacement = built?.advertiser;
     const previous = this.advertiser;
     const renamed = previous !== undefined && this.config?.name !== next.directors?.name;
     this.config = next.directors;
     this.advertiser = replacement;
+    this.permits = built?.permits;
     // A node that stops advertising, or changes its name, says goodbye under the old one.
     await previous?.stop(renamed || replacement === undefined ? 1000 : 0);
     if (this.running) replacement?.start();
@@ -101,22 +116,36 @@ export class NodeDirectors {
     return this.advertiser?.status();
   }
 
-  private async build(
-    config: NodeDirectorsConfig | undefined,
-  ): Promise<NodeAdvertiser | undefined> {
+  /** What the fleet guard asks for withdrawal permits through; none without [directors]. */
+  permitAsker(): PermitAsker | undefined {
+    return this.permits;
+  }
+
+  private async build(config: NodeDirectorsConfig | undefined): Promise<Built | undefined> {
     if (config === undefined) return undefined;
     const [key, tls] = await Promise.all([
       loadPrivateKey(config.keyFile),
       config.tls === undefined ? undefined : loadClientTls(config.tls),
     ]);
-    return new NodeAdvertiser({
+    const log = this.logger.child({ component: 'directors' });
+    const advertiser = new NodeAdvertiser({
       config,
       key,
       ...(tls === undefined ? {} : { tls }),
       services: () => servicesOf(this.status()),
       clock: systemClock,
-      log: this.logger.child({ component: 'directors' }),
+      log,
     });
+    const permits = new PermitClient({
+      origin: config.name,
+      key,
+      directors: () => advertiser.directorUrls(),
+      timeoutMs: config.timeoutMs,
+      ...(tls === undefined ? {} : { tls }),
+      clock: systemClock,
+      log,
+    });
+    return { advertiser, permits };
   }
 }
 

@@ -157,6 +157,7 @@ describe('desired routes', () => {
       services: ['up', 'soft'],
       degraded: false,
       draining: false,
+      guarded: false,
     });
   });
 });
