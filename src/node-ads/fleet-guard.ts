@@ -122,12 +122,14 @@ export class FleetGuard {
         if (entry.wanted) this.ask(service, entry);
         return;
       }
-      this.options.decide(service, decision);
       if (decision.withdraw) {
-        // Used: the node's next ad (the service down) frees it at the directors.
+        // Used: the node's next ad (the service down) frees it at the directors. Marked
+        // before the daemon hears, since it says at once that no permit is wanted now.
         entry.asked = false;
+        this.options.decide(service, decision);
         return;
       }
+      this.options.decide(service, decision);
       // Not used: free whatever was granted, so other nodes' withdrawals count it.
       this.release(service, entry);
       if (entry.wanted)
