@@ -17,13 +17,15 @@
  * directors share what they cannot reach (director.unreachable). Version 1 ads are
  * refused with a reason that says so: their origin runs an older release. New
  * fields come as optional members (signed like the rest); a field a director does
- * not know makes it refuse the ad, so a fleet upgrades its directors first.
+ * not know makes it refuse the ad, so a fleet upgrades its directors first. The same
+ * holds for the service state `guarded` (fleet guard: still announcing, degraded):
+ * older directors refuse ads that carry it.
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 export const AD_VERSION = 2;
-export const SERVICE_STATES = ['up', 'down', 'held-down', 'drained'] as const;
+export const SERVICE_STATES = ['up', 'guarded', 'down', 'held-down', 'drained'] as const;
 
 /** Node, director and service names: what a config key or a hostname may be. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -29,9 +29,11 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import {
   AD_VERSION,
+  MAX_LIFETIME_MS,
   MAX_SEEN_BY,
   MAX_UNREACHABLE,
   describeAd,
+  formatIssues,
   originKey,
   parseEnvelope,
   type DirectorAd,
@@ -66,6 +68,20 @@ import {
   type SiteConfig,
 } from './locate.js';
 import { AdStore, linkOf, senderOf, type StoredAd } from './store.js';
+import {
+  minimumCount,
+  permitEnvelopeSchema,
+  verifyPermitRequest,
+  type PermitAnswer,
+  type PermitRequest,
+} from './permit.js';
+import {
+  PermitLedger,
+  announcedServices,
+  serviceView,
+  type Dropped,
+  type ServiceView,
+} from './permits.js';
 import { errorMessage, KeyedRateLimiter } from '../util/index.js';
 
 /**
@@ -176,6 +192,14 @@ export class Director {
     maxKeys: 1000,
     overflowKey: 'director.ad_refused other',
   });
+  /** Refused permit requests and refused permits: one line per reason and origin per interval. */
+  private readonly permitLog = new KeyedRateLimiter({
+    intervalMs: REFUSED_LOG_INTERVAL_MS,
+    maxKeys: 1000,
+    overflowKey: 'director.permit_refused other',
+  });
+  /** Fleet-guard withdrawal permits (permits.ts). */
+  private readonly permits = new PermitLedger();
   private generation = 0;
   private tickTimer: TimerHandle | undefined;
   private sweepTimer: TimerHandle | undefined;
@@ -298,6 +322,7 @@ export class Director {
 
   stop(): void {
     this.flushRefusedLog(true);
+    this.flushPermitLog(true);
     this.running = false;
     if (this.tickTimer !== undefined) this.clock.clearTimeout(this.tickTimer);
     if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
@@ -384,6 +409,15 @@ export class Director {
 
   private afterStored(entry: StoredAd, forward: boolean): void {
     if (entry.ad.kind === 'director') this.onDirectorAd(entry);
+    // A newer ad (sent, forwarded or pulled) that no longer announces a service frees its permit.
+    else
+      this.logDropped(
+        this.permits.observe(
+          entry.ad.origin,
+          announcedServices({ origin: entry.ad.origin, services: entry.ad.node.services }),
+          this.clock.now(),
+        ),
+      );
     if (forward) this.forward(entry);
   }
 
@@ -726,13 +760,17 @@ export class Director {
     }, 1000);
   }
 
-  /** Drops expired ads (and learned peers whose ad expired); logs the refused ads' counts. */
+  /** Drops expired ads (and learned peers whose ad expired) and permits; logs the refused ads' counts. */
   sweep(): void {
     const now = this.clock.now();
     this.flushRefusedLog(false);
+    this.flushPermitLog(false);
+    this.logDropped(this.permits.sweep(now));
     if (this.running) this.probeNodes(now);
     for (const entry of this.store.expire(now)) {
       this.log.info({ event: 'director.ad_expired', ad: describeAd(entry.ad) }, 'ad expired');
+      if (entry.ad.kind === 'node')
+        this.logDropped(this.permits.observe(entry.ad.origin, undefined, now));
       if (entry.ad.kind === 'director') {
         const peer = this.peers.get(entry.ad.origin);
         if (peer?.source === 'learned') {
@@ -782,6 +820,206 @@ export class Director {
       this.peers.has(sender) ||
       this.store.get(originKey({ kind: 'director', origin: sender })) !== undefined;
     return known ? sender : 'other';
+  }
+
+  // ---- withdrawal permits (fleet guard) ----
+
+  /**
+   * POST /v1/permits: a node asks whether it may withdraw a service, or releases its
+   * permit. Throws DirectorError (PERMIT_*) for a request that is malformed, not
+   * signed by the trusted node key of its origin, or issued further than clock_skew
+   * from this director's clock. The caller checks readiness first.
+   */
+  permit(value: unknown): PermitAnswer {
+    const now = this.clock.now();
+    const request = this.checkPermitRequest(value, now);
+    const { origin, service } = request;
+    const view = this.serviceView(service, now);
+    if (request.action === 'release') {
+      const held = this.permits.release(origin, service);
+      const answer = this.permitCounts(service, view, now);
+      if (held)
+        this.log.info(
+          {
+            event: 'director.permit_released',
+            node: origin,
+            service,
+            outstanding: answer.outstanding,
+          },
+          'withdrawal permit released',
+        );
+      return {
+        ...answer,
+        granted: false,
+        reason: held ? 'released' : 'no permit was held',
+      };
+    }
+    // requestSchema: an acquire has a minimum.
+    const minimum = request.minimum!;
+    const answer = this.permits.acquire(origin, service, minimum, view, this.holdMs(origin), now);
+    const fields = {
+      node: origin,
+      service,
+      announcing: answer.announcing,
+      total: answer.total,
+      min: answer.min,
+      outstanding: answer.outstanding,
+      reason: answer.reason,
+    };
+    if (answer.granted)
+      this.log.info(
+        { event: 'director.permit_granted', ...fields, expiresAt: answer.expiresAt },
+        'withdrawal permit granted',
+      );
+    else {
+      // A guarded node asks again every second: one line per node and service per interval.
+      const line = this.permitLog.hit(`director.permit_refused ${service}/${origin}`, now);
+      if (line !== undefined)
+        this.log.info(
+          { event: 'director.permit_refused', ...fields, suppressed: line.suppressed },
+          'withdrawal permit refused',
+        );
+    }
+    return answer;
+  }
+
+  private checkPermitRequest(value: unknown, now: number): PermitRequest {
+    const claimed = (value as { request?: { origin?: unknown } } | null)?.request?.origin;
+    const origin = typeof claimed === 'string' ? claimed.slice(0, 128) : '?';
+    const refuse = (
+      code: 'PERMIT_INVALID' | 'PERMIT_UNTRUSTED' | 'PERMIT_BAD_SIGNATURE' | 'PERMIT_CLOCK',
+      message: string,
+    ): never => {
+      const error = new DirectorError(code, message);
+      // The origin is unverified here: made-up names share the overflow key.
+      const line = this.permitLog.hit(`${error.kind} ${origin}`, now);
+      if (line !== undefined)
+        this.log.warn(
+          {
+            event: 'director.permit_request_refused',
+            origin,
+            reason: error.kind,
+            error: message,
+            suppressed: line.suppressed,
+          },
+          'permit request refused',
+        );
+      throw error;
+    };
+    const parsed = permitEnvelopeSchema.safeParse(value);
+    if (!parsed.success)
+      return refuse('PERMIT_INVALID', `not a valid permit request: ${formatIssues(parsed.error)}`);
+    const { request } = parsed.data;
+    const keys = this.trusted.keysFor('node', request.origin);
+    if (keys.length === 0)
+      return refuse(
+        'PERMIT_UNTRUSTED',
+        `no trusted key may sign for node "${request.origin}": add a line "node ${request.origin} ed25519 <public key>" to the trusted keys file`,
+      );
+    if (!keys.some((k) => verifyPermitRequest(parsed.data, k.key)))
+      return refuse(
+        'PERMIT_BAD_SIGNATURE',
+        `the permit request of node "${request.origin}" does not verify with its trusted key${keys.length === 1 ? '' : 's'}: forged, tampered with, or signed with another key`,
+      );
+    const skew = this.store.skewAllowanceMs;
+    if (Math.abs(now - request.issuedAt) > skew)
+      return refuse(
+        'PERMIT_CLOCK',
+        `the permit request was issued ${Math.round((now - request.issuedAt) / 1000)} s from this director's clock (allowance for clock skew ${skew / 1000} s): replayed, or the clocks differ`,
+      );
+    return request;
+  }
+
+  /**
+   * How long a grant is held at most: the node's ad lifetime (its stored ad's, else the
+   * longest it signed, else the longest any ad may claim) + clock_skew. By then every ad
+   * it signed before it used the permit has expired here.
+   */
+  private holdMs(origin: string): number {
+    const key = originKey({ kind: 'node', origin });
+    const ad = this.store.get(key)?.ad;
+    const lifetime =
+      ad !== undefined
+        ? ad.expires - ad.issuedAt
+        : (this.store.record(key)?.longestMs ?? MAX_LIFETIME_MS);
+    return lifetime + this.store.skewAllowanceMs;
+  }
+
+  /** Who announces `service` by the unexpired node ads here. */
+  private serviceView(service: string, now: number): ServiceView {
+    return serviceView(this.liveNodes(now), service);
+  }
+
+  private *liveNodes(
+    now: number,
+  ): Generator<{ origin: string; services: NodeAd['node']['services'] }> {
+    for (const entry of this.store.all())
+      if (entry.ad.kind === 'node' && entry.expiresAt > now)
+        yield { origin: entry.ad.origin, services: entry.ad.node.services };
+  }
+
+  private permitCounts(
+    service: string,
+    view: ServiceView,
+    now: number,
+  ): Omit<PermitAnswer, 'granted' | 'reason' | 'expiresAt'> {
+    const minimum = this.permits.minimum(service);
+    return {
+      service,
+      announcing: view.announcing.size,
+      total: view.listed.size,
+      min: minimum === undefined ? 0 : minimumCount(minimum, view.listed.size),
+      outstanding: this.permits.holders(service, now).length,
+    };
+  }
+
+  /** GET /v1/permits: per service, who announces it and the permits held. */
+  permitsView(): unknown {
+    const now = this.clock.now();
+    const names = new Set(this.permits.services());
+    for (const node of this.liveNodes(now)) for (const s of node.services) names.add(s.name);
+    const services = [...names].sort().map((service) => {
+      const view = this.serviceView(service, now);
+      const minimum = this.permits.minimum(service);
+      return {
+        ...this.permitCounts(service, view, now),
+        ...(minimum === undefined ? {} : { minimum }),
+        holders: this.permits.holders(service, now).map((p) => ({
+          node: p.node,
+          grantedAt: p.grantedAt,
+          expiresAt: p.expiresAt,
+          expiresInMs: p.expiresAt - now,
+        })),
+      };
+    });
+    return { director: this.name, services };
+  }
+
+  private logDropped(dropped: readonly Dropped[]): void {
+    for (const d of dropped)
+      this.log.info(
+        { event: 'director.permit_dropped', node: d.node, service: d.service, why: d.why },
+        `withdrawal permit dropped: ${d.why}`,
+      );
+  }
+
+  /** The permit refusals not logged one by one: a line per key with the count. */
+  private flushPermitLog(all: boolean): void {
+    for (const { key, suppressed } of this.permitLog.flush(this.clock.now(), all)) {
+      const space = key.indexOf(' ');
+      const reason = key.slice(0, space);
+      const what = key.slice(space + 1);
+      if (reason === 'director.permit_refused')
+        this.log.info(
+          { event: 'director.permit_refused', of: what, suppressed },
+          'withdrawal permits refused',
+        );
+      else
+        this.log.warn(
+          { event: 'director.permit_request_refused', origin: what, reason, suppressed },
+          'permit requests refused',
+        );
+    }
   }
 
   // ---- views ----

@@ -14,7 +14,15 @@ export type DirectorErrorCode =
   /** The director's configuration file is not valid. */
   | 'DIRECTOR_CONFIG'
   /** A request to a director or a discovery document failed. */
-  | 'DIRECTOR_UNREACHABLE';
+  | 'DIRECTOR_UNREACHABLE'
+  /** A withdrawal permit request (POST /v1/permits) is not of the expected shape. */
+  | 'PERMIT_INVALID'
+  /** No trusted node key may sign for the permit request's origin. */
+  | 'PERMIT_UNTRUSTED'
+  /** The permit request's signature does not verify with the origin's trusted node keys. */
+  | 'PERMIT_BAD_SIGNATURE'
+  /** The permit request's issuedAt is further from the director's clock than clock_skew. */
+  | 'PERMIT_CLOCK';
 
 /** The stable kind of each code, for logs and programs (`<area>.<what>`). */
 const DIRECTOR_ERROR_KINDS = {
@@ -25,6 +33,10 @@ const DIRECTOR_ERROR_KINDS = {
   KEY_INVALID: 'director.key_invalid',
   DIRECTOR_CONFIG: 'director.config',
   DIRECTOR_UNREACHABLE: 'director.unreachable',
+  PERMIT_INVALID: 'director.permit_invalid',
+  PERMIT_UNTRUSTED: 'director.permit_untrusted',
+  PERMIT_BAD_SIGNATURE: 'director.permit_bad_signature',
+  PERMIT_CLOCK: 'director.permit_clock',
 } as const satisfies Record<DirectorErrorCode, string>;
 export type DirectorErrorKind = (typeof DIRECTOR_ERROR_KINDS)[DirectorErrorCode];
 

@@ -59,3 +59,14 @@ export {
 } from './http.js';
 export * from './permit.js';
 export { PermitClient, type PermitClientOptions } from './permit-client.js';
+export {
+  ANNOUNCING_STATES,
+  PermitLedger,
+  announcedServices,
+  serviceView,
+  type Dropped,
+  type DropReason,
+  type NodeServices,
+  type Permit,
+  type ServiceView,
+} from './permits.js';

@@ -7,7 +7,8 @@
  *   3. then the load the node reported;
  *   4. random among equals, so equal nodes share the clients.
  *
- * Only nodes whose ad says the service is "up" are candidates. The anycast URL is
+ * Only nodes whose ad says the service is "up" are candidates (a "guarded" node still
+ * announces, degraded, but is never handed out). The anycast URL is
  * not ranked here: the caller puts it last (or first, for a client that prefers it).
  */
 import ipaddr from 'ipaddr.js';

@@ -8,11 +8,13 @@
  *   GET  /v1/nodes[?name=N…]          nodes: services, load, place, generation, path
  *   GET  /v1/directors                this director (its signed ad), peers and links, known directors
  *   GET  /v1/locate/{service}?client=IP  healthy nodes best first, then the anycast URL
+ *   POST /v1/permits                  a signed withdrawal permit request (fleet guard) → PermitAnswer
+ *   GET  /v1/permits                  per service: announcing, total, the permits held
  *   GET  /.well-known/anycast-guard   the federation discovery document
  *   GET  /healthz                     200 when ready, 503 + Retry-After while catching up
  *
- * POST /v1/ads needs no token: every ad carries its origin's signature and is
- * checked against the trusted keys. Errors are JSON { "error": "…" }: 400 bad body
+ * POST /v1/ads and POST /v1/permits need no token: every ad and permit request carries
+ * its origin's signature and is checked against the trusted keys. Errors are JSON { "error": "…" }: 400 bad body
  * or path, 404 unknown path, 405 wrong method, 413 body too large, 408 body too slow;
  * they are logged at debug at most (bad client input is no warning).
  *
@@ -45,9 +47,13 @@ import {
 } from '../http/index.js';
 import { NAME_PATTERN } from './ad.js';
 import { DISCOVERY_PATH, type Director } from './director.js';
+import { DirectorError } from './errors.js';
+import { PERMIT_PATH } from './permit.js';
 
 export const MAX_BODY = 8 * 1024 * 1024;
 export const MAX_ADS_PER_REQUEST = 2000;
+/** A permit request is a few hundred bytes. */
+export const MAX_PERMIT_BODY = 16 * 1024;
 /** Clients locate and nodes advertise with one short request each: room for a busy fleet. */
 export const DIRECTOR_MAX_CONNECTIONS = 4096;
 
@@ -175,15 +181,17 @@ export class DirectorServer {
           { allow: allowed },
         );
     };
+    const clientCertificate = (): void => {
+      if (this.options.tls?.clientCa === undefined) return;
+      const socket = request.socket as TLSSocket;
+      if (!socket.authorized)
+        throw new HttpError(
+          403,
+          `POST ${path} needs a client certificate signed by this director's client CA (${String(socket.authorizationError ?? 'none was given')})`,
+        );
+    };
     if (path === '/v1/ads') {
-      if (method === 'POST' && this.options.tls?.clientCa !== undefined) {
-        const socket = request.socket as TLSSocket;
-        if (!socket.authorized)
-          throw new HttpError(
-            403,
-            `POST /v1/ads needs a client certificate signed by this director's client CA (${String(socket.authorizationError ?? 'none was given')})`,
-          );
-      }
+      if (method === 'POST') clientCertificate();
       if (method === 'POST')
         return { director: director.name, results: director.ingest(await readAds(request)) };
       only('GET');
@@ -201,6 +209,29 @@ export class DirectorServer {
         ...director.page(kind ?? undefined, offset, limit),
         ready: director.readiness().ready,
       };
+    }
+    if (path === PERMIT_PATH) {
+      if (method !== 'POST') {
+        only('GET');
+        return director.permitsView();
+      }
+      clientCertificate();
+      const body = await readBody(request, { maxBytes: MAX_PERMIT_BODY });
+      const readiness = director.readiness();
+      // A director still catching up has not seen every node: its count could be short.
+      if (!readiness.ready)
+        throw notReady(readiness.retryAfterMs, {
+          ready: false,
+          error: `director ${director.name} is still catching up: it cannot count the fleet yet`,
+        });
+      try {
+        return director.permit(parseJsonBody(body.toString('utf8')));
+      } catch (error) {
+        if (!(error instanceof DirectorError)) throw error;
+        const status =
+          error.code === 'PERMIT_UNTRUSTED' || error.code === 'PERMIT_BAD_SIGNATURE' ? 403 : 400;
+        throw new HttpError(status, error.message, { kind: error.kind });
+      }
     }
     if (path === '/v1/nodes') {
       only('GET');

@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { systemClock } from '../../../src/clock/index.js';
 import { loadClientTls, requestJson, type ClientTls } from '../../../src/director/http.js';
+import { PermitClient } from '../../../src/director/permit-client.js';
 import { loggedEvent } from '../../helpers/log-events.js';
 import { eventually } from '../../helpers/raw-peer.js';
 import { TestCa } from './director-certs.js';
@@ -171,6 +173,26 @@ describe('directors over HTTPS with client certificates', () => {
       tls: nodeTls,
     });
     assert.equal(withCert.status, 200);
+  });
+
+  it('POST /v1/permits needs a client certificate too', async () => {
+    const d1 = fleet.directors[0]!;
+    await eventually(() => loggedEvent(d1.output, 'director.ready'), 't1 ready', 10_000);
+    const asker = (tls: ClientTls) =>
+      new PermitClient({
+        origin: 'edge-1',
+        key: fleet.key('node', 'edge-1'),
+        directors: () => [d1.url],
+        timeoutMs: 5000,
+        tls,
+        clock: systemClock,
+      });
+    const [anonymous] = await asker({ ca: nodeTls.ca! }).acquire('web', { announcing: 1 });
+    assert.ok(anonymous !== undefined && 'error' in anonymous);
+    assert.match(anonymous.error, /HTTP 403: POST \/v1\/permits needs a client certificate/);
+    const [withCert] = await asker(nodeTls).acquire('web', { announcing: 1 });
+    assert.ok(withCert !== undefined && 'answer' in withCert, JSON.stringify(withCert));
+    await asker(nodeTls).release('web');
   });
 
   it('SIGHUP swaps the certificate; a connection open across it is still served', async () => {

@@ -12,7 +12,7 @@ const NYC = { lat: 40.71, lon: -74.0 };
 function at(
   origin: string,
   place: { lat: number; lon: number } | undefined,
-  extra: { site?: string; load?: number; state?: 'up' | 'down' } = {},
+  extra: { site?: string; load?: number; state?: 'up' | 'down' | 'guarded' } = {},
 ): NodeAd {
   const ad = nodeAd({
     origin,
@@ -69,6 +69,18 @@ describe('ranking', () => {
     );
     assert.equal(ranked[0]?.sameSite, true);
     assert.ok((ranked[1]?.distanceKm ?? 0) > 300);
+  });
+
+  it('never hands out a guarded node (it announces, degraded, only to keep the route)', () => {
+    const ranked = rankNodes(
+      [at('a', AMS, { state: 'guarded' }), at('b', FRA), at('c', NYC, { state: 'guarded' })],
+      'web',
+      client,
+    );
+    assert.deepEqual(
+      ranked.map((n) => n.name),
+      ['b'],
+    );
   });
 
   it('only nodes that carry the service', () => {
