@@ -32,10 +32,9 @@ export function servicesOf(status: Pick<DaemonStatus, 'services'>): ServiceAd[] 
   for (const service of status.services) {
     if (!NAME_PATTERN.test(service.name) || out.length >= MAX_SERVICES) continue;
     const prefixes = [...new Set(service.prefixes.map((p) => p.prefix))].slice(0, MAX_PREFIXES);
-    // Draining is on its way out: directors send no new clients there.
-    // TEMP until the ad enum has guarded (guard-dir)
-    const state =
-      service.state === 'draining' ? 'drained' : service.state === 'guarded' ? 'up' : service.state;
+    // Draining is on its way out: directors send no new clients there. Guarded still
+    // announces: directors count it as announcing, and never hand it to clients.
+    const state = service.state === 'draining' ? 'drained' : service.state;
     out.push({ name: service.name, state, prefixes });
   }
   return out;
