@@ -100,7 +100,7 @@ const events = (lines: Record<string, unknown>[]) =>
   lines.map((l) => [l.event, l.level === 20 ? 'debug' : l.level === 30 ? 'info' : 'warn']);
 
 describe('FleetGuard driver', () => {
-  it('asks at once when a permit is wanted, with the service minimum', async () => {
+  it('asks at once when a permit is wanted, with the service minimum', () => {
     const asker = new FakeAsker();
     const { driver } = setup(asker);
     driver.onPermitWanted(want(true));
