@@ -3,6 +3,7 @@
 // one service, releases what it did not use, and logs each round.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { ManualClock } from '../../../src/clock/index.js';
@@ -252,5 +253,60 @@ describe('FleetGuard driver', () => {
     assert.deepEqual(asker.releases, []);
     driver.onPermitWanted(want(true));
     assert.equal(asker.acquires.length, 1);
+  });
+
+  it('any interleaving: at most one acquire in flight, and every acquire ends used or released', async () => {
+    const step = fc.oneof(
+      fc.constant('want' as const),
+      fc.constant('recover' as const),
+      fc.constant('answer' as const),
+      fc.constant('tick' as const),
+      fc.constant('grant' as const),
+      fc.constant('refuse' as const),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
+        const asker = new FakeAsker();
+        let granting = false;
+        asker.next = () =>
+          [1, 2, 3].map((i) => ({ director: `d${i}`, answer: answer(granting, 5) }));
+        const clock = new ManualClock();
+        let used = 0;
+        let wanted = false;
+        const driver: FleetGuard = new FleetGuard({
+          asker: () => asker,
+          decide: (_service, decision) => {
+            assert.equal(wanted, true, 'a decision only while wanted');
+            if (decision.withdraw) {
+              used += 1;
+              // As the daemon does: down, no permit wanted any more.
+              wanted = false;
+              driver.onPermitWanted(want(false));
+            }
+          },
+          clock,
+          log: pino({ level: 'silent' }),
+        });
+        for (const s of steps) {
+          if (s === 'want' || s === 'recover') {
+            wanted = s === 'want';
+            driver.onPermitWanted(want(wanted));
+          } else if (s === 'answer') await asker.answerAll();
+          else if (s === 'tick') clock.advance(GUARD_RECHECK_MS);
+          else granting = s === 'grant';
+          assert.ok(asker.maxInFlight <= 1);
+        }
+        wanted = false;
+        driver.onPermitWanted(want(false));
+        await asker.answerAll();
+        assert.equal(asker.inFlight, 0);
+        // Each acquire's permit was used (withdrawn) or released, never left lingering.
+        assert.ok(
+          used + asker.releases.length >= asker.acquires.length,
+          `${asker.acquires.length} acquires, ${used} used, ${asker.releases.length} released`,
+        );
+        assert.equal(clock.timerCount, 0);
+      }),
+    );
   });
 });
