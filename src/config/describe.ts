@@ -158,7 +158,7 @@ function describeFleetGuard(service: ServiceConfig): string[] {
   const minimum =
     'announcing' in guard.minimum
       ? `${guard.minimum.announcing} node${guard.minimum.announcing === 1 ? '' : 's'}`
-      : `${guard.minimum.fraction * 100}% of the nodes listing it`;
+      : `${Math.round(guard.minimum.fraction * 10_000) / 100}% of the nodes listing it`;
   const unreachable =
     guard.whenDirectorsUnreachable === 'hold'
       ? 'keeps announcing (hold)'
