@@ -836,7 +836,7 @@ export class Director {
     const { origin, service } = request;
     const view = this.serviceView(service, now);
     if (request.action === 'release') {
-      const held = this.permits.release(origin, service);
+      const held = this.permits.release(origin, service, request.issuedAt);
       const answer = this.permitCounts(service, view, now);
       if (held)
         this.log.info(
@@ -851,12 +851,20 @@ export class Director {
       return {
         ...answer,
         granted: false,
-        reason: held ? 'released' : 'no permit was held',
+        reason: held ? 'released' : 'no permit was held (or a newer acquire holds it)',
       };
     }
     // requestSchema: an acquire has a minimum.
     const minimum = request.minimum!;
-    const answer = this.permits.acquire(origin, service, minimum, view, this.holdMs(origin), now);
+    const answer = this.permits.acquire(
+      origin,
+      service,
+      minimum,
+      view,
+      this.holdMs(origin),
+      now,
+      request.issuedAt,
+    );
     const fields = {
       node: origin,
       service,

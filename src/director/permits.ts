@@ -58,6 +58,8 @@ export interface Permit {
   readonly node: string;
   readonly grantedAt: number;
   readonly expiresAt: number;
+  /** The newest acquire's issuedAt (the node's clock) this permit answered. */
+  readonly askedAt?: number;
 }
 
 /** Why a permit went (for logs). */
@@ -76,6 +78,7 @@ export class PermitLedger {
   /**
    * May `node` withdraw `service`? `holdMs` is how long a grant is held at most (the
    * node's ad lifetime + clock_skew). Asking again while holding returns the same permit.
+   * `issuedAt` is the request's (the node's clock), for release().
    */
   acquire(
     node: string,
@@ -84,6 +87,7 @@ export class PermitLedger {
     view: ServiceView,
     holdMs: number,
     now: number,
+    issuedAt?: number,
   ): PermitAnswer {
     this.sweep(now);
     this.minimums.set(service, minimum);
@@ -94,7 +98,9 @@ export class PermitLedger {
     const mine = held?.get(node);
     const others = (held?.size ?? 0) - (mine === undefined ? 0 : 1);
     const counts = { service, announcing, total, min };
-    if (mine !== undefined)
+    if (mine !== undefined) {
+      if (issuedAt !== undefined && issuedAt > (mine.askedAt ?? -Infinity))
+        held!.set(node, { ...mine, askedAt: issuedAt });
       return {
         ...counts,
         granted: true,
@@ -102,6 +108,7 @@ export class PermitLedger {
         reason: `${announcing} announcing, ${others + 1} permits out (this one already held), min ${min}`,
         expiresAt: mine.expiresAt,
       };
+    }
     const spare = announcing - others - 1 - min;
     if (spare < 0)
       return {
@@ -110,7 +117,12 @@ export class PermitLedger {
         outstanding: others,
         reason: `${announcing} announcing, ${others} ${others === 1 ? 'permit' : 'permits'} out, min ${min}: withdrawing would leave ${announcing - others - 1}`,
       };
-    const permit: Permit = { node, grantedAt: now, expiresAt: now + holdMs };
+    const permit: Permit = {
+      node,
+      grantedAt: now,
+      expiresAt: now + holdMs,
+      ...(issuedAt === undefined ? {} : { askedAt: issuedAt }),
+    };
     let map = held;
     if (map === undefined) {
       map = new Map();
@@ -126,10 +138,19 @@ export class PermitLedger {
     };
   }
 
-  /** The node will not use its permit for `service`; true when it held one. */
-  release(node: string, service: string): boolean {
+  /**
+   * The node will not use its permit for `service`; true when it held one. A release
+   * issued (node's clock) before the acquire that the permit answered last is stale and
+   * ignored: requests travel in parallel, so a release that lost a race must not take
+   * the permit of a newer acquire the node may be withdrawing on.
+   */
+  release(node: string, service: string, issuedAt?: number): boolean {
     const held = this.permits.get(service);
-    if (held?.delete(node) !== true) return false;
+    const permit = held?.get(node);
+    if (held === undefined || permit === undefined) return false;
+    if (issuedAt !== undefined && permit.askedAt !== undefined && issuedAt < permit.askedAt)
+      return false;
+    held.delete(node);
     if (held.size === 0) this.permits.delete(service);
     return true;
   }
