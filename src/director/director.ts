@@ -416,6 +416,7 @@ export class Director {
           entry.ad.origin,
           announcedServices({ origin: entry.ad.origin, services: entry.ad.node.services }),
           this.clock.now(),
+          entry.ad.issuedAt,
         ),
       );
     if (forward) this.forward(entry);

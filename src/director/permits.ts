@@ -11,8 +11,9 @@
  * so after every grant, the nodes announcing without a permit are at least `min`: a
  * node withdraws by judgement only with a permit, so at most P+1 of A go at once.
  *
- * A permit goes when the node's newer ad shows the service not announcing (the
- * withdrawal is now in the count), when the node releases it, when its ad expires or
+ * A permit goes when the node's newer ad, issued after the acquire, shows the service
+ * not announcing (the withdrawal is now in the count), when the node releases it (a
+ * release issued before the acquire is stale), when its ad expires or
  * its farewell comes (observe(node, undefined) / an ad with every service down), or at
  * its hard expiry: grantedAt + the node's ad lifetime + clock_skew. By then every ad the
  * node signed before it could use the permit has expired, so no stale "up" is counted
@@ -158,13 +159,28 @@ export class PermitLedger {
   /**
    * The node's newest ad: the services it announces, or undefined when its ad expired
    * (or it is gone). Permits for services it no longer announces go: the withdrawal is
-   * in the count now.
+   * in the count now. `issuedAt` is the ad's (the node's clock): an ad issued before the
+   * acquire a permit answered last shows an earlier withdrawal, not the one this permit
+   * may be used for, and frees nothing (a node that withdrew, came back and asks again
+   * while its down ad is still on the way).
    */
-  observe(node: string, announcing: ReadonlySet<string> | undefined, now: number): Dropped[] {
+  observe(
+    node: string,
+    announcing: ReadonlySet<string> | undefined,
+    now: number,
+    issuedAt?: number,
+  ): Dropped[] {
     const dropped: Dropped[] = [];
     for (const [service, held] of this.permits) {
       const permit = held.get(node);
       if (permit === undefined || announcing?.has(service) === true) continue;
+      if (
+        announcing !== undefined &&
+        issuedAt !== undefined &&
+        permit.askedAt !== undefined &&
+        issuedAt < permit.askedAt
+      )
+        continue;
       held.delete(node);
       if (held.size === 0) this.permits.delete(service);
       dropped.push({ ...permit, service, why: announcing === undefined ? 'ad gone' : 'withdrawn' });
