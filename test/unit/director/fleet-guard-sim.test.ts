@@ -633,6 +633,32 @@ describe('fleet guard simulation', () => {
     }
   });
 
+  // Why the bound subtracts every node killed while announcing, not only those a director
+  // still counts: 3 of 5 withdraw by judgement (min 2 allows it), then one of the last 2
+  // is killed. Every director has its down ad, yet 1 announces while 4 run: nothing
+  // brings back a node that withdrew by judgement; the guard only keeps routes.
+  it('the limit: a fact after judgement withdrawals leaves fewer than min (X = 1)', () => {
+    const result = simulate({
+      n: 5,
+      directors: 3,
+      minimum: { announcing: 2 },
+      when: 'hold',
+      events: [
+        { at: 0, kind: 'sick', first: 0, count: 3 },
+        { at: 500, kind: 'kill', first: 3, count: 1 },
+      ],
+      delays: [5],
+      quietDelay: 5,
+    });
+    assert.deepEqual(
+      result.nodes.map((n) => n.state),
+      ['down', 'down', 'down', 'down', 'up'],
+    );
+    assert.equal(result.announcing, 1);
+    assert.equal(result.nodes.filter((n) => !n.factDown).length, 4);
+    assert.equal(result.slack, 0, 'announcing = min(M, running) − |X| exactly');
+  });
+
   it('liveness: once failures stop, a guarded node that may go withdraws within one recheck + round trip', () => {
     let runs = 0;
     let withGuarded = 0;
