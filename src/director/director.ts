@@ -200,6 +200,12 @@ export class Director {
   });
   /** Fleet-guard withdrawal permits (permits.ts). */
   private readonly permits = new PermitLedger();
+  /**
+   * Each service's view, until a node ad is stored or the earliest ad in it expires: a
+   * guarded node asks every second, and a count of the whole table per request would
+   * cost O(ads) each time.
+   */
+  private readonly views = new Map<string, { view: ServiceView; until: number }>();
   private generation = 0;
   private tickTimer: TimerHandle | undefined;
   private sweepTimer: TimerHandle | undefined;
@@ -410,14 +416,17 @@ export class Director {
   private afterStored(entry: StoredAd, forward: boolean): void {
     if (entry.ad.kind === 'director') this.onDirectorAd(entry);
     // A newer ad (sent, forwarded or pulled) that no longer announces a service frees its permit.
-    else
+    else {
+      this.views.clear();
       this.logDropped(
         this.permits.observe(
           entry.ad.origin,
           announcedServices({ origin: entry.ad.origin, services: entry.ad.node.services }),
           this.clock.now(),
+          entry.ad.issuedAt,
         ),
       );
+    }
     if (forward) this.forward(entry);
   }
 
@@ -769,8 +778,10 @@ export class Director {
     if (this.running) this.probeNodes(now);
     for (const entry of this.store.expire(now)) {
       this.log.info({ event: 'director.ad_expired', ad: describeAd(entry.ad) }, 'ad expired');
-      if (entry.ad.kind === 'node')
+      if (entry.ad.kind === 'node') {
+        this.views.clear();
         this.logDropped(this.permits.observe(entry.ad.origin, undefined, now));
+      }
       if (entry.ad.kind === 'director') {
         const peer = this.peers.get(entry.ad.origin);
         if (peer?.source === 'learned') {
@@ -836,7 +847,7 @@ export class Director {
     const { origin, service } = request;
     const view = this.serviceView(service, now);
     if (request.action === 'release') {
-      const held = this.permits.release(origin, service);
+      const held = this.permits.release(origin, service, request.issuedAt);
       const answer = this.permitCounts(service, view, now);
       if (held)
         this.log.info(
@@ -851,12 +862,20 @@ export class Director {
       return {
         ...answer,
         granted: false,
-        reason: held ? 'released' : 'no permit was held',
+        reason: held ? 'released' : 'no permit was held (or a newer acquire holds it)',
       };
     }
     // requestSchema: an acquire has a minimum.
     const minimum = request.minimum!;
-    const answer = this.permits.acquire(origin, service, minimum, view, this.holdMs(origin), now);
+    const answer = this.permits.acquire(
+      origin,
+      service,
+      minimum,
+      view,
+      this.holdMs(origin),
+      now,
+      request.issuedAt,
+    );
     const fields = {
       node: origin,
       service,
@@ -947,7 +966,22 @@ export class Director {
 
   /** Who announces `service` by the unexpired node ads here. */
   private serviceView(service: string, now: number): ServiceView {
-    return serviceView(this.liveNodes(now), service);
+    const cached = this.views.get(service);
+    if (cached !== undefined && now < cached.until) return cached.view;
+    let until = Infinity;
+    const nodes: { origin: string; services: NodeAd['node']['services'] }[] = [];
+    for (const entry of this.store.all())
+      if (
+        entry.ad.kind === 'node' &&
+        entry.expiresAt > now &&
+        entry.ad.node.services.some((s) => s.name === service)
+      ) {
+        nodes.push({ origin: entry.ad.origin, services: entry.ad.node.services });
+        until = Math.min(until, entry.expiresAt);
+      }
+    const view = serviceView(nodes, service);
+    this.views.set(service, { view, until });
+    return view;
   }
 
   private *liveNodes(

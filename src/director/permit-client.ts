@@ -41,6 +41,12 @@ const MAX_ANSWER_BYTES = 16 * 1024;
 
 export class PermitClient implements PermitAsker {
   private readonly options: PermitClientOptions;
+  /**
+   * Each request's issuedAt is later than the one before: directors order a node's
+   * releases and ads against its acquires by it (a release issued before an acquire
+   * does not free that acquire's permit), so two requests never share a millisecond.
+   */
+  private lastIssuedAt = 0;
 
   constructor(options: PermitClientOptions) {
     this.options = options;
@@ -68,13 +74,14 @@ export class PermitClient implements PermitAsker {
     what: Pick<PermitRequest, 'action' | 'service' | 'minimum'>,
   ): Promise<PermitReply[]> {
     const { origin, key, clock } = this.options;
+    this.lastIssuedAt = Math.max(clock.now(), this.lastIssuedAt + 1);
     const request: PermitRequest = {
       v: PERMIT_VERSION,
       action: what.action,
       origin,
       service: what.service,
       ...(what.minimum === undefined ? {} : { minimum: what.minimum }),
-      issuedAt: clock.now(),
+      issuedAt: this.lastIssuedAt,
     };
     const envelope = signPermitRequest(request, key);
     const directors = [...new Set(this.options.directors())];

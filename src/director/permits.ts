@@ -11,8 +11,9 @@
  * so after every grant, the nodes announcing without a permit are at least `min`: a
  * node withdraws by judgement only with a permit, so at most P+1 of A go at once.
  *
- * A permit goes when the node's newer ad shows the service not announcing (the
- * withdrawal is now in the count), when the node releases it, when its ad expires or
+ * A permit goes when the node's newer ad, issued after the acquire, shows the service
+ * not announcing (the withdrawal is now in the count), when the node releases it (a
+ * release issued before the acquire is stale), when its ad expires or
  * its farewell comes (observe(node, undefined) / an ad with every service down), or at
  * its hard expiry: grantedAt + the node's ad lifetime + clock_skew. By then every ad the
  * node signed before it could use the permit has expired, so no stale "up" is counted
@@ -58,6 +59,8 @@ export interface Permit {
   readonly node: string;
   readonly grantedAt: number;
   readonly expiresAt: number;
+  /** The newest acquire's issuedAt (the node's clock) this permit answered. */
+  readonly askedAt?: number;
 }
 
 /** Why a permit went (for logs). */
@@ -76,6 +79,7 @@ export class PermitLedger {
   /**
    * May `node` withdraw `service`? `holdMs` is how long a grant is held at most (the
    * node's ad lifetime + clock_skew). Asking again while holding returns the same permit.
+   * `issuedAt` is the request's (the node's clock), for release().
    */
   acquire(
     node: string,
@@ -84,6 +88,7 @@ export class PermitLedger {
     view: ServiceView,
     holdMs: number,
     now: number,
+    issuedAt?: number,
   ): PermitAnswer {
     this.sweep(now);
     this.minimums.set(service, minimum);
@@ -94,7 +99,9 @@ export class PermitLedger {
     const mine = held?.get(node);
     const others = (held?.size ?? 0) - (mine === undefined ? 0 : 1);
     const counts = { service, announcing, total, min };
-    if (mine !== undefined)
+    if (mine !== undefined) {
+      if (issuedAt !== undefined && issuedAt > (mine.askedAt ?? -Infinity))
+        held!.set(node, { ...mine, askedAt: issuedAt });
       return {
         ...counts,
         granted: true,
@@ -102,6 +109,7 @@ export class PermitLedger {
         reason: `${announcing} announcing, ${others + 1} permits out (this one already held), min ${min}`,
         expiresAt: mine.expiresAt,
       };
+    }
     const spare = announcing - others - 1 - min;
     if (spare < 0)
       return {
@@ -110,7 +118,12 @@ export class PermitLedger {
         outstanding: others,
         reason: `${announcing} announcing, ${others} ${others === 1 ? 'permit' : 'permits'} out, min ${min}: withdrawing would leave ${announcing - others - 1}`,
       };
-    const permit: Permit = { node, grantedAt: now, expiresAt: now + holdMs };
+    const permit: Permit = {
+      node,
+      grantedAt: now,
+      expiresAt: now + holdMs,
+      ...(issuedAt === undefined ? {} : { askedAt: issuedAt }),
+    };
     let map = held;
     if (map === undefined) {
       map = new Map();
@@ -126,10 +139,19 @@ export class PermitLedger {
     };
   }
 
-  /** The node will not use its permit for `service`; true when it held one. */
-  release(node: string, service: string): boolean {
+  /**
+   * The node will not use its permit for `service`; true when it held one. A release
+   * issued (node's clock) before the acquire that the permit answered last is stale and
+   * ignored: requests travel in parallel, so a release that lost a race must not take
+   * the permit of a newer acquire the node may be withdrawing on.
+   */
+  release(node: string, service: string, issuedAt?: number): boolean {
     const held = this.permits.get(service);
-    if (held?.delete(node) !== true) return false;
+    const permit = held?.get(node);
+    if (held === undefined || permit === undefined) return false;
+    if (issuedAt !== undefined && permit.askedAt !== undefined && issuedAt < permit.askedAt)
+      return false;
+    held.delete(node);
     if (held.size === 0) this.permits.delete(service);
     return true;
   }
@@ -137,13 +159,28 @@ export class PermitLedger {
   /**
    * The node's newest ad: the services it announces, or undefined when its ad expired
    * (or it is gone). Permits for services it no longer announces go: the withdrawal is
-   * in the count now.
+   * in the count now. `issuedAt` is the ad's (the node's clock): an ad issued before the
+   * acquire a permit answered last shows an earlier withdrawal, not the one this permit
+   * may be used for, and frees nothing (a node that withdrew, came back and asks again
+   * while its down ad is still on the way).
    */
-  observe(node: string, announcing: ReadonlySet<string> | undefined, now: number): Dropped[] {
+  observe(
+    node: string,
+    announcing: ReadonlySet<string> | undefined,
+    now: number,
+    issuedAt?: number,
+  ): Dropped[] {
     const dropped: Dropped[] = [];
     for (const [service, held] of this.permits) {
       const permit = held.get(node);
       if (permit === undefined || announcing?.has(service) === true) continue;
+      if (
+        announcing !== undefined &&
+        issuedAt !== undefined &&
+        permit.askedAt !== undefined &&
+        issuedAt < permit.askedAt
+      )
+        continue;
       held.delete(node);
       if (held.size === 0) this.permits.delete(service);
       dropped.push({ ...permit, service, why: announcing === undefined ? 'ad gone' : 'withdrawn' });

@@ -4,8 +4,10 @@
  * keys, and each node's PermitClient asking every director at once.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { systemClock } from '../../../src/clock/index.js';
+import { ManualClock, systemClock } from '../../../src/clock/index.js';
 import { requestJson } from '../../../src/director/http.js';
 import { generateKey } from '../../../src/director/keys.js';
 import { PermitClient } from '../../../src/director/permit-client.js';
@@ -302,5 +304,70 @@ describe('withdrawal permits', () => {
     assert.equal(decideWithdrawal(replies, 3, 'hold').withdraw, false);
     await asker.release('web');
     assert.deepEqual(await holders(mesh[0]!), []);
+  });
+
+  it('counts an answer that is not JSON, or not a permit answer, as an error reply', async () => {
+    const bodies = ['not json', JSON.stringify({ granted: true })];
+    const servers: Server[] = [];
+    const urls: string[] = [];
+    for (const body of bodies) {
+      const server = createServer((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(body);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      servers.push(server);
+      urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    }
+    try {
+      const asker = new PermitClient({
+        origin: 'n9',
+        key: fleet.key('node', 'n9'),
+        directors: () => urls,
+        timeoutMs: 2000,
+        clock: systemClock,
+      });
+      const replies = await asker.acquire('web', MIN);
+      assert.deepEqual(
+        replies.map((r) => ('error' in r ? r.error.replace(/:.*/, '') : 'answer')),
+        ['not a permit answer', 'not a permit answer'],
+      );
+    } finally {
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }
+  });
+
+  it('signs every request of a node with a later issuedAt than the one before', async () => {
+    const seen: number[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        seen.push((JSON.parse(body) as { request: { issuedAt: number } }).request.issuedAt);
+        response.writeHead(503).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      // A clock that does not move: acquire, release and acquire in "one millisecond".
+      const clock = new ManualClock(Date.now());
+      const asker = new PermitClient({
+        origin: 'n9',
+        key: fleet.key('node', 'n9'),
+        directors: () => [`http://127.0.0.1:${(server.address() as AddressInfo).port}`],
+        timeoutMs: 2000,
+        clock,
+      });
+      await asker.acquire('web', MIN);
+      await asker.release('web');
+      await asker.acquire('web', MIN);
+      assert.deepEqual(seen, [clock.now(), clock.now() + 1, clock.now() + 2]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -133,6 +133,21 @@ describe('PermitLedger', () => {
     assert.equal(ledger.size, 0);
   });
 
+  it('ignores a release issued before the acquire its permit answered (requests race)', () => {
+    const ledger = new PermitLedger();
+    const v = view(five);
+    ledger.acquire('a', 'dns', { announcing: 2 }, v, HOLD, T0, 1000);
+    // Round 2 asks again (same permit, now for issuedAt 3000); round 1's release lands late.
+    ledger.acquire('a', 'dns', { announcing: 2 }, v, HOLD, T0 + 5, 3000);
+    assert.equal(ledger.release('a', 'dns', 2000), false);
+    assert.deepEqual(
+      ledger.holders('dns', T0 + 5).map((p) => [p.node, p.askedAt]),
+      [['a', 3000]],
+    );
+    assert.equal(ledger.release('a', 'dns', 3000), true);
+    assert.equal(ledger.size, 0);
+  });
+
   it('keeps services apart', () => {
     const ledger = new PermitLedger();
     const v = view(['a', 'b']);
