@@ -1,6 +1,13 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 /**
  * The anycast-guard command line.
+ *
+ * The node flag on the first line caps V8's young generation at 2 MB per semi-space
+ * (default 16): a daemon's garbage comes in bursts (a config load, a full-table send), and
+ * with the default the heap took 25-40 MB of headroom for them (bench/README.md, issue
+ * 19), for no time measured. `env -S` passes it on (GNU coreutils 8.30, FreeBSD, macOS);
+ * NODE_OPTIONS can add more. test/lab/speaker-client.ts reads this line to run the
+ * transfer benchmark's speaker with the same flags.
  *
  * Each command's module is imported when that command runs, not here: the daemon
  * (`run`) is a long-lived process whose RSS counts, and the modules of demo, import,
