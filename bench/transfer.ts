@@ -3,8 +3,9 @@
  * prefixes are in a BIRD 2 router's tables, for three senders, each against a fresh
  * router in a fresh lab:
  *
- *   anycast-guard  our speaker (child process in the sender namespace), routes announced
- *                  before the router starts
+ *   anycast-guard  our speaker (child process in the sender namespace) run as the daemon
+ *                  runs (run's modules, the CLI's node flags), routes announced before
+ *                  the router starts
  *   bird           BIRD 2 with a static protocol holding the same routes
  *   gobgp          gobgpd with the routes injected from an MRT table dump before the
  *                  neighbour is added
@@ -12,6 +13,7 @@
  * Start: the router's own log line "BGP session established" (BIRD, ms timestamps).
  * End: the first 20 ms poll of the router (`show route table master4|master6 count`
  * over a persistent control-socket connection) that sees both tables complete.
+ * Also reported: each sender's CPU time over the transfer and its peak RSS.
  * See bench/README.md for the details and caveats.
  *
  * Usage: node dist/bench/transfer.js [--runs N] [--ipv4 N] [--ipv6 N] [--no-idle-bird]
