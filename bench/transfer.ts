@@ -3,8 +3,9 @@
  * prefixes are in a BIRD 2 router's tables, for three senders, each against a fresh
  * router in a fresh lab:
  *
- *   anycast-guard  our speaker (child process in the sender namespace), routes announced
- *                  before the router starts
+ *   anycast-guard  our speaker (child process in the sender namespace) run as the daemon
+ *                  runs (run's modules, the CLI's node flags), routes announced before
+ *                  the router starts
  *   bird           BIRD 2 with a static protocol holding the same routes
  *   gobgp          gobgpd with the routes injected from an MRT table dump before the
  *                  neighbour is added
@@ -12,6 +13,7 @@
  * Start: the router's own log line "BGP session established" (BIRD, ms timestamps).
  * End: the first 20 ms poll of the router (`show route table master4|master6 count`
  * over a persistent control-socket connection) that sees both tables complete.
+ * Also reported: each sender's CPU time over the transfer and its peak RSS.
  * See bench/README.md for the details and caveats.
  *
  * Usage: node dist/bench/transfer.js [--runs N] [--ipv4 N] [--ipv6 N] [--no-idle-bird]
@@ -55,6 +57,8 @@ interface RunResult {
   senderEstablishedAt?: number;
   updatesSent?: number;
   vmHwmKb?: number;
+  /** CPU time the sender process used from before the router started until the end. */
+  cpuMs?: number;
 }
 
 interface Sizes {
@@ -127,6 +131,24 @@ function procHwmKb(pid: number): number | undefined {
   }
 }
 
+/** User + system CPU time of a process so far (/proc/PID/stat, in clock ticks of 10 ms). */
+function procCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14, 15)
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuSince(pid: number | undefined, before: number | undefined): { cpuMs?: number } {
+  const after = procCpuMs(pid);
+  return before === undefined || after === undefined ? {} : { cpuMs: after - before };
+}
+
 async function freshLab(): Promise<{ lab: Lab; link: Link }> {
   const lab = await Lab.create();
   const sender = await lab.namespace('sender');
@@ -153,6 +175,7 @@ async function runOurs(sizes: Sizes): Promise<RunResult> {
   try {
     const speaker = await lab.startSpeaker(link.a.ns, {
       logLevel: 'warn',
+      asDaemon: true,
       speaker: {
         asn: SENDER_AS,
         routerId: link.a.ipv4,
@@ -170,8 +193,11 @@ async function runOurs(sizes: Sizes): Promise<RunResult> {
     });
     await speaker.announceRange(IPV4_START, sizes.ipv4);
     await speaker.announceRange(IPV6_START, sizes.ipv6);
+    // `ip netns exec` execs node: the child's pid is the speaker's.
+    const cpuBefore = procCpuMs(speaker.pid);
     const router = await lab.startBird(link.b.ns, routerConf(link));
     const { establishedAt, doneAt } = await measure(router, sizes);
+    const cpu = cpuSince(speaker.pid, cpuBefore);
     const status = await speaker.peerStatus('router');
     const own = speaker.peerStates.findLast((e) => e.status.state === 'established');
     const exit = await speaker.shutdown('benchmark done');
@@ -181,6 +207,7 @@ async function runOurs(sizes: Sizes): Promise<RunResult> {
       establishedAt,
       doneAt,
       updatesSent: status.updatesSent,
+      ...cpu,
     };
     if (own) result.senderEstablishedAt = own.at;
     if (exit.vmHwmKb !== undefined) result.vmHwmKb = exit.vmHwmKb;
@@ -251,6 +278,8 @@ async function runBird(sizes: Sizes, wake: boolean): Promise<RunResult> {
     });
     const senderControl = wake ? await sender.control() : undefined;
     try {
+      const pid = sender.pids()[0];
+      const cpuBefore = procCpuMs(pid);
       const router = await lab.startBird(link.b.ns, routerConf(link));
       const { establishedAt, doneAt } = await measure(
         router,
@@ -262,8 +291,8 @@ async function runBird(sizes: Sizes, wake: boolean): Promise<RunResult> {
         seconds: (doneAt - establishedAt) / 1000,
         establishedAt,
         doneAt,
+        ...cpuSince(pid, cpuBefore),
       };
-      const pid = sender.pids()[0];
       const hwm = pid === undefined ? undefined : procHwmKb(pid);
       if (hwm !== undefined) result.vmHwmKb = hwm;
       return result;
@@ -337,6 +366,8 @@ async function runGobgp(sizes: Sizes): Promise<RunResult> {
     );
     await injectComplete(gobgp, v4File, 'ipv4', sizes.ipv4);
     await injectComplete(gobgp, v6File, 'ipv6', sizes.ipv6);
+    const pid = gobgp.pids()[0];
+    const cpuBefore = procCpuMs(pid);
     const router = await lab.startBird(link.b.ns, routerConf(link));
     await gobgp.gobgp([
       'neighbor',
@@ -353,8 +384,8 @@ async function runGobgp(sizes: Sizes): Promise<RunResult> {
       seconds: (doneAt - establishedAt) / 1000,
       establishedAt,
       doneAt,
+      ...cpuSince(pid, cpuBefore),
     };
-    const pid = gobgp.pids()[0];
     const hwm = pid === undefined ? undefined : procHwmKb(pid);
     if (hwm !== undefined) result.vmHwmKb = hwm;
     return result;
@@ -423,6 +454,7 @@ async function main(): Promise<void> {
     const seconds = median(mine.map((r) => r.seconds));
     const hwm = mine.map((r) => r.vmHwmKb).filter((v): v is number => v !== undefined);
     const updates = mine.map((r) => r.updatesSent).filter((v): v is number => v !== undefined);
+    const cpu = mine.map((r) => r.cpuMs).filter((v): v is number => v !== undefined);
     return {
       sender,
       seconds: Number(seconds.toFixed(3)),
@@ -432,15 +464,25 @@ async function main(): Promise<void> {
         : {}),
       ...(hwm.length ? { peakRssMb: Number((Math.max(...hwm) / 1024).toFixed(1)) } : {}),
       ...(updates.length ? { updatesSent: Math.round(median(updates)) } : {}),
+      ...(cpu.length ? { cpuMs: Math.round(median(cpu)) } : {}),
     };
   });
 
-  const header = ['sender', 'seconds (median)', 'runs', 'vs bird', 'peak RSS', 'UPDATEs sent'];
+  const header = [
+    'sender',
+    'seconds (median)',
+    'runs',
+    'vs bird',
+    'sender CPU',
+    'peak RSS',
+    'UPDATEs sent',
+  ];
   const rows = summary.map((s) => [
     s.sender,
     s.seconds.toFixed(3),
     s.runs.map((v) => v.toFixed(2)).join(' '),
     s.ratioToBird === undefined ? '-' : `${s.ratioToBird.toFixed(2)}x`,
+    s.cpuMs === undefined ? '-' : `${s.cpuMs} ms`,
     s.peakRssMb === undefined ? '-' : `${s.peakRssMb} MB`,
     s.updatesSent === undefined ? '-' : String(s.updatesSent),
   ]);

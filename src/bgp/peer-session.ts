@@ -253,6 +253,11 @@ export class PeerSession {
     this.ribOut.routeChanged(key);
   }
 
+  /** The speaker's table was emptied: withdraw everything the peer has from us. */
+  tableCleared(): void {
+    this.ribOut.tableCleared();
+  }
+
   /** Resolves once every pending change has been written out and the socket buffer is empty. */
   flushed(): Promise<void> {
     return this.ribOut.flushed();

@@ -104,9 +104,8 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
    * closes every session with Cease / Administrative Shutdown carrying `message`.
    */
   async stop(message = 'anycast-guard stopping'): Promise<void> {
-    const keys = [...this.locRib.keys()];
     this.locRib.clear();
-    for (const session of this.sessions.values()) for (const key of keys) session.routeChanged(key);
+    for (const session of this.sessions.values()) session.tableCleared();
     await withTimeout(this.flushed(), STOP_FLUSH_TIMEOUT_MS);
     const notification = ceaseNotification(
       CeaseSubcode.AdministrativeShutdown,

@@ -19,7 +19,7 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import * as dnsPacket from 'dns-packet';
+import type * as dnsPacket from 'dns-packet';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { CheckCommon, CheckResult, CheckType, HealthCheck } from './types.js';
@@ -202,12 +202,20 @@ export const dnsSchema = z
     }
   });
 
+type DnsPacketLibrary = typeof dnsPacket;
+let library: Promise<DnsPacketLibrary> | undefined;
+
+/** dns-packet, loaded at the first dns check's first run: a daemon without one never loads it. */
+function dnsPacketLibrary(): Promise<DnsPacketLibrary> {
+  library ??= import('dns-packet');
+  return library;
+}
+
+/** RFC 1035 section 4.1.1: the RD bit of the header's flags. */
+const RECURSION_DESIRED = 1 << 8;
+
 /** One query over UDP or TCP; resolves with the raw reply. */
-function exchangeUdp(
-  server: DnsServer,
-  query: dnsPacket.Packet,
-  signal: AbortSignal,
-): Promise<Buffer> {
+function exchangeUdp(server: DnsServer, query: Uint8Array, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(net.isIPv6(server.address) ? 'udp6' : 'udp4');
     let done = false;
@@ -224,16 +232,13 @@ function exchangeUdp(
     socket.on('error', (error) => finish(error));
     socket.on('message', (message) => finish(undefined, message));
     socket.connect(server.port, server.address, () => {
-      if (!done) socket.send(dnsPacket.encode(query));
+      if (!done) socket.send(query);
     });
   });
 }
 
-function exchangeTcp(
-  server: DnsServer,
-  query: dnsPacket.Packet,
-  signal: AbortSignal,
-): Promise<Buffer> {
+/** `query` with its 2-byte length prefix (RFC 1035 section 4.2.2). */
+function exchangeTcp(server: DnsServer, query: Uint8Array, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: server.address, port: server.port });
     let buffered = Buffer.alloc(0);
@@ -248,7 +253,7 @@ function exchangeTcp(
       else if (reply !== undefined) resolve(reply);
     };
     detach = onAbort(signal, () => finish(new Error('aborted')));
-    socket.on('connect', () => socket.write(dnsPacket.streamEncode(query)));
+    socket.on('connect', () => socket.write(query));
     socket.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
       if (buffered.length < 2) return;
@@ -274,11 +279,12 @@ export function createDnsCheck(spec: DnsSpec, common: CheckCommon): HealthCheck 
     type: 'dns',
     async run(signal: AbortSignal): Promise<CheckResult> {
       const start = monotonicNow();
+      const packets = await dnsPacketLibrary();
       const id = randomInt(0, 65536);
       const query: dnsPacket.Packet = {
         type: 'query',
         id,
-        flags: dnsPacket.RECURSION_DESIRED,
+        flags: RECURSION_DESIRED,
         questions: [{ type: spec.type, class: 'IN', name: spec.name }],
       };
       let note = '';
@@ -286,10 +292,10 @@ export function createDnsCheck(spec: DnsSpec, common: CheckCommon): HealthCheck 
       try {
         raw =
           spec.protocol === 'tcp'
-            ? await exchangeTcp(spec.server, query, signal)
-            : await exchangeUdp(spec.server, query, signal);
+            ? await exchangeTcp(spec.server, packets.streamEncode(query), signal)
+            : await exchangeUdp(spec.server, packets.encode(query), signal);
         if (spec.protocol === 'udp' && raw.length >= 4 && (raw.readUInt16BE(2) & 0x0200) !== 0) {
-          raw = await exchangeTcp(spec.server, query, signal);
+          raw = await exchangeTcp(spec.server, packets.streamEncode(query), signal);
           note = ' (truncated over UDP, retried over TCP)';
         }
       } catch (error) {
@@ -298,7 +304,7 @@ export function createDnsCheck(spec: DnsSpec, common: CheckCommon): HealthCheck 
       const duration = elapsedMs(start);
       let reply: dnsPacket.DecodedPacket;
       try {
-        reply = dnsPacket.decode(raw);
+        reply = packets.decode(raw);
       } catch (error) {
         return fail(`malformed reply from ${where}: ${errorReason(error)}`, duration);
       }

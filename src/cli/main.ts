@@ -1,17 +1,23 @@
-#!/usr/bin/env node
-/** The anycast-guard command line. */
+#!/usr/bin/env -S node --max-semi-space-size=2
+/**
+ * The anycast-guard command line.
+ *
+ * The node flag on the first line caps V8's young generation at 2 MB per semi-space
+ * (default 16): a daemon's garbage comes in bursts (a config load, a full-table send), and
+ * with the default the heap took 25-40 MB of headroom for them (bench/README.md, issue
+ * 19), for no time measured. `env -S` passes it on (GNU coreutils 8.30, FreeBSD, macOS);
+ * NODE_OPTIONS can add more. test/lab/speaker-client.ts reads this line to run the
+ * transfer benchmark's speaker with the same flags.
+ *
+ * Each command's module is imported when that command runs, not here: the daemon
+ * (`run`) is a long-lived process whose RSS counts, and the modules of demo, import,
+ * status and drain would only sit in it.
+ */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { runDemo } from './demo.js';
-import { runCheckConfig } from './check-config.js';
-import { DEFAULT_CONFIG_PATH } from '../config/index.js';
-import { runDaemon } from './run.js';
-import { runStatus } from './status.js';
-import { runDrain, runUndrain } from './drain.js';
-import { runImportAnycastHealthchecker, runImportExabgpHealthcheck } from './import.js';
+import type { ApiTargetOptions } from './api-client.js';
+import { DEFAULT_API_SOCKET, DEFAULT_CONFIG_PATH } from '../config/index.js';
 import { registerDirectorCommands } from './director.js';
-import { resolveApiTarget, type ApiTargetOptions } from './api-client.js';
-import { DEFAULT_API_SOCKET } from '../config/index.js';
 import { errorMessage } from '../util/index.js';
 
 const packageJson = JSON.parse(
@@ -29,6 +35,7 @@ program
   .option('-c, --config <path>', 'configuration file', DEFAULT_CONFIG_PATH)
   .option('--log-level <level>', 'override log.level from the configuration')
   .action(async (options: { config: string; logLevel?: string }) => {
+    const { runDaemon } = await import('./run.js');
     await runDaemon({
       config: options.config,
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
@@ -43,6 +50,7 @@ program
   .option('--hold-down <seconds>', 'hold-down after the service recovers', parseSeconds, 3)
   .option('--scripted', 'run the scripted break-and-mend even on a terminal')
   .action(async (options: { holdDown: number; scripted?: boolean }) => {
+    const { runDemo } = await import('./demo.js');
     await runDemo({
       print: (line) => console.log(line),
       interactive: process.stdin.isTTY && options.scripted !== true,
@@ -65,6 +73,7 @@ program
   )
   .option('-c, --config <path>', 'configuration file', DEFAULT_CONFIG_PATH)
   .action(async (options: { config: string }) => {
+    const { runCheckConfig } = await import('./check-config.js');
     process.exitCode = await runCheckConfig({
       config: options.config,
       print: (text) => console.log(text),
@@ -85,6 +94,7 @@ importCommand
   .option('-o, --output <file>', 'write the TOML here instead of stdout')
   .option('--force', 'replace the --output file if it exists')
   .action(async (paths: string[], options: { output?: string; force?: boolean }) => {
+    const { runImportAnycastHealthchecker } = await import('./import.js');
     process.exitCode = await runImportAnycastHealthchecker({
       paths,
       ...(options.output === undefined ? {} : { output: options.output }),
@@ -109,6 +119,7 @@ importCommand
   .option('-o, --output <file>', 'write the TOML here instead of stdout')
   .option('--force', 'replace the --output file if it exists')
   .action(async (args: string[], options: { file: string[]; output?: string; force?: boolean }) => {
+    const { runImportExabgpHealthcheck } = await import('./import.js');
     process.exitCode = await runImportExabgpHealthcheck({
       files: options.file,
       args,
@@ -139,6 +150,10 @@ function apiCommand(name: string, description: string): Command {
 apiCommand('status', "show the running daemon's services and BGP peers")
   .option('--json', "print the API's JSON")
   .action(async (options: ApiTargetOptions & { json?: boolean }) => {
+    const [{ runStatus }, { resolveApiTarget }] = await Promise.all([
+      import('./status.js'),
+      import('./api-client.js'),
+    ]);
     await runStatus(await resolveApiTarget(options), {
       json: options.json === true,
       print: (text) => console.log(text),
@@ -166,6 +181,10 @@ apiCommand('drain', "withdraw a service's prefixes and keep them withdrawn, acro
     ) => {
       if (options.wait !== undefined && options.graceful !== true)
         throw new InvalidArgumentError('--wait is for a graceful drain: add --graceful');
+      const [{ runDrain }, { resolveApiTarget }] = await Promise.all([
+        import('./drain.js'),
+        import('./api-client.js'),
+      ]);
       await runDrain(
         await resolveApiTarget(options),
         service,
@@ -184,6 +203,10 @@ apiCommand('drain', "withdraw a service's prefixes and keep them withdrawn, acro
 apiCommand('undrain', 'announce a drained service again once it is healthy')
   .argument('<service>', 'the service name')
   .action(async (service: string, options: ApiTargetOptions) => {
+    const [{ runUndrain }, { resolveApiTarget }] = await Promise.all([
+      import('./drain.js'),
+      import('./api-client.js'),
+    ]);
     await runUndrain(await resolveApiTarget(options), service, (text) => console.log(text));
   });
 

@@ -53,6 +53,18 @@ export interface SpeakerExit {
 }
 
 const SCRIPT = fileURLToPath(new URL('./speaker-process.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/**
+ * The node flags the daemon runs with: those of the CLI's `#!/usr/bin/env -S node …`
+ * line (src/cli/main.ts), so an `asDaemon` speaker's heap is sized as the daemon's is.
+ */
+export function daemonNodeFlags(): string[] {
+  const first = readFileSync(CLI, 'utf8').split('\n', 1)[0] ?? '';
+  const match = /^#!\/usr\/bin\/env (?:-S )?node\b(.*)$/.exec(first);
+  if (match === null) throw new Error(`${CLI}: the first line is not "#!/usr/bin/env -S node …"`);
+  return (match[1] ?? '').split(' ').filter((flag) => flag !== '');
+}
 
 export class SpeakerProcess implements Owned {
   readonly dir: string;
@@ -105,7 +117,7 @@ export class SpeakerProcess implements Owned {
           'exec',
           this.ns.netns,
           process.execPath,
-          '--enable-source-maps',
+          ...(this.config.asDaemon === true ? daemonNodeFlags() : ['--enable-source-maps']),
           SCRIPT,
           this.configPath,
         ],

@@ -64,6 +64,14 @@ async function main(): Promise<void> {
   const configPath = process.argv[2];
   if (!configPath) throw new Error('usage: speaker-process.js CONFIG.json');
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as SpeakerProcessConfig;
+  // What `anycast-guard run` imports (src/cli/main.ts: commander, the director commands it
+  // registers, run.js), so their code and data count in the RSS as they do in the daemon.
+  if (config.asDaemon === true)
+    await Promise.all([
+      import('commander'),
+      import('../../src/cli/director.js'),
+      import('../../src/cli/run.js'),
+    ]);
   const logger = pino(
     { level: config.logLevel ?? 'info', base: { pid: process.pid } },
     pino.destination(2),

@@ -22,6 +22,11 @@ export interface SpeakerProcessConfig {
   speaker: Omit<SpeakerOptions, 'logger' | 'clock' | 'random'>;
   /** pino level for the child's stderr log (default "info"). */
   logLevel?: string;
+  /**
+   * Run as `anycast-guard run` runs, for the transfer benchmark's RSS: node without
+   * --enable-source-maps, and the modules `run` loads loaded before the speaker starts.
+   */
+  asDaemon?: boolean;
 }
 
 export type SpeakerCommand =

@@ -4,10 +4,12 @@
  * AnnouncerFailures. One channel, opened at the first call and dropped after any failure,
  * so a restarted gobgpd is dialled afresh at the next try instead of after grpc-js's own
  * reconnect backoff (up to 120 s).
+ *
+ * grpc-js and proto-loader (~13 MB of a daemon's RSS) are loaded at the first call, so a
+ * daemon without a GoBGP announcer never loads them.
  */
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
 import { AnnouncerFailure } from '../errors.js';
 import {
   apiFamily,
@@ -56,20 +58,43 @@ interface RawClient extends grpc.Client {
   ): grpc.ClientWritableStream<object>;
 }
 
-let serviceConstructor: grpc.ServiceClientConstructor | undefined;
-
-function service(): grpc.ServiceClientConstructor {
-  if (serviceConstructor !== undefined) return serviceConstructor;
-  const definition = protoLoader.loadSync(PROTO_FILE, {
-    keepCase: true,
-    longs: Number,
-    enums: Number,
-    defaults: true,
-  });
-  const apipb = grpc.loadPackageDefinition(definition).apipb as grpc.GrpcObject;
-  serviceConstructor = apipb.GobgpApi as grpc.ServiceClientConstructor;
-  return serviceConstructor;
+interface GrpcService {
+  readonly Service: grpc.ServiceClientConstructor;
+  readonly insecure: grpc.ChannelCredentials;
 }
+
+let loading: Promise<GrpcService> | undefined;
+
+/** The GobgpApi client constructor, grpc-js and the .proto loaded at the first need. */
+function service(): Promise<GrpcService> {
+  loading ??= (async () => {
+    const [grpcJs, protoLoader] = await Promise.all([
+      import('@grpc/grpc-js'),
+      import('@grpc/proto-loader'),
+    ]);
+    const definition = protoLoader.loadSync(PROTO_FILE, {
+      keepCase: true,
+      longs: Number,
+      enums: Number,
+      defaults: true,
+    });
+    const apipb = grpcJs.loadPackageDefinition(definition).apipb as grpc.GrpcObject;
+    return {
+      Service: apipb.GobgpApi as grpc.ServiceClientConstructor,
+      insecure: grpcJs.credentials.createInsecure(),
+    };
+  })();
+  // A failed load is tried again at the next call, as a failed call is.
+  loading.catch(() => (loading = undefined));
+  return loading;
+}
+
+/** grpc-js's status codes that mean "gobgpd is not there" (grpc.status, without loading it). */
+const UNREACHABLE_STATUS: ReadonlySet<number> = new Set([
+  1, // CANCELLED
+  4, // DEADLINE_EXCEEDED
+  14, // UNAVAILABLE
+]);
 
 /** The grpc-js target for an API address: "host:port", "[v6]:port" or "unix:///path". */
 export function grpcTarget(api: GobgpApi): string {
@@ -86,11 +111,7 @@ export function callFailure(api: GobgpApi, method: string, error: unknown): Anno
       'ANNOUNCER_DAEMON_UNREACHABLE',
       `gobgpd on ${where} has no global configuration yet (${method}: ${details}): give it a [global.config] with as and router-id`,
     );
-  if (
-    status === grpc.status.UNAVAILABLE ||
-    status === grpc.status.DEADLINE_EXCEEDED ||
-    status === grpc.status.CANCELLED
-  )
+  if (status !== undefined && UNREACHABLE_STATUS.has(status))
     return new AnnouncerFailure(
       'ANNOUNCER_DAEMON_UNREACHABLE',
       `gobgpd does not answer on ${where} (${method}: ${details}): is it running with --api-hosts ${where}?`,
@@ -106,13 +127,10 @@ export class GrpcGobgp implements GobgpConnection {
     private readonly timeoutMs: number,
   ) {}
 
-  private connect(): RawClient {
+  private async connect(): Promise<RawClient> {
     if (this.client !== undefined) return this.client;
-    const Service = service();
-    this.client = new Service(
-      grpcTarget(this.api),
-      grpc.credentials.createInsecure(),
-    ) as unknown as RawClient;
+    const { Service, insecure } = await service();
+    this.client ??= new Service(grpcTarget(this.api), insecure) as unknown as RawClient;
     return this.client;
   }
 
@@ -123,7 +141,7 @@ export class GrpcGobgp implements GobgpConnection {
   /** Runs one call; a failure drops the channel and becomes an AnnouncerFailure. */
   private async call<T>(method: string, work: (client: RawClient) => Promise<T>): Promise<T> {
     try {
-      return await work(this.connect());
+      return await work(await this.connect());
     } catch (error) {
       this.close();
       throw error instanceof AnnouncerFailure ? error : callFailure(this.api, method, error);
