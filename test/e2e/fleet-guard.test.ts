@@ -10,8 +10,9 @@
  * 1. All five announce; BIRD has the route from all five.
  * 2. The dependency fails on all five at once: exactly two keep announcing in state
  *    `guarded` (degraded: with 65535:0 at BIRD), three withdraw, and BIRD never has fewer
- *    than two paths. The guarded show it in the status API (reason, fleet count), the
- *    metric, the hook, `anycast-guard status` and the dashboard (headless Chromium).
+ *    than two paths. Every director counts 2 of 5 announcing with no permit out. The
+ *    guarded show it in the status API (reason, fleet count), the metric, the hook,
+ *    `anycast-guard status` and the dashboard (headless Chromium).
  * 3. One guarded node's service process is killed: it withdraws at once, asking no
  *    director (a fact); the other guarded node keeps the route.
  * 4. The process is started again and the dependency mended: all five announce, none
@@ -61,6 +62,15 @@ interface ServiceView {
   state: string;
   reason: string;
   guard?: GuardView;
+}
+
+/** One service in a director's GET /v1/permits. */
+interface PermitsView {
+  service: string;
+  announcing: number;
+  total: number;
+  min: number;
+  outstanding: number;
 }
 
 /** GET over the node's unix socket (the API listens nowhere else in the lab). */
@@ -305,6 +315,24 @@ test(
       assert.ok(guard.since >= broken.at, 'guarded since after the break');
     }
     for (const node of withdrawn) assert.equal((await service(node)).guard, undefined);
+    // Every director counts the same: 2 of 5 announcing, min 2, no permit left out
+    // (the three withdrawals are in the count, their permits gone with their down ads).
+    for (const [i] of g.directorUrls.entries()) {
+      const view = await waitFor(() => director(g, i, '/v1/permits'), {
+        what: `director d${i + 1}: ${SERVICE} 2 of 5 announcing, no permit out`,
+        until: (answer) => {
+          const s = (answer as { services: PermitsView[] }).services.find(
+            (x) => x.service === SERVICE,
+          );
+          return s?.announcing === MIN && s.outstanding === 0;
+        },
+        timeoutMs: 10_000,
+        intervalMs: 200,
+      });
+      const s = (view as { services: PermitsView[] }).services.find((x) => x.service === SERVICE);
+      assert.equal(s?.total, 5);
+      assert.equal(s?.min, MIN);
+    }
 
     // Metric, hook.
     const guardedMetric = new RegExp(
