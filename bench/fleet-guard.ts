@@ -20,7 +20,8 @@
  * Date.now() just before the file is written, end = BIRD's "removed" log line for that
  * node's session (same realtime clock, ms). Also from the node's own log: the break → its
  * `service.state_changed` down (time in the daemon), which for node2 holds the permit
- * round; the difference of the two variants is what the guard costs.
+ * round; the difference of the two variants is what the guard costs. For node2, also the
+ * permit round itself: its failing `check.result` line → its `guard.permit_granted` line.
  *
  * Usage: node dist/bench/fleet-guard.js [--runs N]
  * Needs root (network namespaces), bird2 and curl. Exit status 2 when the lab cannot run.
@@ -66,6 +67,8 @@ interface Sample {
   readonly downMs: number;
   /** The permit rounds the node logged for this break (guard only). */
   readonly permitRounds: number;
+  /** The failing check result → the permit round's outcome, in the daemon's log (guard only). */
+  readonly permitMs?: number;
 }
 
 function serviceConfig(disable: string, guard: boolean): string {
@@ -126,12 +129,16 @@ async function round(g: GuardLab, variant: Variant): Promise<Sample> {
   );
   if (removedAt === undefined) throw new Error(`${variant.name}: BIRD logged no removal`);
   const logged = records(daemon, from).filter((r) => time(r) <= time(down));
+  const failed = logged.find((r) => r.event === 'check.result' && r.ok === false);
+  const rounds = logged.filter(
+    (r) => r.event === 'guard.permit_granted' || r.event === 'guard.permit_refused',
+  );
+  const last = rounds.at(-1);
   return {
     routeGoneMs: removedAt - brokeAt,
     downMs: time(down) - brokeAt,
-    permitRounds: logged.filter(
-      (r) => r.event === 'guard.permit_granted' || r.event === 'guard.permit_refused',
-    ).length,
+    permitRounds: rounds.length,
+    ...(failed === undefined || last === undefined ? {} : { permitMs: time(last) - time(failed) }),
   };
 }
 
@@ -203,9 +210,12 @@ async function main(): Promise<void> {
     const list = samples.get(name) ?? [];
     const gone = list.map((s) => s.routeGoneMs).sort((a, b) => a - b);
     const down = list.map((s) => s.downMs).sort((a, b) => a - b);
+    const permit = list.flatMap((s) => (s.permitMs === undefined ? [] : [s.permitMs]));
+    permit.sort((a, b) => a - b);
     return {
       gone,
       down,
+      permit,
       median: median(gone),
       p99: percentile(gone, 99),
       downMedian: median(down),
@@ -222,6 +232,9 @@ async function main(): Promise<void> {
     s.p99.toFixed(0),
     `${s.gone[0] ?? NaN}–${s.gone.at(-1) ?? NaN}`,
     `${s.downMedian.toFixed(0)}, ${s.downP99.toFixed(0)}`,
+    s.permit.length === 0
+      ? '-'
+      : `${median(s.permit).toFixed(0)}, ${percentile(s.permit, 99).toFixed(0)}`,
   ];
   console.log(
     textTable([
@@ -232,6 +245,7 @@ async function main(): Promise<void> {
         'p99 ms',
         'min–max ms',
         'break → down in the daemon (median, p99)',
+        'check failed → permit (median, p99)',
       ],
       row('plain', plain),
       row('guard', guard),
@@ -242,6 +256,7 @@ async function main(): Promise<void> {
         (guard.p99 - plain.p99).toFixed(0),
         '',
         `${(guard.downMedian - plain.downMedian).toFixed(0)}, ${(guard.downP99 - plain.downP99).toFixed(0)}`,
+        '',
       ],
     ]),
   );
@@ -255,6 +270,9 @@ async function main(): Promise<void> {
         routeGoneMs: (samples.get(name) ?? []).map((s) => s.routeGoneMs),
         downMs: (samples.get(name) ?? []).map((s) => s.downMs),
         permitRounds: (samples.get(name) ?? []).map((s) => s.permitRounds),
+        permitMs: (samples.get(name) ?? []).flatMap((s) =>
+          s.permitMs === undefined ? [] : [s.permitMs],
+        ),
       })),
     }),
   );
