@@ -3,7 +3,9 @@
  * loopback, with a scripted PermitAsker in place of the directors: a judged failure the
  * directors refuse keeps the route announced (guarded: with GRACEFUL_SHUTDOWN), a
  * reload keeps it, the permit withdraws it, recovery from guarded is at once, and a
- * fact (the watched process exits) withdraws with no permit asked.
+ * fact (the watched process exits) withdraws with no permit asked. A reload that changes
+ * the service continues its health: a changed timeout withdraws nothing, a new failing
+ * check is a judgement like any other (guarded while refused).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -80,8 +82,8 @@ describe('fleet guard through the daemon and the embedded speaker', () => {
 
   const route = () => collector.receivedRoutes().find((r) => r.prefix === V4);
 
-  function setup(checks: string) {
-    const config = parseConfig(
+  function configFor(checks: string) {
+    return parseConfig(
       `${bgpSection(collector)}
 [directors]
 urls = ["http://127.0.0.1:1"]
@@ -99,6 +101,10 @@ fleet_guard = { min_announcing = 2 }
 `,
       'test.toml',
     );
+  }
+
+  function setup(checks: string) {
+    const config = configFor(checks);
     const directors = new ScriptedDirectors();
     const lines: Record<string, unknown>[] = [];
     const logger = pino(
@@ -125,8 +131,11 @@ fleet_guard = { min_announcing = 2 }
     return { config, daemon, guard, directors, lines, transitions };
   }
 
-  const httpCheck = () =>
-    `checks.http = [{ name = "upstream", url = "http://127.0.0.1:${web.port}/", interval = 0.1, timeout = 0.5 }]`;
+  const upstream = (timeout = 0.5) =>
+    `{ name = "upstream", url = "http://127.0.0.1:${web.port}/", interval = 0.1, timeout = ${timeout} }`;
+  const httpCheck = (timeout = 0.5) => `checks.http = [${upstream(timeout)}]`;
+  /** Nothing listens on port 1: connection refused, a judgement. */
+  const failingDependency = `{ name = "dependency", url = "http://127.0.0.1:1/", interval = 0.1, timeout = 0.5 }`;
 
   it('refused: stays announced, guarded, degraded; a reload keeps it; the permit withdraws; recovery from guarded is at once', async () => {
     const { config, daemon, guard, directors, lines, transitions } = setup(httpCheck());
@@ -188,6 +197,79 @@ fleet_guard = { min_announcing = 2 }
       assert.deepEqual([last?.from, last?.to], ['guarded', 'up']);
       await eventually(() => route()?.communities.includes(GSHUT) === false, 'plain again');
       assert.ok(directors.releases >= released);
+    } finally {
+      guard.stop();
+      await daemon.stop('test over');
+    }
+  });
+
+  it('a reload that changes a check’s timeout on an up service sends no withdrawal', async () => {
+    const { daemon, guard, lines } = setup(httpCheck());
+    web.healthy = true;
+    await daemon.start();
+    try {
+      await eventually(() => route(), 'the route up');
+      const summary = await daemon.reload(configFor(httpCheck(0.7)));
+      assert.deepEqual(summary.changed, ['dns']);
+      const reloaded = lines.findIndex((l) => l.event === 'config.reloaded');
+      assert.ok(reloaded >= 0);
+      await eventually(
+        () => lines.slice(reloaded).some((l) => l.event === 'check.result'),
+        'a check result after the reload',
+      );
+      assert.equal(
+        lines.filter((l) => l.event === 'route.withdrawn').length,
+        0,
+        'nothing was withdrawn',
+      );
+      assert.equal(
+        lines.slice(reloaded).filter((l) => l.event === 'service.state_changed').length,
+        0,
+        'no state change logged',
+      );
+      assert.ok(route(), 'the collector still has the route');
+      assert.equal(daemon.status().services[0]?.state, 'up');
+    } finally {
+      guard.stop();
+      await daemon.stop('test over');
+    }
+  });
+
+  it('a reload that adds a failing check, the guard refusing: guarded, never withdrawn; a later reload keeps it guarded and asking', async () => {
+    const { daemon, guard, directors, lines } = setup(httpCheck());
+    web.healthy = true;
+    await daemon.start();
+    try {
+      await eventually(() => route(), 'the route up');
+      await daemon.reload(configFor(`checks.http = [${upstream()}, ${failingDependency}]`));
+      await eventually(() => daemon.status().services[0]?.state === 'guarded', 'guarded');
+      await eventually(
+        () => route()?.communities.includes(GSHUT),
+        'the route re-announced with GRACEFUL_SHUTDOWN',
+      );
+      assert.ok(directors.acquires > 0, 'a permit was asked for');
+      assert.equal(lines.filter((l) => l.event === 'route.withdrawn').length, 0, 'never withdrawn');
+
+      // Another reload (the upstream check's timeout): still guarded, still asking.
+      const since = daemon.status().services[0]?.since;
+      const changes = lines.filter((l) => l.event === 'service.state_changed').length;
+      await daemon.reload(configFor(`checks.http = [${upstream(0.7)}, ${failingDependency}]`));
+      assert.equal(daemon.status().services[0]?.state, 'guarded');
+      assert.equal(daemon.status().services[0]?.since, since);
+      const asked = directors.acquires;
+      await eventually(() => directors.acquires > asked, 'asked again after the reload');
+      assert.equal(daemon.status().services[0]?.state, 'guarded');
+      assert.equal(
+        lines.filter((l) => l.event === 'service.state_changed').length,
+        changes,
+        'no state change logged',
+      );
+      assert.ok(route()?.communities.includes(GSHUT), 'still announced, degraded');
+      assert.equal(lines.filter((l) => l.event === 'route.withdrawn').length, 0);
+
+      // The directors permit it now: the new health takes the answer and withdraws.
+      directors.grant = true;
+      await eventually(() => route() === undefined, 'withdrawn with the permit');
     } finally {
       guard.stop();
       await daemon.stop('test over');
