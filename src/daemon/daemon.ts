@@ -628,6 +628,8 @@ export class Daemon {
    * to the new health by name. `afterCarry` acts on what the new settings changed.
    */
   private replaceService(old: ManagedService, config: ServiceConfig): Carried {
+    const checks = this.createChecks(config);
+    // Its checks go; its entry is overwritten in place (status keeps the config's order).
     this.unregister(old);
     const { health, transition } = ServiceHealth.continueFrom(
       old.health,
@@ -637,7 +639,7 @@ export class Daemon {
     const service: ManagedService = {
       config,
       health,
-      checks: this.createChecks(config),
+      checks,
       wake: undefined,
       permitWanted: old.permitWanted,
       hooks: old.hooks,
@@ -665,7 +667,7 @@ export class Daemon {
     }
     if (service.permitWanted && guard !== undefined && !isDeepStrictEqual(guard, previousGuard)) {
       // Still asking, under a new minimum: the driver asks with it from its next round.
-      this.onPermitWanted?.({ service: service.config.name, wanted: true, guard });
+      this.callPermitListener({ service: service.config.name, wanted: true, guard });
     }
   }
 
@@ -694,8 +696,10 @@ export class Daemon {
       this.tellPermit(managed, false);
     }
     this.unregister(managed);
+    this.services.delete(managed.config.name);
   }
 
+  /** Its checks stop and its wake is cleared; the caller drops or replaces its entry. */
   private unregister(managed: ManagedService): void {
     for (const check of managed.checks) {
       this.scheduler.remove(check);
@@ -703,7 +707,6 @@ export class Daemon {
       check.close?.();
     }
     if (managed.wake !== undefined) this.clock.clearTimeout(managed.wake);
-    this.services.delete(managed.config.name);
   }
 
   /** Counting towards rise (down, passing) or fall (up, failing): interval_while_changing applies. */
@@ -761,11 +764,15 @@ export class Daemon {
         },
         'checks judge the service down: asking the directors for a withdrawal permit',
       );
+    this.callPermitListener({ service: service.config.name, wanted, guard });
+  }
+
+  private callPermitListener(want: PermitWant): void {
     try {
-      this.onPermitWanted({ service: service.config.name, wanted, guard });
+      this.onPermitWanted?.(want);
     } catch (error) {
       this.log.error(
-        { event: 'guard.listener_failed', service: service.config.name, err: errorMessage(error) },
+        { event: 'guard.listener_failed', service: want.service, err: errorMessage(error) },
         'the fleet guard listener failed',
       );
     }

@@ -34,8 +34,10 @@ class ScriptedDirectors implements PermitAsker {
   grant = false;
   acquires = 0;
   releases = 0;
+  minimum: PermitMinimum | undefined;
   acquire(service: string, minimum: PermitMinimum): Promise<PermitReply[]> {
     this.acquires += 1;
+    this.minimum = minimum;
     const min = 'announcing' in minimum ? minimum.announcing : 1;
     return Promise.resolve(
       ['d1', 'd2', 'd3'].map((director) => ({
@@ -82,7 +84,7 @@ describe('fleet guard through the daemon and the embedded speaker', () => {
 
   const route = () => collector.receivedRoutes().find((r) => r.prefix === V4);
 
-  function configFor(checks: string) {
+  function configFor(checks: string, fleetGuard = 'fleet_guard = { min_announcing = 2 }') {
     return parseConfig(
       `${bgpSection(collector)}
 [directors]
@@ -97,7 +99,7 @@ ${checks}
 rise = 1
 fall = 1
 hold_down = 0.3
-fleet_guard = { min_announcing = 2 }
+${fleetGuard}
 `,
       'test.toml',
     );
@@ -270,6 +272,31 @@ fleet_guard = { min_announcing = 2 }
       // The directors permit it now: the new health takes the answer and withdraws.
       directors.grant = true;
       await eventually(() => route() === undefined, 'withdrawn with the permit');
+    } finally {
+      guard.stop();
+      await daemon.stop('test over');
+    }
+  });
+
+  it('a reload of a guarded service: a new minimum is asked with; no guard any more lets local health withdraw, and the asking stops', async () => {
+    const { daemon, guard, directors } = setup(httpCheck());
+    web.healthy = true;
+    await daemon.start();
+    try {
+      await eventually(() => route(), 'the route up');
+      web.healthy = false;
+      await eventually(() => daemon.status().services[0]?.state === 'guarded', 'guarded');
+      assert.deepEqual(directors.minimum, { announcing: 2 });
+      await daemon.reload(configFor(httpCheck(), 'fleet_guard = { min_announcing = 3 }'));
+      assert.equal(daemon.status().services[0]?.state, 'guarded');
+      await eventually(
+        () => (directors.minimum as { announcing?: number }).announcing === 3,
+        'asked with the new minimum',
+      );
+      await daemon.reload(configFor(httpCheck(), ''));
+      assert.equal(daemon.status().services[0]?.state, 'down', 'local health decides at once');
+      await eventually(() => route() === undefined, 'withdrawn');
+      await eventually(() => guard.active.length === 0, 'the driver stopped asking');
     } finally {
       guard.stop();
       await daemon.stop('test over');
