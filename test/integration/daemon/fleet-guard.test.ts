@@ -35,10 +35,13 @@ class ScriptedDirectors implements PermitAsker {
   acquires = 0;
   releases = 0;
   minimum: PermitMinimum | undefined;
-  acquire(service: string, minimum: PermitMinimum): Promise<PermitReply[]> {
+  /** While set, answers wait for it (an acquire in flight). */
+  gate: Promise<void> | undefined;
+  async acquire(service: string, minimum: PermitMinimum): Promise<PermitReply[]> {
     this.acquires += 1;
     this.minimum = minimum;
     const min = 'announcing' in minimum ? minimum.announcing : 1;
+    await this.gate;
     return Promise.resolve(
       ['d1', 'd2', 'd3'].map((director) => ({
         director,
@@ -84,7 +87,11 @@ describe('fleet guard through the daemon and the embedded speaker', () => {
 
   const route = () => collector.receivedRoutes().find((r) => r.prefix === V4);
 
-  function configFor(checks: string, fleetGuard = 'fleet_guard = { min_announcing = 2 }') {
+  function configFor(
+    checks: string,
+    fleetGuard = 'fleet_guard = { min_announcing = 2 }',
+    holdDown = 0.3,
+  ) {
     return parseConfig(
       `${bgpSection(collector)}
 [directors]
@@ -98,7 +105,7 @@ prefixes = ["203.0.113.53"]
 ${checks}
 rise = 1
 fall = 1
-hold_down = 0.3
+hold_down = ${holdDown}
 ${fleetGuard}
 `,
       'test.toml',
@@ -302,6 +309,45 @@ ${fleetGuard}
       await daemon.stop('test over');
     }
   });
+
+  for (const { what, change, acquires } of [
+    {
+      what: 'its answer is applied to the continued service',
+      change: () => configFor(httpCheck(), undefined, 0.4),
+      acquires: 1,
+    },
+    {
+      // The failing check itself changed: innocent, up, failing again: a new round.
+      what: 'the failing check changed: the stale answer is dropped and it asks again',
+      change: () => configFor(httpCheck(0.7)),
+      acquires: 2,
+    },
+  ]) {
+    it(`a reload while an acquire is in flight: ${what}; never withdrawn`, async () => {
+      const { daemon, guard, directors, transitions, lines } = setup(httpCheck());
+      web.healthy = true;
+      await daemon.start();
+      try {
+        await eventually(() => route(), 'the route up');
+        let open = (): void => undefined;
+        directors.gate = new Promise<void>((resolve) => (open = resolve));
+        web.healthy = false;
+        await eventually(() => directors.acquires === 1, 'the acquire in flight');
+        assert.equal(daemon.status().services[0]?.state, 'up', 'asking');
+        await daemon.reload(change());
+        directors.gate = undefined;
+        open();
+        await eventually(() => daemon.status().services[0]?.state === 'guarded', 'guarded');
+        assert.equal(directors.acquires, acquires);
+        assert.ok(route()?.communities.includes(GSHUT));
+        assert.ok(!transitions.some((t) => t.to === 'down'), 'never down');
+        assert.equal(lines.filter((l) => l.event === 'route.withdrawn').length, 0);
+      } finally {
+        guard.stop();
+        await daemon.stop('test over');
+      }
+    });
+  }
 
   it('a fact (the watched process exits) withdraws at once, asking no permit', async () => {
     sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
