@@ -339,7 +339,10 @@ ${fleetGuard}
         open();
         await eventually(() => daemon.status().services[0]?.state === 'guarded', 'guarded');
         assert.equal(directors.acquires, acquires);
-        assert.ok(route()?.communities.includes(GSHUT));
+        await eventually(
+          () => route()?.communities.includes(GSHUT),
+          'the route re-announced with GRACEFUL_SHUTDOWN',
+        );
         assert.ok(!transitions.some((t) => t.to === 'down'), 'never down');
         assert.equal(lines.filter((l) => l.event === 'route.withdrawn').length, 0);
       } finally {
