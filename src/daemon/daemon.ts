@@ -10,8 +10,10 @@
  * stop:  checks stop, then every announcer withdraws everything (the speaker
  *        sends Cease), then the addresses this process added go.
  * reload: services whose config is unchanged keep their checks and state (a
- *        healthy service is never withdrawn by a reload); changed ones start
- *        over (down until proven); removed ones are withdrawn.
+ *        healthy service is never withdrawn by a reload); changed ones get new
+ *        checks but continue from the old health (ServiceHealth.continueFrom: a
+ *        new check is innocent until proven guilty), so a config rollout never
+ *        takes a healthy fleet off the air; removed ones are withdrawn.
  * fleet guard: a service whose guard holds a judged failure wants a withdrawal permit;
  *        the daemon tells `onPermitWanted` at once and takes the directors' decision
  *        through `setWithdrawal` (the asking is node-ads' FleetGuard).
@@ -59,6 +61,7 @@ import {
   desiredRoutes,
   type DesiredRoute,
   type DrainOrder,
+  type ServiceSettings,
   type ServiceSnapshot,
   type Transition,
 } from '../health/index.js';
@@ -121,6 +124,15 @@ interface ManagedService {
   permitWanted: boolean;
   /** The service's on_change hooks, one at a time, so a hook sees its transitions in order. */
   hooks: Promise<void>;
+}
+
+/** A changed service on reload, continued from the old one: what is left to act on. */
+interface Carried {
+  readonly service: ManagedService;
+  /** The one evaluation under the new settings changed its state. */
+  readonly transition?: Transition;
+  /** The old config's guard: the driver may still be asking under it. */
+  readonly previousGuard?: FleetGuardSettings;
 }
 
 /** A service's prefix, and for the embedded speaker to how many peers it is announced now. */
@@ -326,16 +338,14 @@ export class Daemon {
     const added: string[] = [];
     const changed: string[] = [];
     const removed: string[] = [];
+    const carried: Carried[] = [];
     for (const [name, managed] of [...this.services]) {
       const wanted = nextByName.get(name);
       if (wanted === undefined) {
         this.removeService(managed);
         removed.push(name);
       } else if (!isDeepStrictEqual(wanted, managed.config)) {
-        // A drain is the operator's word: it outlives a config change.
-        const drain = managed.health.drainOrder;
-        this.removeService(managed);
-        this.addService(wanted, drain);
+        carried.push(this.replaceService(managed, wanted));
         changed.push(name);
       }
     }
@@ -347,7 +357,9 @@ export class Daemon {
     }
     this.config = next;
     this.tellKnownRoutes();
-    for (const name of [...removed, ...changed]) this.addressesUp.delete(name);
+    // A changed service keeps its addresses' state: it continues, it does not restart.
+    for (const name of removed) this.addressesUp.delete(name);
+    for (const carry of carried) this.afterCarry(carry);
     this.reconcile();
     // Started only now, with the routes they should carry already asked for, so their
     // first sync does not withdraw what a moment later they would announce again.
@@ -596,41 +608,82 @@ export class Daemon {
 
   /** `drain`: the drain it starts under, if any (a graceful one keeps its deadline). */
   private addService(config: ServiceConfig, drain?: DrainOrder): void {
-    const checks = config.checks.map((check) => {
-      const type = this.types[check.type];
-      if (type === undefined)
-        throw new DaemonError(`services.${config.name}: unknown check type "${check.type}"`);
-      const { spec, type: _type, ...common } = check;
-      return type.create(spec as never, common, { service: config.name });
-    });
-    const health = new ServiceHealth(
-      {
-        name: config.name,
-        checks: config.checks.map((c) => ({
-          name: c.name,
-          rise: c.rise ?? config.rise,
-          fall: c.fall ?? config.fall,
-          provesGone: provesServiceGone(c),
-        })),
-        policy: config.policy,
-        holdDown: config.holdDown,
-        announce: config.announce,
-        degradedWhenDown: config.down.kind === 'degrade',
-        ...(config.fleetGuard === undefined ? {} : { fleetGuard: config.fleetGuard }),
-      },
-      this.clock.now(),
-    );
+    const checks = this.createChecks(config);
+    const health = new ServiceHealth(healthSettings(config), this.clock.now());
     if (drain !== undefined) health.setDrained(true, this.clock.now(), drain.reason, drain.until);
-    const managed: ManagedService = {
+    this.register({
       config,
       health,
       checks,
       wake: undefined,
       permitWanted: false,
       hooks: Promise.resolve(),
+    });
+  }
+
+  /**
+   * A changed service: new checks, the health continued from the old one's (its drain
+   * too: the operator's word outlives a config change). The guard conversation carries
+   * on untold: a permit still wanted is still wanted, and an answer in flight is applied
+   * to the new health by name. `afterCarry` acts on what the new settings changed.
+   */
+  private replaceService(old: ManagedService, config: ServiceConfig): Carried {
+    const checks = this.createChecks(config);
+    // Its checks go; its entry is overwritten in place (status keeps the config's order).
+    this.unregister(old);
+    const { health, transition } = ServiceHealth.continueFrom(
+      old.health,
+      healthSettings(config),
+      this.clock.now(),
+    );
+    const service: ManagedService = {
+      config,
+      health,
+      checks,
+      wake: undefined,
+      permitWanted: old.permitWanted,
+      hooks: old.hooks,
     };
-    this.services.set(config.name, managed);
-    for (const check of checks) {
+    this.register(service);
+    return {
+      service,
+      ...(transition === undefined ? {} : { transition }),
+      ...(old.config.fleetGuard === undefined ? {} : { previousGuard: old.config.fleetGuard }),
+    };
+  }
+
+  /** Once the new config is in force: the carried service's transition, wake and permit. */
+  private afterCarry({ service, transition, previousGuard }: Carried): void {
+    const guard = service.config.fleetGuard;
+    if (service.permitWanted && guard === undefined) {
+      // The guard is gone: its driver stops asking (and releases) under the old settings.
+      service.permitWanted = false;
+      this.tellPermit(service, false, previousGuard);
+    }
+    if (transition !== undefined) this.afterTransition(service, transition);
+    else {
+      this.notePermit(service);
+      this.scheduleWake(service);
+    }
+    if (service.permitWanted && guard !== undefined && !isDeepStrictEqual(guard, previousGuard)) {
+      // Still asking, under a new minimum: the driver asks with it from its next round.
+      this.callPermitListener({ service: service.config.name, wanted: true, guard });
+    }
+  }
+
+  private createChecks(config: ServiceConfig): HealthCheck[] {
+    return config.checks.map((check) => {
+      const type = this.types[check.type];
+      if (type === undefined)
+        throw new DaemonError(`services.${config.name}: unknown check type "${check.type}"`);
+      const { spec, type: _type, ...common } = check;
+      return type.create(spec as never, common, { service: config.name });
+    });
+  }
+
+  private register(managed: ManagedService): void {
+    this.services.set(managed.config.name, managed);
+    for (const check of managed.checks) {
       this.owners.set(check, managed);
       this.scheduler.add(check);
     }
@@ -642,13 +695,18 @@ export class Daemon {
       managed.permitWanted = false;
       this.tellPermit(managed, false);
     }
+    this.unregister(managed);
+    this.services.delete(managed.config.name);
+  }
+
+  /** Its checks stop and its wake is cleared; the caller drops or replaces its entry. */
+  private unregister(managed: ManagedService): void {
     for (const check of managed.checks) {
       this.scheduler.remove(check);
       this.owners.delete(check);
       check.close?.();
     }
     if (managed.wake !== undefined) this.clock.clearTimeout(managed.wake);
-    this.services.delete(managed.config.name);
   }
 
   /** Counting towards rise (down, passing) or fall (up, failing): interval_while_changing applies. */
@@ -691,8 +749,11 @@ export class Daemon {
     this.tellPermit(service, wanted);
   }
 
-  private tellPermit(service: ManagedService, wanted: boolean): void {
-    const guard = service.config.fleetGuard;
+  private tellPermit(
+    service: ManagedService,
+    wanted: boolean,
+    guard = service.config.fleetGuard,
+  ): void {
     if (guard === undefined || this.onPermitWanted === undefined) return;
     if (wanted)
       this.log.warn(
@@ -703,11 +764,15 @@ export class Daemon {
         },
         'checks judge the service down: asking the directors for a withdrawal permit',
       );
+    this.callPermitListener({ service: service.config.name, wanted, guard });
+  }
+
+  private callPermitListener(want: PermitWant): void {
     try {
-      this.onPermitWanted({ service: service.config.name, wanted, guard });
+      this.onPermitWanted?.(want);
     } catch (error) {
       this.log.error(
-        { event: 'guard.listener_failed', service: service.config.name, err: errorMessage(error) },
+        { event: 'guard.listener_failed', service: want.service, err: errorMessage(error) },
         'the fleet guard listener failed',
       );
     }
@@ -927,4 +992,24 @@ export class Daemon {
       );
     }
   }
+}
+
+/** The health machine's view of a service's config. */
+function healthSettings(config: ServiceConfig): ServiceSettings {
+  return {
+    name: config.name,
+    checks: config.checks.map((c) => ({
+      name: c.name,
+      rise: c.rise ?? config.rise,
+      fall: c.fall ?? config.fall,
+      provesGone: provesServiceGone(c),
+      // Deep-compared by a reload: any key of the check's config changes it.
+      config: c,
+    })),
+    policy: config.policy,
+    holdDown: config.holdDown,
+    announce: config.announce,
+    degradedWhenDown: config.down.kind === 'degrade',
+    ...(config.fleetGuard === undefined ? {} : { fleetGuard: config.fleetGuard }),
+  };
 }

@@ -24,7 +24,12 @@
  *   (`setWithdrawal`): withdraw → `down`, hold → `guarded` (still announced, degraded).
  *   A fact (a check that proves the service's process gone failed, not by the daemon's
  *   fault) and a drain bypass it; `guarded` → `up` at once when the checks recover.
+ * - A reload that changes a service continues from its old health (`continueFrom`):
+ *   unchanged checks keep their counts; a new or changed one is innocent until proven
+ *   guilty (up while the service was announcing), so a harmless config rollout never
+ *   withdraws a healthy fleet at once (#18).
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { CheckResult } from '../checks/index.js';
 import type { FleetCount, WithdrawalDecision } from '../director/index.js';
 import type { FleetGuardSettings, Policy } from './settings.js';
@@ -47,6 +52,11 @@ export interface CheckSettings {
   readonly fall: number;
   /** Its failure proves the service's own process gone (checks' provesServiceGone): a fact. */
   readonly provesGone?: boolean;
+  /**
+   * The check's own configuration, opaque here: a reload keeps the check's health only
+   * while it is deep-equal (and rise, fall and provesGone are the same).
+   */
+  readonly config?: unknown;
 }
 
 export interface ServiceSettings {
@@ -231,6 +241,45 @@ export class ServiceHealth {
       this.current = 'up';
       this.everUp = true;
     }
+  }
+
+  /**
+   * A changed service (a reload) continuing from the old one's health: each check whose
+   * settings are unchanged keeps its health; a new or changed check starts up when the
+   * old service was announcing (up, guarded, draining: it must then fail `fall` times
+   * to take the service down) and down otherwise (it must rise). The service keeps its
+   * state, since, reason, drain, hold-down end and guard status, then is evaluated once
+   * under the new settings: the transition that causes, if any, goes through the usual
+   * paths (a judgement down under a guard asks for a permit, a fact goes down).
+   */
+  static continueFrom(
+    old: ServiceHealth,
+    settings: ServiceSettings,
+    now: number,
+  ): { readonly health: ServiceHealth; readonly transition?: Transition } {
+    const health = new ServiceHealth(settings, now);
+    const announcing =
+      old.current === 'up' || old.current === 'guarded' || old.current === 'draining';
+    for (const check of settings.checks) {
+      const before = old.checkSettings.get(check.name);
+      const kept = old.checks.get(check.name);
+      health.checks.set(
+        check.name,
+        before !== undefined && kept !== undefined && sameCheck(before, check)
+          ? kept
+          : { name: check.name, up: announcing, consecutivePasses: 0, consecutiveFailures: 0 },
+      );
+    }
+    health.current = old.current;
+    health.since = old.since;
+    health.reason = old.reason;
+    health.drain = old.drain;
+    health.everUp = old.everUp;
+    health.holdDownUntil = old.holdDownUntil;
+    health.wanting = old.wanting;
+    health.guard = old.guard;
+    const transition = health.evaluate(now);
+    return transition === undefined ? { health } : { health, transition };
   }
 
   get state(): ServiceState {
@@ -465,6 +514,16 @@ export class ServiceHealth {
     const summary = `${upCount}/${all.length} checks up (policy ${describePolicy(this.settings.policy)})`;
     return details.length > 0 ? `${summary}; ${details.join('; ')}` : summary;
   }
+}
+
+/** The same check to a reload: its health carries over. */
+function sameCheck(a: CheckSettings, b: CheckSettings): boolean {
+  return (
+    a.rise === b.rise &&
+    a.fall === b.fall &&
+    (a.provesGone === true) === (b.provesGone === true) &&
+    isDeepStrictEqual(a.config, b.config)
+  );
 }
 
 interface Decision {

@@ -3,7 +3,9 @@
  * loopback, with a scripted PermitAsker in place of the directors: a judged failure the
  * directors refuse keeps the route announced (guarded: with GRACEFUL_SHUTDOWN), a
  * reload keeps it, the permit withdraws it, recovery from guarded is at once, and a
- * fact (the watched process exits) withdraws with no permit asked.
+ * fact (the watched process exits) withdraws with no permit asked. A reload that changes
+ * the service continues its health: a changed timeout withdraws nothing, a new failing
+ * check is a judgement like any other (guarded while refused).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,9 +34,14 @@ class ScriptedDirectors implements PermitAsker {
   grant = false;
   acquires = 0;
   releases = 0;
-  acquire(service: string, minimum: PermitMinimum): Promise<PermitReply[]> {
+  minimum: PermitMinimum | undefined;
+  /** While set, answers wait for it (an acquire in flight). */
+  gate: Promise<void> | undefined;
+  async acquire(service: string, minimum: PermitMinimum): Promise<PermitReply[]> {
     this.acquires += 1;
+    this.minimum = minimum;
     const min = 'announcing' in minimum ? minimum.announcing : 1;
+    await this.gate;
     return Promise.resolve(
       ['d1', 'd2', 'd3'].map((director) => ({
         director,
@@ -80,8 +87,12 @@ describe('fleet guard through the daemon and the embedded speaker', () => {
 
   const route = () => collector.receivedRoutes().find((r) => r.prefix === V4);
 
-  function setup(checks: string) {
-    const config = parseConfig(
+  function configFor(
+    checks: string,
+    fleetGuard = 'fleet_guard = { min_announcing = 2 }',
+    holdDown = 0.3,
+  ) {
+    return parseConfig(
       `${bgpSection(collector)}
 [directors]
 urls = ["http://127.0.0.1:1"]
@@ -94,11 +105,15 @@ prefixes = ["203.0.113.53"]
 ${checks}
 rise = 1
 fall = 1
-hold_down = 0.3
-fleet_guard = { min_announcing = 2 }
+hold_down = ${holdDown}
+${fleetGuard}
 `,
       'test.toml',
     );
+  }
+
+  function setup(checks: string) {
+    const config = configFor(checks);
     const directors = new ScriptedDirectors();
     const lines: Record<string, unknown>[] = [];
     const logger = pino(
@@ -125,8 +140,11 @@ fleet_guard = { min_announcing = 2 }
     return { config, daemon, guard, directors, lines, transitions };
   }
 
-  const httpCheck = () =>
-    `checks.http = [{ name = "upstream", url = "http://127.0.0.1:${web.port}/", interval = 0.1, timeout = 0.5 }]`;
+  const upstream = (timeout = 0.5) =>
+    `{ name = "upstream", url = "http://127.0.0.1:${web.port}/", interval = 0.1, timeout = ${timeout} }`;
+  const httpCheck = (timeout = 0.5) => `checks.http = [${upstream(timeout)}]`;
+  /** Nothing listens on port 1: connection refused, a judgement. */
+  const failingDependency = `{ name = "dependency", url = "http://127.0.0.1:1/", interval = 0.1, timeout = 0.5 }`;
 
   it('refused: stays announced, guarded, degraded; a reload keeps it; the permit withdraws; recovery from guarded is at once', async () => {
     const { config, daemon, guard, directors, lines, transitions } = setup(httpCheck());
@@ -193,6 +211,146 @@ fleet_guard = { min_announcing = 2 }
       await daemon.stop('test over');
     }
   });
+
+  it('a reload that changes a check’s timeout on an up service sends no withdrawal', async () => {
+    const { daemon, guard, lines } = setup(httpCheck());
+    web.healthy = true;
+    await daemon.start();
+    try {
+      await eventually(() => route(), 'the route up');
+      const summary = await daemon.reload(configFor(httpCheck(0.7)));
+      assert.deepEqual(summary.changed, ['dns']);
+      const reloaded = lines.findIndex((l) => l.event === 'config.reloaded');
+      assert.ok(reloaded >= 0);
+      await eventually(
+        () => lines.slice(reloaded).some((l) => l.event === 'check.result'),
+        'a check result after the reload',
+      );
+      assert.equal(
+        lines.filter((l) => l.event === 'route.withdrawn').length,
+        0,
+        'nothing was withdrawn',
+      );
+      assert.equal(
+        lines.slice(reloaded).filter((l) => l.event === 'service.state_changed').length,
+        0,
+        'no state change logged',
+      );
+      assert.ok(route(), 'the collector still has the route');
+      assert.equal(daemon.status().services[0]?.state, 'up');
+    } finally {
+      guard.stop();
+      await daemon.stop('test over');
+    }
+  });
+
+  it('a reload that adds a failing check, the guard refusing: guarded, never withdrawn; a later reload keeps it guarded and asking', async () => {
+    const { daemon, guard, directors, lines } = setup(httpCheck());
+    web.healthy = true;
+    await daemon.start();
+    try {
+      await eventually(() => route(), 'the route up');
+      await daemon.reload(configFor(`checks.http = [${upstream()}, ${failingDependency}]`));
+      await eventually(() => daemon.status().services[0]?.state === 'guarded', 'guarded');
+      await eventually(
+        () => route()?.communities.includes(GSHUT),
+        'the route re-announced with GRACEFUL_SHUTDOWN',
+      );
+      assert.ok(directors.acquires > 0, 'a permit was asked for');
+      assert.equal(lines.filter((l) => l.event === 'route.withdrawn').length, 0, 'never withdrawn');
+
+      // Another reload (the upstream check's timeout): still guarded, still asking.
+      const since = daemon.status().services[0]?.since;
+      const changes = lines.filter((l) => l.event === 'service.state_changed').length;
+      await daemon.reload(configFor(`checks.http = [${upstream(0.7)}, ${failingDependency}]`));
+      assert.equal(daemon.status().services[0]?.state, 'guarded');
+      assert.equal(daemon.status().services[0]?.since, since);
+      const asked = directors.acquires;
+      await eventually(() => directors.acquires > asked, 'asked again after the reload');
+      assert.equal(daemon.status().services[0]?.state, 'guarded');
+      assert.equal(
+        lines.filter((l) => l.event === 'service.state_changed').length,
+        changes,
+        'no state change logged',
+      );
+      assert.ok(route()?.communities.includes(GSHUT), 'still announced, degraded');
+      assert.equal(lines.filter((l) => l.event === 'route.withdrawn').length, 0);
+
+      // The directors permit it now: the new health takes the answer and withdraws.
+      directors.grant = true;
+      await eventually(() => route() === undefined, 'withdrawn with the permit');
+    } finally {
+      guard.stop();
+      await daemon.stop('test over');
+    }
+  });
+
+  it('a reload of a guarded service: a new minimum is asked with; no guard any more lets local health withdraw, and the asking stops', async () => {
+    const { daemon, guard, directors } = setup(httpCheck());
+    web.healthy = true;
+    await daemon.start();
+    try {
+      await eventually(() => route(), 'the route up');
+      web.healthy = false;
+      await eventually(() => daemon.status().services[0]?.state === 'guarded', 'guarded');
+      assert.deepEqual(directors.minimum, { announcing: 2 });
+      await daemon.reload(configFor(httpCheck(), 'fleet_guard = { min_announcing = 3 }'));
+      assert.equal(daemon.status().services[0]?.state, 'guarded');
+      await eventually(
+        () => (directors.minimum as { announcing?: number }).announcing === 3,
+        'asked with the new minimum',
+      );
+      await daemon.reload(configFor(httpCheck(), ''));
+      assert.equal(daemon.status().services[0]?.state, 'down', 'local health decides at once');
+      await eventually(() => route() === undefined, 'withdrawn');
+      await eventually(() => guard.active.length === 0, 'the driver stopped asking');
+    } finally {
+      guard.stop();
+      await daemon.stop('test over');
+    }
+  });
+
+  for (const { what, change, acquires } of [
+    {
+      what: 'its answer is applied to the continued service',
+      change: () => configFor(httpCheck(), undefined, 0.4),
+      acquires: 1,
+    },
+    {
+      // The failing check itself changed: innocent, up, failing again: a new round.
+      what: 'the failing check changed: the stale answer is dropped and it asks again',
+      change: () => configFor(httpCheck(0.7)),
+      acquires: 2,
+    },
+  ]) {
+    it(`a reload while an acquire is in flight: ${what}; never withdrawn`, async () => {
+      const { daemon, guard, directors, transitions, lines } = setup(httpCheck());
+      web.healthy = true;
+      await daemon.start();
+      try {
+        await eventually(() => route(), 'the route up');
+        let open = (): void => undefined;
+        directors.gate = new Promise<void>((resolve) => (open = resolve));
+        web.healthy = false;
+        await eventually(() => directors.acquires === 1, 'the acquire in flight');
+        assert.equal(daemon.status().services[0]?.state, 'up', 'asking');
+        await daemon.reload(change());
+        directors.gate = undefined;
+        open();
+        await eventually(() => daemon.status().services[0]?.state === 'guarded', 'guarded');
+        assert.equal(directors.acquires, acquires);
+        await eventually(
+          () => route()?.communities.includes(GSHUT),
+          'the route re-announced with GRACEFUL_SHUTDOWN',
+        );
+        assert.ok(!transitions.some((t) => t.to === 'down'), 'never down');
+        assert.equal(lines.filter((l) => l.event === 'route.withdrawn').length, 0);
+      } finally {
+        guard.stop();
+        await daemon.stop('test over');
+      }
+    });
+  }
 
   it('a fact (the watched process exits) withdraws at once, asking no permit', async () => {
     sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
