@@ -25,9 +25,10 @@
  *   A fact (a check that proves the service's process gone failed, not by the daemon's
  *   fault) and a drain bypass it; `guarded` → `up` at once when the checks recover.
  * - A reload that changes a service continues from its old health (`continueFrom`):
- *   unchanged checks keep their counts; a new or changed one is innocent until proven
- *   guilty (up while the service was announcing), so a harmless config rollout never
- *   withdraws a healthy fleet at once (#18).
+ *   unchanged checks keep their counts; a changed one keeps its verdict and counts
+ *   afresh; a new one is innocent until proven guilty (up while the service was
+ *   announcing), so a harmless config rollout never withdraws a healthy fleet at once
+ *   (#18).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { CheckResult } from '../checks/index.js';
@@ -267,7 +268,14 @@ export class ServiceHealth {
         check.name,
         before !== undefined && kept !== undefined && sameCheck(before, check)
           ? kept
-          : { name: check.name, up: announcing, consecutivePasses: 0, consecutiveFailures: 0 },
+          : {
+              name: check.name,
+              // A changed check keeps its verdict (a sick service stays sick, a healthy one
+              // healthy) and counts afresh; a new one is innocent while the service announces.
+              up: kept?.up ?? announcing,
+              consecutivePasses: 0,
+              consecutiveFailures: 0,
+            },
       );
     }
     health.current = old.current;

@@ -80,6 +80,13 @@ timeout = 1
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+  async function directorReady(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while ((await fetch(`${fleet.directors[0]!.url}/healthz`)).status !== 200) {
+      if (Date.now() > deadline) throw new Error('the director never became ready');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
   const setOthers = (state: 'up' | 'down'): void => {
     for (const node of fleet.nodes)
       node.services = [{ name: 'web', state, prefixes: ['203.0.113.80/32'] }];
@@ -96,6 +103,8 @@ timeout = 1
     await eventually(() => route(), 'the route', 10_000);
     setOthers('down');
     await directorSees({ 'edge-1': 'up', n2: 'down', n3: 'down' });
+    // A director still catching up answers 503, which the node reads as unreachable.
+    await directorReady();
 
     // Alone announcing, min 2: the director refuses, the route stays (less preferred).
     web.healthy = false;

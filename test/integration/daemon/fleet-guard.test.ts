@@ -317,10 +317,10 @@ ${fleetGuard}
       acquires: 1,
     },
     {
-      // The failing check itself changed: innocent, up, failing again: a new round.
-      what: 'the failing check changed: the stale answer is dropped and it asks again',
+      // The failing check itself changed: it keeps its verdict, so the answer still applies.
+      what: 'the failing check changed: it keeps its verdict and the answer is applied',
       change: () => configFor(httpCheck(0.7)),
-      acquires: 2,
+      acquires: 1,
     },
   ]) {
     it(`a reload while an acquire is in flight: ${what}; never withdrawn`, async () => {

@@ -1,6 +1,7 @@
 // A reload that changes a service continues from the old health (ServiceHealth.continueFrom):
-// unchanged checks keep their counts, a new or changed check is innocent while the
-// service was announcing (and must rise while it was not), the service keeps its state
+// unchanged checks keep their counts, a changed check keeps its verdict and counts afresh,
+// a new check is innocent while the service was announcing (and must rise while it was
+// not), the service keeps its state
 // and is evaluated once under the new settings (#18: a config rollout never withdraws a
 // healthy fleet at once).
 import assert from 'node:assert/strict';
@@ -159,7 +160,7 @@ describe('reload: a changed service continues from the old health', () => {
     });
   }
 
-  it('a changed check (any config key, or rise/fall) starts over; an unchanged one keeps its counts', () => {
+  it('a changed check (any config key, or rise/fall) keeps its verdict and counts afresh; an unchanged one keeps its counts', () => {
     const old = upService();
     old.onResult('judge', bad, 50); // fall = 1: down
     old.onResult('other', ok, 50);
@@ -171,7 +172,8 @@ describe('reload: a changed service continues from the old health', () => {
       60,
     ).health;
     assert.equal(timeout.check('other')?.consecutivePasses, 0);
-    assert.equal(timeout.check('other')?.up, false, 'a down service: it must rise');
+    assert.equal(timeout.check('other')?.up, true, 'its verdict is kept');
+    assert.equal(timeout.check('judge')?.up, false);
     assert.equal(timeout.check('judge')?.consecutiveFailures, 1, 'kept');
     const fall = ServiceHealth.continueFrom(
       old,
@@ -264,7 +266,7 @@ describe('reload: a changed service continues from the old health', () => {
     assert.equal(health.setWithdrawal(permit, 400)?.to, 'down');
   });
 
-  it('changing the failing check itself makes it innocent: up (still announced), asking again after fall failures', () => {
+  it('changing the failing check itself keeps its verdict: still guarded and asking, up once it passes', () => {
     const old = guardedService();
     const { health, transition } = ServiceHealth.continueFrom(
       old,
@@ -277,11 +279,12 @@ describe('reload: a changed service continues from the old health', () => {
       }),
       300,
     );
-    assert.deepEqual([transition?.from, transition?.to], ['guarded', 'up']);
-    assert.equal(health.permitWanted(), false);
-    assert.equal(health.onResult('judge', bad, 310), undefined, 'a judgement: held, asking');
+    assert.equal(transition, undefined);
+    assert.equal(health.state, 'guarded');
     assert.equal(health.permitWanted(), true);
-    assert.equal(health.state, 'up');
+    assert.equal(health.check('judge')?.consecutiveFailures, 0, 'counts afresh');
+    assert.equal(health.onResult('judge', ok, 310)?.to, 'up', 'rise = 1: up at once');
+    assert.equal(health.permitWanted(), false);
   });
 
   it('a policy change is evaluated at once: down without a guard, asking with one', () => {
