@@ -29,7 +29,7 @@ import type {
   Namespace,
 } from '../lab/index.js';
 import type { Teardown } from '../lab/teardown.js';
-import { CLI, nodeConfigHead, routerConf } from './harness.js';
+import { CLI, nodeConfigHead, routerConf, runArgv } from './harness.js';
 
 export const DIRECTORS_NET = '198.19.0.0/24';
 export const DEPENDENCY_ADDRESS = '198.19.0.10';
@@ -222,16 +222,7 @@ export async function startFleetDaemon(
   writeFileSync(node.configPath, config);
   const daemon = await lab.spawn(node.ns, {
     name: `${node.name}-daemon`,
-    argv: [
-      process.execPath,
-      '--enable-source-maps',
-      CLI,
-      'run',
-      '--config',
-      node.configPath,
-      '--log-level',
-      'debug',
-    ],
+    argv: runArgv(node.configPath),
   });
   node.daemon = daemon;
   return daemon;

@@ -160,6 +160,20 @@ export async function makeNode(lab: Lab, index: number, router: Namespace): Prom
   };
 }
 
+/** The command line of `anycast-guard run` with this config and debug logs (check results). */
+export function runArgv(configPath: string): string[] {
+  return [
+    process.execPath,
+    '--enable-source-maps',
+    CLI,
+    'run',
+    '--config',
+    configPath,
+    '--log-level',
+    'debug',
+  ];
+}
+
 /** Starts `anycast-guard run` in the node's namespace with debug logs (check results). */
 export function startDaemon(
   lab: Lab,
@@ -168,19 +182,7 @@ export function startDaemon(
   name = 'daemon',
 ): Promise<LabProcess> {
   writeFileSync(node.configPath, config);
-  return lab.spawn(node.ns, {
-    name: `${node.protocol}-${name}`,
-    argv: [
-      process.execPath,
-      '--enable-source-maps',
-      CLI,
-      'run',
-      '--config',
-      node.configPath,
-      '--log-level',
-      'debug',
-    ],
-  });
+  return lab.spawn(node.ns, { name: `${node.protocol}-${name}`, argv: runArgv(node.configPath) });
 }
 
 /** The daemon's log records from stdout line `from` on (`daemon.lines.length` marks a point). */

@@ -18,7 +18,7 @@ import { test } from 'node:test';
 import { run } from '../lab/exec.js';
 import { BIRD_TEST_TIMERS, Lab, requireLab, waitFor } from '../lab/index.js';
 import type { Link, Namespace, RouterKind } from '../lab/index.js';
-import { CLI, NODE_AS, ROUTER_AS } from './harness.js';
+import { CLI, NODE_AS, ROUTER_AS, runArgv } from './harness.js';
 
 const KINDS: readonly RouterKind[] = ['bird', 'frr', 'gobgp'];
 
@@ -255,16 +255,7 @@ test(
     const checkConfig = await run([process.execPath, CLI, 'check-config', '--config', configPath]);
     const daemon = await lab.spawn(node, {
       name: 'daemon',
-      argv: [
-        process.execPath,
-        '--enable-source-maps',
-        CLI,
-        'run',
-        '--config',
-        configPath,
-        '--log-level',
-        'debug',
-      ],
+      argv: runArgv(configPath),
     });
     const started = performance.now();
     const allEstablished = (): Promise<PeerView[]> =>

@@ -252,15 +252,16 @@ export class RawListener {
   }
 }
 
+/** Polls `probe` (sync or async) every 10 ms until it gives something other than undefined/false. */
 export async function eventually<T>(
-  probe: () => T | undefined | false,
+  probe: () => T | undefined | false | PromiseLike<T | undefined | false>,
   what: string,
   timeoutMs = 5000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined | false;
   for (;;) {
-    last = probe();
+    last = await probe();
     if (last !== undefined && last !== false) return last;
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

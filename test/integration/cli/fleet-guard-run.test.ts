@@ -80,13 +80,12 @@ timeout = 1
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  async function directorReady(): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while ((await fetch(`${fleet.directors[0]!.url}/healthz`)).status !== 200) {
-      if (Date.now() > deadline) throw new Error('the director never became ready');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const directorReady = () =>
+    eventually(
+      async () => (await fetch(`${fleet.directors[0]!.url}/healthz`)).status === 200,
+      'the director ready',
+      10_000,
+    );
   const setOthers = (state: 'up' | 'down'): void => {
     for (const node of fleet.nodes)
       node.services = [{ name: 'web', state, prefixes: ['203.0.113.80/32'] }];

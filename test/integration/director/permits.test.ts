@@ -54,20 +54,9 @@ function dropped(output: string, node: string, why: string): boolean {
   });
 }
 
-async function until<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Directors' views change within a few ad intervals: longer than eventually's default. */
+const until = <T>(probe: () => PromiseLike<T | undefined | false>, what: string): Promise<T> =>
+  eventually(probe, what, 15_000);
 
 describe('withdrawal permits', () => {
   let fleet: Fleet;
