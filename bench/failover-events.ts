@@ -29,8 +29,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startExabgpHealthcheck, startOurDaemon } from './contenders.js';
 import { median, percentile, textTable } from './stats.js';
 import { nodeConfigHead } from '../test/e2e/harness.js';
 import {
@@ -48,7 +48,6 @@ const ROUTER_AS = 65000;
 const PREFIX = '203.0.113.80/32';
 const SERVICE_PORT = 8080;
 const POLL_MS = 5;
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 interface Variant {
   readonly name: string;
@@ -167,38 +166,21 @@ async function waitPath(control: BirdControl, protocol: string, present: boolean
 
 async function startTool(env: Env, variant: Variant): Promise<() => Promise<void>> {
   const tag = variant.name.replace('.', 'p');
-  if (variant.tool === 'anycast-guard') {
-    const path = join(env.lab.dir, `anycast-guard-${tag}.toml`);
-    writeFileSync(path, oursConf(env, variant, join(env.lab.dir, `anycast-guard-${tag}-api`)));
-    const daemon = await env.lab.spawn(env.node, {
-      name: `anycast-guard-${tag}`,
-      argv: [process.execPath, CLI, 'run', '--config', path],
-    });
-    return async () => {
-      daemon.signal('SIGTERM');
-      const exit = await daemon.waitForExit(15_000);
-      if (exit.code !== 0) throw new Error(`anycast-guard exited ${exit.code}: ${daemon.tail()}`);
-    };
-  }
-  const exa = await env.lab.startExabgp(env.node, {
-    name: `exabgp-${tag}`,
-    neighbor: {
-      address: env.exaLink.b.ipv4,
-      localAddress: env.exaLink.a.ipv4,
-      routerId: env.exaLink.a.ipv4,
-      localAs: NODE_AS,
-      peerAs: ROUTER_AS,
-    },
-    healthcheck: {
-      interval: variant.interval,
-      rise: 1,
-      fall: 1,
-      ips: [PREFIX],
-      command: `curl -sf -o /dev/null --max-time ${variant.interval} ${url()}`,
-      extraArgs: ['--no-syslog'],
-    },
+  if (variant.tool === 'anycast-guard')
+    return startOurDaemon(
+      env.lab,
+      env.node,
+      tag,
+      oursConf(env, variant, join(env.lab.dir, `anycast-guard-${tag}-api`)),
+    );
+  return startExabgpHealthcheck(env.lab, env.node, tag, {
+    link: env.exaLink,
+    localAs: NODE_AS,
+    peerAs: ROUTER_AS,
+    prefix: PREFIX,
+    interval: variant.interval,
+    command: `curl -sf -o /dev/null --max-time ${variant.interval} ${url()}`,
   });
-  return () => exa.stop();
 }
 
 /** A new service process on the same port, its pid in the pidfile. */

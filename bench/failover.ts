@@ -22,11 +22,10 @@
  *          [--only anycast-guard,exabgp] [--break refuse|error|hang]
  * Needs root (network namespaces), bird2, exabgp and curl.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startExabgpHealthcheck, startOurDaemon } from './contenders.js';
 import { meanAndSe, median, percentile, textTable } from './stats.js';
 import { nodeConfigHead } from '../test/e2e/harness.js';
 import {
@@ -51,7 +50,6 @@ const ROUTER_AS = 65000;
 const PREFIX = '203.0.113.80/32';
 const SERVICE_PORT = 8080;
 const POLL_MS = 5;
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 type Tool = 'anycast-guard' | 'exabgp';
 const TOOLS: readonly Tool[] = ['anycast-guard', 'exabgp'];
@@ -171,40 +169,22 @@ async function startTool(
   tag: string,
 ): Promise<() => Promise<void>> {
   if (tool === 'anycast-guard') {
-    const path = join(env.lab.dir, `anycast-guard-${tag}.toml`);
     const apiDir = join(env.lab.dir, `anycast-guard-${tag}-api`);
-    writeFileSync(path, oursConf(env.oursLink, env.service, interval, apiDir));
-    const daemon = await env.lab.spawn(env.node, {
-      name: `anycast-guard-${tag}`,
-      argv: [process.execPath, CLI, 'run', '--config', path],
-    });
-    return async () => {
-      daemon.signal('SIGTERM');
-      const exit = await daemon.waitForExit(15_000);
-      if (exit.code !== 0) throw new Error(`anycast-guard exited ${exit.code}: ${daemon.tail()}`);
-    };
+    return startOurDaemon(
+      env.lab,
+      env.node,
+      tag,
+      oursConf(env.oursLink, env.service, interval, apiDir),
+    );
   }
-  const exa = await env.lab.startExabgp(env.node, {
-    name: `exabgp-${tag}`,
-    neighbor: {
-      address: env.exaLink.b.ipv4,
-      localAddress: env.exaLink.a.ipv4,
-      routerId: env.exaLink.a.ipv4,
-      localAs: NODE_AS,
-      peerAs: ROUTER_AS,
-    },
-    healthcheck: {
-      interval,
-      rise: 1,
-      fall: 1,
-      ips: [PREFIX],
-      command: `curl -sf -o /dev/null --max-time ${interval} ${env.service.url}`,
-      // Without it the healthcheck logs every line to syslog, and there is no /dev/log
-      // in the lab: each log call then prints a traceback, which slows its loop.
-      extraArgs: ['--no-syslog'],
-    },
+  return startExabgpHealthcheck(env.lab, env.node, tag, {
+    link: env.exaLink,
+    localAs: NODE_AS,
+    peerAs: ROUTER_AS,
+    prefix: PREFIX,
+    interval,
+    command: `curl -sf -o /dev/null --max-time ${interval} ${env.service.url}`,
   });
-  return () => exa.stop();
 }
 
 async function runPhase(

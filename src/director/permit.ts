@@ -179,9 +179,8 @@ export function decideWithdrawal(
       fleet: fleetOf(best),
     };
   }
-  const majority = Math.floor(known / 2) + 1;
   const first = granted[0];
-  if (first !== undefined && granted.length >= majority)
+  if (first !== undefined && granted.length >= majorityOf(known))
     return {
       withdraw: true,
       reason: `withdrawal permitted by ${granted.length} of ${known} directors`,
@@ -202,4 +201,19 @@ export function decideWithdrawal(
     reason: `${reach}: holding (when_directors_unreachable = "hold")`,
     ...(first === undefined ? {} : { fleet: fleetOf(first) }),
   };
+}
+
+/** More than half of `known` directors. */
+export function majorityOf(known: number): number {
+  return Math.floor(known / 2) + 1;
+}
+
+export type PermitOutcome = 'granted' | 'refused' | 'unreachable';
+
+/** Which of decideWithdrawal's three cases a decision is (for the node's logs). */
+export function permitOutcome(decision: WithdrawalDecision): PermitOutcome {
+  const fleet = decision.fleet;
+  if (fleet === undefined) return 'unreachable';
+  if (fleet.answered > fleet.granted) return 'refused';
+  return fleet.granted >= majorityOf(fleet.known) ? 'granted' : 'unreachable';
 }

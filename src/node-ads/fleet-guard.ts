@@ -11,7 +11,9 @@ import type { Clock, TimerHandle } from '../clock/index.js';
 import type { PermitWant } from '../daemon/index.js';
 import {
   decideWithdrawal,
+  permitOutcome,
   type PermitAsker,
+  type PermitOutcome,
   type PermitReply,
   type WithdrawalDecision,
 } from '../director/index.js';
@@ -21,7 +23,7 @@ import { errorMessage } from '../util/index.js';
 /** How often a guarded service asks the directors again. */
 export const GUARD_RECHECK_MS = 1000;
 
-export type PermitOutcome = 'granted' | 'refused' | 'unreachable';
+export type { PermitOutcome };
 
 export interface FleetGuardOptions {
   /** The directors' client now (it is replaced when [directors] is reloaded); undefined without one. */
@@ -156,12 +158,7 @@ export class FleetGuard {
   /** One line per round: at info/warn when the outcome changes, at debug while it repeats. */
   private logRound(service: string, entry: Entry, decision: WithdrawalDecision): void {
     const fleet = decision.fleet;
-    const outcome: PermitOutcome =
-      fleet !== undefined && fleet.answered > fleet.granted
-        ? 'refused'
-        : fleet !== undefined && fleet.granted >= Math.floor(fleet.known / 2) + 1
-          ? 'granted'
-          : 'unreachable';
+    const outcome = permitOutcome(decision);
     const changed = outcome !== entry.last;
     entry.last = outcome;
     const level = !changed ? 'debug' : outcome === 'granted' ? 'info' : 'warn';
