@@ -84,6 +84,14 @@ import {
 } from './permits.js';
 import { errorMessage, KeyedRateLimiter } from '../util/index.js';
 
+/** A node's unexpired ad, as the permit views read it. */
+interface LiveNode {
+  readonly origin: string;
+  readonly services: NodeAd['node']['services'];
+  /** By this director's clock. */
+  readonly expiresAt: number;
+}
+
 /**
  * Refused ads are logged at most once per sender and reason per this interval, with
  * the count of those not logged: one forging sender once wrote 148,005 lines in 20 s.
@@ -969,27 +977,26 @@ export class Director {
     const cached = this.views.get(service);
     if (cached !== undefined && now < cached.until) return cached.view;
     let until = Infinity;
-    const nodes: { origin: string; services: NodeAd['node']['services'] }[] = [];
-    for (const entry of this.store.all())
-      if (
-        entry.ad.kind === 'node' &&
-        entry.expiresAt > now &&
-        entry.ad.node.services.some((s) => s.name === service)
-      ) {
-        nodes.push({ origin: entry.ad.origin, services: entry.ad.node.services });
-        until = Math.min(until, entry.expiresAt);
+    const nodes: LiveNode[] = [];
+    for (const node of this.liveNodes(now))
+      if (node.services.some((s) => s.name === service)) {
+        nodes.push(node);
+        until = Math.min(until, node.expiresAt);
       }
     const view = serviceView(nodes, service);
     this.views.set(service, { view, until });
     return view;
   }
 
-  private *liveNodes(
-    now: number,
-  ): Generator<{ origin: string; services: NodeAd['node']['services'] }> {
+  /** The node ads here that have not expired. */
+  private *liveNodes(now: number): Generator<LiveNode> {
     for (const entry of this.store.all())
       if (entry.ad.kind === 'node' && entry.expiresAt > now)
-        yield { origin: entry.ad.origin, services: entry.ad.node.services };
+        yield {
+          origin: entry.ad.origin,
+          services: entry.ad.node.services,
+          expiresAt: entry.expiresAt,
+        };
   }
 
   private permitCounts(
