@@ -209,7 +209,11 @@ test(
     await lab.exec(node.ns, ['ip', 'addr', 'add', BOUND, 'dev', 'lo']);
     announcer.announce({ prefix: BOUND, attributes: {} });
     await waitAtRouter(control, BOUND, true);
-    assert.match(String(announcer.status().detail?.importCheck), /^router bgp 65001(;|$)/);
+    // bgpd can send the route before the announcer has read vtysh's answer back.
+    await waitFor(() => String(announcer.status().detail?.importCheck), {
+      what: 'the import-check setting in the status',
+      until: (text) => /^router bgp 65001(;|$)/.test(text),
+    });
     await lab.exec(node.ns, ['ip', 'addr', 'del', BOUND, 'dev', 'lo']);
     await waitAtRouter(control, BOUND, false);
     assert.ok((await networksUnder(frr, DEFAULT_ROUTER)).includes(BOUND), 'still configured');
